@@ -1,0 +1,3 @@
+from cnninspect.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The command line: a click group, its commands, and the single error boundary.
+
+Exit status: 0 ok · 1 a check found a failure · 2 bad input (usage, spec, shape, missing extra).
+Results go to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cnninspect import __version__
+from cnninspect.commands.shape import shape
+from cnninspect.errors import InputError
+
+BAD_INPUT = 2
+
+
+class _Boundary(click.Group):
+    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2."""
+
+    def main(self, args=None, prog_name=None, **extra):  # noqa: D102 (click's signature)
+        extra["standalone_mode"] = False
+        try:
+            status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.exceptions.Abort:
+            click.echo("cnninspect: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if getattr(error, "ctx", None) else ""
+            click.echo(f"cnninspect: error: {error.format_message()}{hint}", err=True)
+            sys.exit(BAD_INPUT)
+        except InputError as error:
+            click.echo(f"cnninspect: error: {error}", err=True)
+            sys.exit(BAD_INPUT)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cnninspect")
+def main() -> None:
+    """Inspect convolutional network architectures: sizes, parameters and MACs, exact to PyTorch."""
+
+
+main.add_command(shape)

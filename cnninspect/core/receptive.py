@@ -1,0 +1,108 @@
+"""Receptive fields, exactly: which positions of the network's input each output position reads, per axis.
+
+Output position o of a layer depends on the input positions in [lo(o), hi(o)] (the hull, dilation holes
+included, not clipped at the input's edges: the convention of Araujo et al., Distill 2019). Convolution and
+pooling keep lo and hi affine in o (lo(o) = jump·o + offset); transposed convolution adds a term periodic in
+o. A Footprint stores the jump and an (lo, hi) offset pair per residue o mod period, so a stack without
+transposed layers keeps period 1 and costs O(1) a layer, and one with them stays exact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from cnninspect.core.window import AxisWindow, Kind
+
+MAX_PERIOD = 1 << 14  # beyond it a footprint is folded into its hull and marked inexact
+
+Reads = Callable[[int], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    jump: Fraction  # input positions between the windows of neighbouring output positions
+    lo: tuple[Fraction | None, ...]  # per residue o mod period: lo(o) − jump·o; None where o reads nothing
+    hi: tuple[Fraction | None, ...]
+    exact: bool = True
+
+    @classmethod
+    def identity(cls) -> Footprint:
+        return cls(Fraction(1), (Fraction(0),), (Fraction(0),))
+
+    @property
+    def size(self) -> int:
+        """The receptive field: the widest window over all output positions."""
+        return max((int(h - l) + 1 for l, h in zip(self.lo, self.hi) if l is not None), default=0)
+
+    def window(self, o: int) -> tuple[int, int] | None:
+        """Input positions [lo, hi] read by output position o, or None if it reads none."""
+        lo = self.lo[o % len(self.lo)]
+        if lo is None:
+            return None
+        return int(self.jump * o + lo), int(self.jump * o + self.hi[o % len(self.hi)])
+
+    def through(self, axis: AxisWindow) -> Footprint:
+        """The footprint of a windowed layer's output, given this footprint of its input."""
+        if axis.kind is Kind.TRANSPOSED:
+            return self._compose(Fraction(1, axis.stride), len(self.lo) * axis.stride, _transposed_reads(axis))
+        start = -axis.pad_left
+        return self._compose(Fraction(axis.stride), len(self.lo) // math.gcd(len(self.lo), axis.stride),
+                             lambda o: (o * axis.stride + start, o * axis.stride + start + axis.span - 1))
+
+    def _compose(self, jump_factor: Fraction, period: int, reads: Reads) -> Footprint:
+        if period > MAX_PERIOD and len(self.lo) > 1:
+            return self._folded()._compose(jump_factor, max(period // len(self.lo), 1), reads)
+        if period > MAX_PERIOD:  # an absurd stride: fold the first MAX_PERIOD residues into one hull
+            return self._compose(jump_factor, MAX_PERIOD, reads)._folded()
+        jump = self.jump * jump_factor
+        lo: list[Fraction | None] = []
+        hi: list[Fraction | None] = []
+        for o in range(period):
+            read = reads(o)
+            first = read and self._first_read(*read, step=1)
+            if first is None:
+                lo.append(None)
+                hi.append(None)
+                continue
+            last = self._first_read(read[1], read[0], step=-1)
+            lo.append(self.jump * first + self.lo[first % len(self.lo)] - jump * o)
+            hi.append(self.jump * last + self.hi[last % len(self.hi)] - jump * o)
+        return Footprint(jump, tuple(lo), tuple(hi), self.exact)
+
+    def _first_read(self, start: int, stop: int, step: int) -> int | None:
+        """The first position from start towards stop (inclusive) that reads any input."""
+        if (stop - start) * step < 0:
+            return None
+        for i in range(start, stop + step, step)[: len(self.lo)]:
+            if self.lo[i % len(self.lo)] is not None:
+                return i
+        return None
+
+    def _folded(self) -> Footprint:
+        """Period 1, with the loosest offsets: a hull of the exact footprint."""
+        lows = [x for x in self.lo if x is not None]
+        highs = [x for x in self.hi if x is not None]
+        return Footprint(self.jump, (min(lows),), (max(highs),), exact=False)
+
+
+def _transposed_reads(axis: AxisWindow) -> Reads:
+    """Output o of a transposed conv reads inputs i = (o + p − j·d)/s for the taps j with s | (o + p − j·d)."""
+    s, d, k = axis.stride, axis.dilation, axis.kernel
+    g = math.gcd(d, s)
+    step = s // g  # the taps that reach one output are j0, j0 + step, j0 + 2·step, ...
+    inverse = pow(d // g, -1, step) if step > 1 else 0
+
+    def reads(o: int) -> tuple[int, int] | None:
+        c = (o + axis.pad_left) % s
+        if c % g:
+            return None
+        j0 = (c // g) * inverse % step if step > 1 else 0
+        if j0 > k - 1:
+            return None
+        j_last = j0 + (k - 1 - j0) // step * step
+        return (o + axis.pad_left - j_last * d) // s, (o + axis.pad_left - j0 * d) // s
+
+    return reads
