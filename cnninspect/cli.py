@@ -26,6 +26,9 @@ class _Boundary(click.Group):
             status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
+        except click.exceptions.NoArgsIsHelpError as asked:
+            click.echo(asked.ctx.get_help())
+            sys.exit(0)
         except click.exceptions.Abort:
             click.echo("cnninspect: aborted", err=True)
             sys.exit(1)

@@ -72,9 +72,10 @@ def _layer_report(flags: dict, dims: int | None) -> ShapeReport:
     values = {name: parse_sizes(flags[name], f"--{name}") for name in ("n", "f", "s", "d", "op", "out")
               if flags[name] is not None}
     padding = parse_padding(flags["p"], "--p") if flags["p"] is not None else 0
-    ndim = dims or max(len(v) for v in [*values.values(), *([padding] if isinstance(padding, tuple) else [])])
+    ndim = dims or (len(values["n"]) if len(values.get("n", ())) > 1 else None)
     window = make_window(Kind(flags["kind"] or "conv"), values["f"], values.get("s"), padding,
                          values.get("d", 1), values.get("op", 0), flags["ceil"], ndim)
+    ndim = window.ndim
     sizes = _per_axis(values["n"], ndim, "--n") if "n" in values else None
     results = walk(sizes, [Step(step_label(window), window)]) if sizes else ()
     inverse = None

@@ -18,7 +18,7 @@ from cnninspect.core.window import AxisWindow, Kind
 
 MAX_PERIOD = 1 << 14  # beyond it a footprint is folded into its hull and marked inexact
 
-Reads = Callable[[int], "tuple[int, int] | None"]
+Reads = Callable[[int], "tuple[int, int, int] | None"]  # output o reads positions first, first + step, ..., last
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +48,9 @@ class Footprint:
         """The footprint of a windowed layer's output, given this footprint of its input."""
         if axis.kind is Kind.TRANSPOSED:
             return self._compose(Fraction(1, axis.stride), len(self.lo) * axis.stride, _transposed_reads(axis))
-        start = -axis.pad_left
-        return self._compose(Fraction(axis.stride), len(self.lo) // math.gcd(len(self.lo), axis.stride),
-                             lambda o: (o * axis.stride + start, o * axis.stride + start + axis.span - 1))
+        start, s = -axis.pad_left, axis.stride
+        return self._compose(Fraction(s), len(self.lo) // math.gcd(len(self.lo), s),
+                             lambda o: (o * s + start, o * s + start + axis.span - 1, axis.dilation))
 
     def _compose(self, jump_factor: Fraction, period: int, reads: Reads) -> Footprint:
         if period > MAX_PERIOD and len(self.lo) > 1:
@@ -62,24 +62,23 @@ class Footprint:
         hi: list[Fraction | None] = []
         for o in range(period):
             read = reads(o)
-            first = read and self._first_read(*read, step=1)
-            if first is None:
-                lo.append(None)
-                hi.append(None)
-                continue
-            last = self._first_read(read[1], read[0], step=-1)
-            lo.append(self.jump * first + self.lo[first % len(self.lo)] - jump * o)
-            hi.append(self.jump * last + self.hi[last % len(self.hi)] - jump * o)
+            positions = range(read[0], read[1] + 1, read[2]) if read else range(0)
+            low, high = self._lowest(positions), self._highest(positions)
+            lo.append(None if low is None else low - jump * o)
+            hi.append(None if high is None else high - jump * o)
         return Footprint(jump, tuple(lo), tuple(hi), self.exact)
 
-    def _first_read(self, start: int, stop: int, step: int) -> int | None:
-        """The first position from start towards stop (inclusive) that reads any input."""
-        if (stop - start) * step < 0:
-            return None
-        for i in range(start, stop + step, step)[: len(self.lo)]:
-            if self.lo[i % len(self.lo)] is not None:
-                return i
-        return None
+    def _lowest(self, positions: range) -> Fraction | None:
+        """min lo over the positions. Within one residue class lo grows with the position, so the first
+        `period` positions hold every class's minimum (positions need not be monotone across classes)."""
+        values = [self.jump * i + self.lo[i % len(self.lo)] for i in positions[: len(self.lo)]
+                  if self.lo[i % len(self.lo)] is not None]
+        return min(values, default=None)
+
+    def _highest(self, positions: range) -> Fraction | None:
+        values = [self.jump * i + self.hi[i % len(self.hi)] for i in positions[-len(self.hi):]
+                  if self.hi[i % len(self.hi)] is not None]
+        return max(values, default=None)
 
     def _folded(self) -> Footprint:
         """Period 1, with the loosest offsets: a hull of the exact footprint."""
@@ -103,6 +102,6 @@ def _transposed_reads(axis: AxisWindow) -> Reads:
         if j0 > k - 1:
             return None
         j_last = j0 + (k - 1 - j0) // step * step
-        return (o + axis.pad_left - j_last * d) // s, (o + axis.pad_left - j0 * d) // s
+        return (o + axis.pad_left - j_last * d) // s, (o + axis.pad_left - j0 * d) // s, d // g
 
     return reads

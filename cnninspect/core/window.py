@@ -42,6 +42,7 @@ class AxisWindow:
     dilation: int = 1
     output_padding: int = 0
     ceil_mode: bool = False
+    kernel_within_input: bool = False  # AvgPool3d alone also needs f <= n before padding (ATen's pool3d check)
 
     @property
     def span(self) -> int:
@@ -62,6 +63,8 @@ class AxisWindow:
                 _fail("input", "output size is too small: (n − 1)·s − 2p + d·(f − 1) + output_padding + 1 < 1",
                       n=n, output=out)
             return out
+        if self.kernel_within_input and n < self.kernel:
+            _fail("kernel", "3-D average pooling needs the kernel to fit the unpadded input", kernel=self.kernel, n=n)
         room = self.room(n)
         if self.kind is Kind.CONV:
             if room < 0:
@@ -115,8 +118,9 @@ class Window:
         return len(self.kernel)
 
     def axes(self) -> tuple[AxisWindow, ...]:
+        within = self.kind is Kind.AVGPOOL and self.ndim == 3
         return tuple(
-            AxisWindow(self.kind, k, s, *_resolve_padding(self.padding, i, k, d), d, op, self.ceil_mode)
+            AxisWindow(self.kind, k, s, *_resolve_padding(self.padding, i, k, d), d, op, self.ceil_mode, within)
             for i, (k, s, d, op) in enumerate(zip(self.kernel, self.stride, self.dilation, self.output_padding))
         )
 
@@ -135,9 +139,12 @@ def make_window(kind: Kind, kernel, stride=None, padding=0, dilation=1, output_p
     values = {"kernel": kernel, "stride": stride, "dilation": dilation, "output_padding": output_padding}
     if not isinstance(padding, str):
         values["padding"] = padding
-    lengths = {len(v) for v in values.values() if isinstance(v, tuple) and len(v) != 1}
+    lengths = {name: len(v) for name, v in values.items() if isinstance(v, tuple) and len(v) != 1}
+    if ndim is None and len(set(lengths.values())) > 1:
+        _fail(list(lengths)[-1], "per-axis values disagree on the number of axes",
+              **{name: _show(values[name]) for name in lengths})
     if ndim is None:
-        ndim = max(lengths, default=1)
+        ndim = max(lengths.values(), default=1)
     for name, value in values.items():
         if isinstance(value, tuple) and len(value) not in (1, ndim):
             _fail(name, f"expected 1 or {ndim} values (one per spatial axis)", **{name: _show(value)})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from cnninspect.core.chain import StepResult
 from cnninspect.core.coverage import Coverage, ExactAlternatives
 from cnninspect.core.inverse import Span
@@ -12,6 +10,7 @@ from cnninspect.core.receptive import Footprint
 from cnninspect.core.report import ShapeReport
 from cnninspect.core.window import AxisWindow
 from cnninspect.render.formula import worked
+from cnninspect.render.jsonfmt import dumps
 from cnninspect.render.text import fraction
 
 VERSION = 1
@@ -26,7 +25,7 @@ def render(report: ShapeReport) -> str:
         "receptive_field": _receptive_field(report.steps[-1].footprint) if report.steps else None,
         "inverse": _inverse(report.inverse) if report.inverse else None,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps(document)
 
 
 def _list(values: tuple[int, ...] | None) -> list[int] | None:

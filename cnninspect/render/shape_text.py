@@ -159,7 +159,8 @@ def _inverse(report: ShapeReport, inverse: Inverse) -> list[str]:
     window = report.single
     axes = window.axes() if window else ()
     if inverse.question == "same":
-        lines = [f"--same: keep ⌈n/s⌉ = {sizes(tuple(a.target for a in inverse.axes))}"]
+        worked = "x".join(f"⌈{n}/{axis.stride}⌉" for n, axis in zip(report.input, axes))
+        lines = [f"--same: keep ⌈n/s⌉ = {worked} = {sizes(tuple(a.target for a in inverse.axes))}"]
     else:
         lines = [f"--out {sizes(tuple(a.target for a in inverse.axes))}:"]
     for i, (label, answer) in enumerate(zip(labels, inverse.axes)):
