@@ -28,7 +28,8 @@ class StepResult:
     alternatives: tuple[ExactAlternatives | None, ...]  # for each inexact axis, what would make it exact
 
 
-def walk(sizes: tuple[int, ...], steps: Sequence[Step], where: Callable[[int, Step], str] | None = None) -> tuple[StepResult, ...]:
+def walk(sizes: tuple[int, ...], steps: Sequence[Step],
+         where: Callable[[int, Step], str] | None = None) -> tuple[StepResult, ...]:
     """Every step's sizes, coverage and receptive field; an InputError is located by `where(index, step)`."""
     footprints = tuple(Footprint.identity() for _ in sizes)
     results = []

@@ -39,12 +39,12 @@ def coverage(axis: AxisWindow, n: int) -> Coverage:
         return EXACT
     last_end = (out - 1) * axis.stride + axis.span - 1  # in padded coordinates
     tail = n + axis.pad_left + axis.pad_right - 1 - last_end
-    unused_padding = min(max(tail, 0), axis.pad_right)
+    unused_input = max(0, axis.pad_left + n - max(last_end + 1, axis.pad_left))  # input positions after last_end
     return Coverage(
         room=axis.room(n),
         remainder=axis.room(n) % axis.stride,
-        unused_input=max(tail, 0) - unused_padding,
-        unused_padding=unused_padding,
+        unused_input=unused_input,
+        unused_padding=max(tail, 0) - unused_input,
         overhang=max(-tail, 0),
         gap=max(axis.stride - axis.span, 0),
         dropped_window=axis.ceil_mode and out < axis.plain_ceil_output(n),

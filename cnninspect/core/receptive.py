@@ -35,7 +35,7 @@ class Footprint:
     @property
     def size(self) -> int:
         """The receptive field: the widest window over all output positions."""
-        return max((int(h - l) + 1 for l, h in zip(self.lo, self.hi) if l is not None), default=0)
+        return max((int(high - low) + 1 for low, high in zip(self.lo, self.hi) if low is not None), default=0)
 
     def window(self, o: int) -> tuple[int, int] | None:
         """Input positions [lo, hi] read by output position o, or None if it reads none."""
@@ -44,13 +44,25 @@ class Footprint:
             return None
         return int(self.jump * o + lo), int(self.jump * o + self.hi[o % len(self.hi)])
 
-    def through(self, axis: AxisWindow) -> Footprint:
-        """The footprint of a windowed layer's output, given this footprint of its input."""
+    def through(self, axis: "AxisWindow | AxisResample") -> Footprint:
+        """The footprint of a layer's output, given this footprint of its input."""
+        if isinstance(axis, AxisResample):
+            return self._compose(axis.scale, len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:
             return self._compose(Fraction(1, axis.stride), len(self.lo) * axis.stride, _transposed_reads(axis))
         start, s = -axis.pad_left, axis.stride
         return self._compose(Fraction(s), len(self.lo) // math.gcd(len(self.lo), s),
                              lambda o: (o * s + start, o * s + start + axis.span - 1, axis.dilation))
+
+    def union(self, other: Footprint) -> Footprint:
+        """Where two branches merge (add, concat): each output position reads what either branch reads."""
+        if self.jump != other.jump:  # misaligned branches: keep the widest hull of each
+            a, b = self._folded(), other._folded()
+            return Footprint(max(a.jump, b.jump), (min(a.lo[0], b.lo[0]),), (max(a.hi[0], b.hi[0]),), False)
+        period = math.lcm(len(self.lo), len(other.lo))
+        lo = tuple(_pick(min, self.lo[r % len(self.lo)], other.lo[r % len(other.lo)]) for r in range(period))
+        hi = tuple(_pick(max, self.hi[r % len(self.hi)], other.hi[r % len(other.hi)]) for r in range(period))
+        return Footprint(self.jump, lo, hi, self.exact and other.exact)
 
     def _compose(self, jump_factor: Fraction, period: int, reads: Reads) -> Footprint:
         if period > MAX_PERIOD and len(self.lo) > 1:
@@ -105,3 +117,32 @@ def _transposed_reads(axis: AxisWindow) -> Reads:
         return (o + axis.pad_left - j_last * d) // s, (o + axis.pad_left - j0 * d) // s, d // g
 
     return reads
+
+
+def _pick(choose, a: Fraction | None, b: Fraction | None) -> Fraction | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return choose(a, b)
+
+
+@dataclass(frozen=True, slots=True)
+class AxisResample:
+    """One axis of a layer that maps output positions to input positions by a ratio: adaptive pooling
+    (windows ⌊o·n/m⌋ … ⌈(o+1)·n/m⌉ − 1) and upsampling (nearest, or the two neighbours of linear modes).
+
+    `scale` is input positions per output position; the reads repeat with a period of its denominator."""
+
+    scale: Fraction
+    mode: str  # adaptive, nearest, nearest-exact, linear, linear-aligned
+
+    def reads(self, o: int) -> tuple[int, int, int]:
+        q = self.scale
+        if self.mode == "adaptive":
+            return math.floor(o * q), math.ceil((o + 1) * q) - 1, 1
+        if self.mode == "nearest":
+            return math.floor(o * q), math.floor(o * q), 1
+        if self.mode == "nearest-exact":
+            return math.floor((o + Fraction(1, 2)) * q), math.floor((o + Fraction(1, 2)) * q), 1
+        source = o * q if self.mode == "linear-aligned" else (o + Fraction(1, 2)) * q - Fraction(1, 2)
+        low = math.floor(source)
+        return low, low + (source != low), 1

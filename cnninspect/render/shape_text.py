@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from cnninspect.core.chain import StepResult
-from cnninspect.core.coverage import Coverage, ExactAlternatives
 from cnninspect.core.inverse import Span
 from cnninspect.core.questions import AxisAnswer, Inverse
 from cnninspect.core.report import ShapeReport
 from cnninspect.core.window import AxisWindow, Kind, Window
 from cnninspect.render.formula import symbolic, worked
-from cnninspect.render.text import axis_labels, axis_noun, columns, fraction, plural, sizes
+from cnninspect.render.lint_text import lint_lines
+from cnninspect.render.text import axis_labels, columns, fraction, sizes
 
 
 def render(report: ShapeReport) -> str:
@@ -37,7 +37,7 @@ def _single(report: ShapeReport, window: Window) -> list[str]:
     lines.append(f"output: {sizes(result.output)}")
     for label, axis, n, cover, alternatives in zip(labels, result.axes, result.input, result.coverage,
                                                     result.alternatives):
-        lines += _lint(label, axis, n, cover, alternatives)
+        lines += lint_lines(label, axis, n, cover, alternatives)
     lines.append(_receptive_field(result))
     return lines
 
@@ -59,50 +59,6 @@ def _describe(window: Window, input_sizes: tuple[int, ...] | None) -> str:
 def _compact(values: tuple[int, ...]) -> str:
     """One number when every axis has it, else one per axis."""
     return str(values[0]) if len(set(values)) == 1 else sizes(values)
-
-
-def _lint(label: str, axis: AxisWindow, n: int, cover: Coverage, alternatives: ExactAlternatives | None,
-          suggest_always: bool = True) -> list[str]:
-    if axis.kind is Kind.TRANSPOSED:
-        return []
-    where = f"{label}: " if label else ""
-    s, room = axis.stride, cover.room
-    lines = []
-    if cover.exact:
-        lines.append(f"✓ {where}exact: {room} = {s}·{room // s}, the last window ends on the last padded position")
-    else:
-        division = f"{room} = {s}·{room // s} + {cover.remainder}"
-        if cover.unused_input:
-            lost = plural(cover.unused_input, "input " + axis_noun(label, 1), "input " + axis_noun(label, 2))
-            verb = "is" if cover.unused_input == 1 else "are"
-            extra = f" (nor {plural(cover.unused_padding, 'padding position')})" if cover.unused_padding else ""
-            lines.append(f"! {where}not exact: {division}, so the last {lost} {verb} never read{extra}")
-        elif cover.overhang:
-            lines.append(f"~ {where}not exact: {division}; in ceil mode the last window reaches "
-                         f"{cover.overhang} past the padded input (a partial window)")
-        else:
-            lines.append(f"~ {where}not exact: {division}; the last window stops "
-                         f"{plural(cover.unused_padding, 'position')} short, inside the right padding: "
-                         f"no input is lost")
-        if alternatives is not None and (suggest_always or cover.unused_input or cover.overhang):
-            lines += _alternatives(alternatives)
-    if cover.gap:
-        lines.append(f"! {where}stride {s} > window span {axis.span}: {cover.gap} of every {s} input positions "
-                     f"{'is' if cover.gap == 1 else 'are'} never read (between windows)")
-    return lines
-
-
-def _alternatives(alternatives: ExactAlternatives) -> list[str]:
-    lines = []
-    if alternatives.inputs:
-        nearby = ", ".join(f"{n} (→ {out})" for n, out in alternatives.inputs)
-        lines.append(f"  exact input sizes nearby: {nearby}")
-    if alternatives.paddings:
-        pads = ", ".join(f"p={p} (→ {out})" for p, out in alternatives.paddings)
-        lines.append(f"  exact paddings: {pads}")
-    else:
-        lines.append(f"  no padding makes it exact: {alternatives.no_padding_reason}")
-    return lines
 
 
 def _receptive_field(result: StepResult) -> str:
@@ -127,7 +83,7 @@ def _chain(report: ShapeReport) -> list[str]:
         notes = []
         for label, axis, n, cover, alternatives in zip(labels, result.axes, result.input, result.coverage,
                                                         result.alternatives):
-            notes += [line for line in _lint(label, axis, n, cover, alternatives, suggest_always=False)
+            notes += [line for line in lint_lines(label, axis, n, cover, alternatives, suggest_always=False)
                       if not line.startswith("✓")]
         if notes:
             lines.append(f"step {index} {result.step.label}:")

@@ -79,7 +79,8 @@ def test_json_shape_is_stable():
     ("--n 224x160 --f 3x5x7", "--f: expected 1 or 2 values (one per spatial axis). Received kernel=3x5x7"),
     ("--n 224 --f 3x3 --s 1x1x1", "--s: per-axis values disagree on the number of axes. "
                                   "Received kernel=3x3, stride=1x1x1"),
-    ("--n 224 --f 3 --s 2 --p same", "--p: padding='same' is not supported for strided convolutions. Received stride=2"),
+    ("--n 224 --f 3 --s 2 --p same", "--p: padding='same' is not supported for strided convolutions. "
+                                     "Received stride=2"),
     ("--n 224 --f 3 --kind transposed --op 1", "--op: output padding must be smaller than the stride or the "
                                                "dilation. Received output_padding=1, stride=1, dilation=1"),
     ("--n 224 --f 3 --ceil", "--ceil: ceil mode applies to pooling only. Received kind=conv"),

@@ -1,0 +1,209 @@
+"""The analytic engine: walk a model's graph over an input shape, layer by layer, with the registered rules.
+
+Torch-free and file-free. It names no layer kind: each leaf's kind is looked up in the catalog and its rule does
+the arithmetic. The engine keeps the tensor's shape and receptive-field footprints, names every module as
+PyTorch would (unnamed children numbered, as in nn.Sequential), and records one Row per layer application.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from cnninspect.core.coverage import Coverage, coverage
+from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
+from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
+                                   Value)
+from cnninspect.core.layers.base import Field, Shape, numel, show
+from cnninspect.core.layers.catalog import BY_NAME
+from cnninspect.core.receptive import Footprint
+from cnninspect.core.window import AxisWindow
+from cnninspect.errors import InputError
+
+MAX_ROWS = 1_000_000  # layer applications in one model
+MAX_NESTING = 64  # nodes within nodes, block calls included
+_CONDITION = Field("bool")
+_TIMES = Field("int", low=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One layer application (or one merge) in forward order."""
+
+    path: str
+    kind: str  # the spec's kind: conv, add, ...
+    type_name: str  # the PyTorch class: Conv2d, ... ('add', 'concat' for merges)
+    input: Shape
+    output: Shape
+    params: int
+    buffers: int
+    macs: int
+    ops: int
+    footprint: tuple[Footprint, ...] | None  # per spatial axis; None once every output reads the whole input
+    coverage: tuple[Coverage, ...]  # windowed layers only: how the windows cover each axis
+    windows: tuple[AxisWindow, ...]  # windowed layers only, for the worked formulas
+    aux: bool  # inside an auxiliary head: runs in training only
+    module: bool  # a module in PyTorch (False: applied as a function, or a merge)
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    model: Model
+    input: Shape
+    output: Shape
+    footprint: tuple[Footprint, ...] | None
+    rows: tuple[Row, ...]
+
+
+@dataclass(slots=True)
+class _Tensor:
+    shape: Shape
+    footprint: tuple[Footprint, ...] | None
+
+
+@dataclass(slots=True)
+class _Scope:
+    """A module's namespace: unnamed module children get the next index."""
+
+    path: str
+    count: int = 0
+
+    def child(self, name: str | None) -> str:
+        if name is None:
+            name = str(self.count)
+        self.count += 1
+        return f"{self.path}.{name}" if self.path else name
+
+    def functional(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+
+@dataclass(slots=True)
+class _Walk:
+    model: Model
+    model_env: Env  # the model's arguments: what a block sees besides its own
+    rows: list[Row] = field(default_factory=list)
+    depth: int = 0
+
+    def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        common = node.common
+        env = {**env, "in_channels": x.shape[0]}
+        if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
+            return x
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise InputError(f"{common.loc}: nesting deeper than {MAX_NESTING} levels")
+        try:
+            if isinstance(node, LayerNode):
+                return self.layer(node, x, scope, env, aux)
+            if isinstance(node, SeqNode):
+                return self.sequence(node.children, x, _named(scope, common.name), env, aux)
+            if isinstance(node, MergeNode):
+                return self.merge(node, x, _named(scope, common.name), env, aux)
+            if isinstance(node, RepeatNode):
+                times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
+                for i in range(times):
+                    x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
+                return x
+            if isinstance(node, CallNode):
+                return self.call(node, x, _Scope(scope.child(common.name)), env, aux)
+            self.sequence(node.body.children, x, _Scope(scope.child(common.name)), env, True)  # AuxNode
+            return x
+        finally:
+            self.depth -= 1
+
+    def sequence(self, children: tuple[Node, ...], x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        for child in children:
+            x = self.node(child, x, scope, env, aux)
+        return x
+
+    def layer(self, node: LayerNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        kind = BY_NAME[node.kind]
+        path = scope.functional(node.common.name or kind.name) if node.functional else scope.child(node.common.name)
+        try:
+            out = kind.rule(evaluate_params(kind, node.fields, env), x.shape)
+        except InputError as error:
+            loc = node.field_locs.get(error.param, node.common.loc)
+            raise error.located(f"{loc}: layer '{path}' ({node.kind}), input {show(x.shape)}") from None
+        windows = tuple(a for a in (out.spatial or ()) if isinstance(a, AxisWindow))
+        footprint = _through(x.footprint, out.spatial, out.shape)
+        self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
+                      out.ops, footprint, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:])), windows,
+                      aux, not node.functional, node.common.loc))
+        return _Tensor(out.shape, footprint)
+
+    def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        outs = [self.node(branch, x, scope, env, aux) for branch in node.branches]
+        shapes = [o.shape for o in outs]
+        if node.op == "add":
+            if len(set(shapes)) > 1:
+                raise InputError(f"{node.common.loc}: add in '{scope.path or 'model'}': the branches' shapes differ: "
+                                 f"{', '.join(map(show, shapes))}")
+            shape, ops = shapes[0], (len(outs) - 1) * numel(shapes[0])
+        else:
+            if len({(len(s), s[1:]) for s in shapes}) > 1:
+                raise InputError(f"{node.common.loc}: concat in '{scope.path or 'model'}': the branches differ "
+                                 f"beyond their channels: {', '.join(map(show, shapes))}")
+            shape, ops = (sum(s[0] for s in shapes), *shapes[0][1:]), 0
+        footprint = outs[0].footprint
+        for other in outs[1:]:
+            footprint = _union(footprint, other.footprint)
+        self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, footprint, (), (),
+                      aux, False, node.common.loc))
+        return _Tensor(shape, footprint)
+
+    def call(self, node: CallNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        block = self.model.blocks[node.block]
+        try:
+            bound = bind_arguments(block.params, node.args, env, self.model_env, f"block '{node.block}'")
+        except InputError as error:
+            loc = node.arg_locs.get(error.param, node.common.loc)
+            raise error.located(f"{loc}: block '{scope.path}' ({node.block})") from None
+        return self.sequence(block.body.children, x, scope, {**self.model_env, **bound}, aux)
+
+    def _value(self, f: Field, value: Value, env: Env, name: str, loc: Loc, scope: _Scope):
+        try:
+            return field_value(f, value, env, name)
+        except InputError as error:
+            raise error.located(f"{loc}: in '{scope.path or 'model'}'") from None
+
+    def _add(self, row: Row) -> None:
+        if len(self.rows) >= MAX_ROWS:
+            raise InputError(f"{row.loc}: more than {MAX_ROWS} layers; cnninspect stops here")
+        self.rows.append(row)
+
+
+def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, Value] | None = None) -> Analysis:
+    """Walk the model over one sample of `input_shape` (default: the spec's), with `args` over its defaults."""
+    shape = tuple(input_shape or model.input)
+    if not shape or min(shape) < 1:
+        raise InputError(f"the input shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
+    unknown = set(args or {}) - set(model.args)
+    if unknown:
+        known = ", ".join(sorted(model.args)) or "none"
+        raise InputError(f"unknown model argument '{sorted(unknown)[0]}' (this model's arguments: {known})")
+    env = bind_arguments(model.args, args or {}, {}, {}, f"model '{model.name}'")
+    walk = _Walk(model, env)
+    start = _Tensor(shape, tuple(Footprint.identity() for _ in shape[1:]))
+    end = walk.sequence(model.body.children, start, _Scope(""), env, False)
+    return Analysis(model, shape, end.shape, end.footprint, tuple(walk.rows))
+
+
+def _named(scope: _Scope, name: str | None) -> _Scope:
+    """A named container opens a module scope; an unnamed one is transparent."""
+    return _Scope(scope.child(name)) if name is not None else scope
+
+
+def _through(footprint, spatial, shape: Shape):
+    if footprint is None or spatial is None:
+        return None
+    if not spatial:
+        return footprint if len(footprint) == len(shape) - 1 else None
+    return tuple(f.through(axis) for f, axis in zip(footprint, spatial))
+
+
+def _union(a, b):
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(x.union(y) for x, y in zip(a, b))

@@ -1,0 +1,97 @@
+"""From a layer's raw spec fields to typed values: literals pass, expression strings are evaluated, bounds checked."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.core.graph import REQUIRED, Value
+from cnninspect.core.layers.base import Field, LayerKind, Params
+from cnninspect.errors import InputError
+
+Env = Mapping[str, "int | bool"]
+
+
+def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
+    values = {}
+    for name, field in kind.fields.items():
+        if name in raw:
+            values[name] = field_value(field, raw[name], env, name)
+        elif field.default is REQUIRED:
+            raise InputError(f"{kind.name} needs the field '{name}' ({field.doc})", param=name)
+        else:
+            values[name] = field.default
+    return Params(values)
+
+
+def field_value(field: Field, value: Value, env: Env, name: str) -> object:
+    if value is None:
+        return None
+    if isinstance(value, str) and field.type != "choice":
+        word = value.strip().lower()
+        value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
+    if field.type == "padding" and value in ("same", "valid"):
+        return value
+    if field.type in ("ints", "padding") and isinstance(value, tuple):
+        result = tuple(_integer(v, env, name) for v in value)
+        for item in result:
+            _check_low(field, item, name, result)
+        return result
+    if field.type in ("int", "ints", "padding"):
+        result = _integer(value, env, name)
+    elif field.type == "bool":
+        result = _boolean(value, env, name)
+    elif field.type == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"'{name}' must be a number. Received {name}={value!r}", param=name)
+        result = value
+    else:  # choice: a literal, checked when the spec was read
+        result = value
+    _check_low(field, result, name, result)
+    return result
+
+
+def _integer(value: Value, env: Env, name: str) -> int:
+    result = _expression(value, env, name) if isinstance(value, str) else value
+    if type(result) is not int:
+        raise InputError(f"'{name}' must be an integer. Received {name}={result!r}", param=name)
+    return result
+
+
+def _boolean(value: Value, env: Env, name: str) -> bool:
+    result = _expression(value, env, name) if isinstance(value, str) else value
+    if type(result) is not bool:
+        raise InputError(f"'{name}' must be true or false. Received {name}={result!r}", param=name)
+    return result
+
+
+def _expression(text: str, env: Env, name: str) -> int | bool:
+    try:
+        return evaluate(text, dict(env))
+    except ExprError as error:
+        raise InputError(f"'{name}': {error}", param=name) from None
+
+
+def _check_low(field: Field, value: object, name: str, shown: object) -> None:
+    if field.low is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < field.low:
+        relation = "> 0" if field.low == 1 else f">= {field.low}"
+        text = "x".join(map(str, shown)) if isinstance(shown, tuple) else shown
+        raise InputError(f"'{name}' must be {relation}. Received {name}={text}", param=name)
+
+
+def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], caller: Env, own: Env,
+                   what: str) -> dict:
+    """A block's or a model's parameters: given values, evaluated in the caller's names, over defaults,
+    evaluated in the definition's own names and the parameters bound before them."""
+    bound: dict = {}
+    for name, default in params.items():
+        if name in given:
+            value, names = given[name], caller
+        elif default is REQUIRED:
+            raise InputError(f"{what} needs the argument '{name}'", param=name)
+        else:
+            value, names = default, {**own, **bound}
+        if isinstance(value, str) and value.strip().lower() not in ("same", "valid"):
+            value = _expression(value, names, name)
+        bound[name] = value
+    return bound

@@ -1,0 +1,86 @@
+"""A small, safe evaluator for integer arithmetic in block parameters: `out * 4`, `width // 2`,
+`stride if i == 0 else 1`.
+
+Python's own parser reads the text (ast.parse, mode 'eval'); nothing is executed. Only a whitelist of node
+types is evaluated: integer and boolean literals, names bound by the spec, + − * // %, comparisons, and/or/not,
+`a if c else b`, and the functions min, max and abs. No attributes, subscripts, calls to anything else, strings,
+floats or powers; the text is short and every result bounded, so no input can run code or exhaust memory.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+
+MAX_LENGTH = 200
+MAX_MAGNITUDE = 10**18
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Gt: operator.gt, ast.GtE: operator.ge}
+_FUNCTIONS = {"min": min, "max": max, "abs": abs}
+
+
+class ExprError(ValueError):
+    """An expression that cannot be evaluated; the message says why."""
+
+
+def evaluate(text: str, names: dict[str, int | bool]) -> int | bool:
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise ExprError(f"cannot parse the expression {text!r}") from None
+    return _eval(tree.body, names)
+
+
+def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+        return _bounded(node.value)
+    if isinstance(node, ast.Name):
+        if node.id not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise ExprError(f"unknown name {node.id!r} (names here: {known})")
+        return names[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _int(node.left, names), _int(node.right, names)
+        if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
+            raise ExprError("division by zero")
+        return _bounded(_BINARY[type(node.op)](left, right))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_int(node.operand, names)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return not _eval(node.operand, names)
+    if isinstance(node, ast.BoolOp):
+        values = (_eval(value, names) for value in node.values)
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        left = _eval(node.left, names)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _eval(comparator, names)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body, names) if _eval(node.test, names) else _eval(node.orelse, names)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
+            and not node.keywords and node.args):
+        return _FUNCTIONS[node.func.id](*(_int(arg, names) for arg in node.args))
+    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} (integers, names, + - * // %, "
+                    f"comparisons, and/or/not, 'a if c else b', min, max, abs)")
+
+
+def _int(node: ast.AST, names: dict[str, int | bool]) -> int:
+    value = _eval(node, names)
+    if type(value) is not int:
+        raise ExprError(f"{ast.unparse(node)!r} is not an integer")
+    return value
+
+
+def _bounded(value: int | bool) -> int | bool:
+    if type(value) is int and abs(value) > MAX_MAGNITUDE:
+        raise ExprError(f"value out of range (|x| > 10^18): {value}")
+    return value

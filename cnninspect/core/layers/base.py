@@ -1,0 +1,105 @@
+"""What a layer kind is: its fields (for the spec, the schema and evaluation) and one rule from input shape to
+output shape, parameters and work. Rules receive shapes, never tensors; each is a few lines.
+
+Conventions, written once (docs/conventions.md):
+- `macs`: multiply-accumulates of convolution, transposed convolution and linear layers, exactly as
+  torch.utils.flop_counter.FlopCounterMode counts them (FLOPs = 2 × MACs, bias not counted);
+- `ops`: the cheap elementwise work (bias adds, norms, activations, pooling reads, merges), under its own rule,
+  never mixed into `macs`;
+- `params`: trainable parameters as `sum(p.numel() for p in module.parameters())`; `buffers`: the rest of the
+  state_dict (batch norm's running statistics and its batch counter).
+All per sample: the engine multiplies by the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from cnninspect.core.graph import REQUIRED
+from cnninspect.errors import InputError, received
+
+Shape = tuple[int, ...]  # one sample's shape: (C, *spatial), or (features,) after a flatten
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    type: str  # int, ints (one or per axis), padding (ints, 'same', 'valid'), bool, float, choice, size
+    default: object = REQUIRED
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    low: float | None = None  # the smallest value allowed, checked once the value is known
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOut:
+    shape: Shape
+    type_name: str  # the PyTorch class it corresponds to: Conv2d, BatchNorm2d, ...
+    params: int = 0
+    buffers: int = 0
+    macs: int = 0
+    ops: int = 0
+    # How output positions read input positions, per spatial axis (AxisWindow or AxisResample):
+    # () for elementwise layers, None where every output reads every input position (flatten, linear).
+    spatial: tuple | None = ()
+
+
+class Params:
+    """A layer's evaluated fields, read as attributes."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Params are read-only")
+
+
+Rule = Callable[[Params, Shape], RuleOut]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerKind:
+    name: str
+    fields: Mapping[str, Field]
+    rule: Rule
+    doc: str
+    aliases: tuple[str, ...] = ()
+
+
+def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[str, ...] = ()):
+    """Declare a layer kind: the decorated rule becomes a LayerKind (collected in layers/catalog.py)."""
+
+    def wrap(rule: Rule) -> LayerKind:
+        return LayerKind(name, fields, rule, doc, aliases)
+
+    return wrap
+
+
+def require(condition: bool, message: str, **values: object) -> None:
+    if not condition:
+        raise InputError(received(message, **values))
+
+
+def spatial_rank(x: Shape, what: str, low: int = 1, high: int = 3) -> int:
+    """The number of spatial axes of (C, *spatial), checked against what the layer supports."""
+    rank = len(x) - 1
+    require(low <= rank <= high, f"{what} needs a (channels, {low} to {high} spatial axes) input",
+            input=show(x))
+    return rank
+
+
+def numel(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def show(shape: Shape) -> str:
+    return "x".join(map(str, shape))

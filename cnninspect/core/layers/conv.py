@@ -1,0 +1,64 @@
+"""Convolution and transposed convolution, 1-D to 3-D, grouped and depthwise."""
+
+from __future__ import annotations
+
+import math
+
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
+from cnninspect.core.window import Kind, make_window
+
+COMMON = {
+    "kernel": Field("ints", doc="kernel size, one number or one per spatial axis", low=1),
+    "stride": Field("ints", 1, "stride", low=1),
+    "dilation": Field("ints", 1, "dilation", low=1),
+    "groups": Field("int", 1, "groups: in and out channels must both divide by it", low=1),
+    "bias": Field("bool", True, "add a learned bias"),
+}
+
+
+@layer("conv", aliases=("conv1d", "conv2d", "conv3d"), doc="Convolution (Conv1d/2d/3d, from the input's rank).",
+       fields={"out": Field("int", None, "output channels (depthwise: defaults to the input channels)", low=1),
+               **COMMON,
+               "padding": Field("padding", 0, "zero padding: a number, one per axis, 'same' or 'valid'", low=0),
+               "depthwise": Field("bool", False, "groups = input channels"),
+               "padding_mode": Field("choice", "zeros", "how the padding is filled (no effect on sizes)",
+                                     ("zeros", "reflect", "replicate", "circular"))})
+def conv(p: Params, x: Shape) -> RuleOut:
+    """out = (n + 2p − d·(f − 1) − 1) // s + 1 per spatial axis."""
+    rank = spatial_rank(x, "conv")
+    c_in = x[0]
+    groups = c_in if p.depthwise else p.groups
+    out = p.out if p.out is not None else (c_in if p.depthwise else None)
+    require(out is not None, "conv needs 'out', the number of output channels")
+    _check_groups(c_in, out, groups)
+    window = make_window(Kind.CONV, p.kernel, p.stride, p.padding, p.dilation, ndim=rank)
+    spatial = window.output(x[1:])
+    per_output = c_in // groups * math.prod(window.kernel)
+    elements = out * numel(spatial)
+    return RuleOut((out, *spatial), f"Conv{rank}d", params=out * per_output + out * p.bias,
+                   macs=elements * per_output, ops=elements * p.bias, spatial=window.axes())
+
+
+@layer("tconv", aliases=("conv_transpose", "convtranspose", "deconv"),
+       doc="Transposed convolution (ConvTranspose1d/2d/3d).",
+       fields={"out": Field("int", doc="output channels", low=1), **COMMON,
+               "padding": Field("ints", 0, "padding, one number or one per axis", low=0),
+               "output_padding": Field("ints", 0, "extra size on one side of the output", low=0)})
+def tconv(p: Params, x: Shape) -> RuleOut:
+    """out = (n − 1)·s − 2p + d·(f − 1) + output_padding + 1; MACs over the input positions, as FlopCounterMode."""
+    rank = spatial_rank(x, "tconv")
+    c_in = x[0]
+    _check_groups(c_in, p.out, p.groups)
+    window = make_window(Kind.TRANSPOSED, p.kernel, p.stride, p.padding, p.dilation, p.output_padding, ndim=rank)
+    spatial = window.output(x[1:])
+    per_input = p.out // p.groups * math.prod(window.kernel)
+    return RuleOut((p.out, *spatial), f"ConvTranspose{rank}d", params=c_in * per_input + p.out * p.bias,
+                   macs=numel(x) * per_input, ops=p.out * numel(spatial) * p.bias, spatial=window.axes())
+
+
+def _check_groups(c_in: int, out: int, groups: int) -> None:
+    require(c_in % groups == 0, "in_channels must be divisible by groups", in_channels=c_in, groups=groups)
+    require(out % groups == 0, "out_channels must be divisible by groups", out_channels=out, groups=groups)
+
+
+KINDS = (conv, tconv)

@@ -1,0 +1,83 @@
+"""Linear layers and the layers that only reshape or pass through: flatten, dropout, identity, upsample."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show, spatial_rank
+from cnninspect.core.receptive import AxisResample
+
+
+@layer("linear", aliases=("fc", "dense"), doc="Fully connected layer (Linear) over the last dimension.",
+       fields={"out": Field("int", doc="output features", low=1), "bias": Field("bool", True, "add a learned bias")})
+def linear(p: Params, x: Shape) -> RuleOut:
+    """params: in·out + out; MACs: rows·in·out with rows all leading dimensions (FlopCounterMode's mm)."""
+    rows, features = numel(x[:-1]), x[-1]
+    return RuleOut((*x[:-1], p.out), "Linear", params=features * p.out + p.out * p.bias,
+                   macs=rows * features * p.out, ops=rows * p.out * p.bias, spatial=None if len(x) > 1 else ())
+
+
+@layer("flatten", doc="Flatten dimensions start_dim … end_dim into one (PyTorch's numbering: 0 is the batch).",
+       fields={"start_dim": Field("int", 1, "first dimension to flatten"),
+               "end_dim": Field("int", -1, "last dimension to flatten")})
+def flatten(p: Params, x: Shape) -> RuleOut:
+    rank = len(x) + 1
+    start, end = p.start_dim % rank, p.end_dim % rank
+    require(-rank <= p.start_dim < rank and -rank <= p.end_dim < rank and 1 <= start <= end,
+            "flatten's dimensions must lie after the batch, start_dim before end_dim",
+            start_dim=p.start_dim, end_dim=p.end_dim, input=show(x))
+    out = (*x[: start - 1], numel(x[start - 1: end]), *x[end:])
+    return RuleOut(out, "Flatten", spatial=() if out == x else None)
+
+
+@layer("dropout", doc="Dropout (active in training only; no effect on sizes).",
+       fields={"p": Field("float", 0.5, "probability of zeroing an element", low=0),
+               "inplace": Field("bool", False, "overwrite the input")})
+def dropout(p: Params, x: Shape) -> RuleOut:
+    require(p.p <= 1, "dropout probability must be between 0 and 1", p=p.p)
+    return RuleOut(x, "Dropout")
+
+
+@layer("identity", doc="Passes its input through (Identity).", fields={})
+def identity(p: Params, x: Shape) -> RuleOut:
+    return RuleOut(x, "Identity")
+
+
+LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+
+
+@layer("upsample", doc="Upsampling (Upsample) to a size or by a scale factor.",
+       fields={"size": Field("ints", None, "output size, one number or one per spatial axis", low=1),
+               "scale": Field("float", None, "scale factor (output = ⌊n·scale⌋)", low=0),
+               "mode": Field("choice", "nearest", "interpolation",
+                             ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")),
+               "align_corners": Field("bool", None, "align corner pixels (linear modes)")})
+def upsample(p: Params, x: Shape) -> RuleOut:
+    """ops: nearest 0; linear modes 2 per neighbour read (2, 4 or 8 neighbours; bicubic 16)."""
+    rank = spatial_rank(x, "upsample")
+    require((p.size is None) != (p.scale is None), "upsample needs exactly one of 'size' and 'scale'")
+    if p.mode in LINEAR_MODES:
+        require(LINEAR_MODES[p.mode] == rank, f"mode {p.mode!r} needs {LINEAR_MODES[p.mode]} spatial axes",
+                input=show(x))
+    if p.size is not None:
+        size = p.size if isinstance(p.size, tuple) else (p.size,) * rank
+        require(len(size) == rank, f"expected {rank} output sizes", size=size)
+        scales = [Fraction(n, m) for n, m in zip(x[1:], size)]
+    else:
+        factor = Fraction(p.scale).limit_denominator(10**6)
+        size = tuple(math.floor(n * factor) for n in x[1:])
+        require(min(size) >= 1, "the scale makes an axis empty", scale=p.scale, input=show(x))
+        scales = [1 / factor] * rank  # PyTorch maps back with 1/scale when given a scale
+    aligned = p.align_corners and p.mode in LINEAR_MODES
+    if aligned:
+        scales = [Fraction(n - 1, m - 1) if m > 1 else Fraction(0) for n, m in zip(x[1:], size)]
+    mode = "nearest" if p.mode == "nearest" else "nearest-exact" if p.mode == "nearest-exact" else (
+        "linear-aligned" if aligned else "linear")
+    neighbours = {"bicubic": 16}.get(p.mode, 2 ** rank if p.mode in LINEAR_MODES else 0)
+    out = (x[0], *size)
+    return RuleOut(out, "Upsample", ops=2 * neighbours * numel(out),
+                   spatial=tuple(AxisResample(q, mode) for q in scales))
+
+
+KINDS = (linear, flatten, dropout, identity, upsample)

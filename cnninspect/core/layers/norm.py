@@ -1,0 +1,35 @@
+"""Normalisation: batch norm and local response norm."""
+
+from __future__ import annotations
+
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show
+
+
+@layer("batchnorm", aliases=("bn", "batchnorm1d", "batchnorm2d", "batchnorm3d", "batch_norm"),
+       doc="Batch normalisation (BatchNorm1d/2d/3d, from the input's rank). Running statistics are buffers.",
+       fields={"eps": Field("float", 1e-5, "added to the variance", low=0),
+               "momentum": Field("float", 0.1, "running-statistics momentum", low=0),
+               "affine": Field("bool", True, "learn a scale and a shift"),
+               "track_running_stats": Field("bool", True, "keep running mean and variance (buffers)")})
+def batchnorm(p: Params, x: Shape) -> RuleOut:
+    """params: weight and bias (C each); buffers: running_mean, running_var (C each), num_batches_tracked (1).
+    ops: 2 per element (a scale and a shift, once folded for inference)."""
+    require(1 <= len(x) <= 4, "batch norm needs (C), (C, L), (C, H, W) or (C, D, H, W)", input=show(x))
+    c = x[0]
+    rank = max(len(x) - 1, 1)
+    return RuleOut(x, f"BatchNorm{rank}d", params=2 * c * p.affine, buffers=(2 * c + 1) * p.track_running_stats,
+                   ops=2 * numel(x))
+
+
+@layer("lrn", aliases=("local_response_norm", "localresponsenorm"),
+       doc="Local response normalisation across channels (LocalResponseNorm), as in the original AlexNet.",
+       fields={"size": Field("int", doc="channels in the normalisation window", low=1),
+               "alpha": Field("float", 1e-4, "scale"), "beta": Field("float", 0.75, "exponent"),
+               "k": Field("float", 1.0, "additive constant")})
+def lrn(p: Params, x: Shape) -> RuleOut:
+    """ops: per element, a window of `size` squares summed, then a scale, a power and a divide: size + 3."""
+    require(len(x) >= 2, "local response norm needs a (channels, spatial...) input", input=show(x))
+    return RuleOut(x, "LocalResponseNorm", ops=numel(x) * (p.size + 3))
+
+
+KINDS = (batchnorm, lrn)

@@ -1,0 +1,70 @@
+"""Max and average pooling (ceil mode included) and adaptive pooling, 1-D to 3-D."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
+from cnninspect.core.receptive import AxisResample
+from cnninspect.core.window import Kind, make_window
+
+WINDOW = {
+    "kernel": Field("ints", doc="window size, one number or one per spatial axis", low=1),
+    "stride": Field("ints", None, "stride (default: the kernel size, as in PyTorch)", low=1),
+    "padding": Field("ints", 0, "padding, at most half the kernel", low=0),
+    "ceil_mode": Field("bool", False, "ceil instead of floor in the output size"),
+}
+
+
+@layer("maxpool", aliases=("max_pool", "maxpool1d", "maxpool2d", "maxpool3d"), doc="Max pooling (MaxPool1d/2d/3d).",
+       fields={**WINDOW, "dilation": Field("ints", 1, "dilation", low=1)})
+def maxpool(p: Params, x: Shape) -> RuleOut:
+    return _pool(Kind.MAXPOOL, p, x, p.dilation, "MaxPool")
+
+
+@layer("avgpool", aliases=("avg_pool", "avgpool1d", "avgpool2d", "avgpool3d"),
+       doc="Average pooling (AvgPool1d/2d/3d).",
+       fields={**WINDOW, "count_include_pad": Field("bool", True, "count padding in the average (no effect on sizes)"),
+               "divisor_override": Field("int", None, "divide by this instead (no effect on sizes)", low=1)})
+def avgpool(p: Params, x: Shape) -> RuleOut:
+    return _pool(Kind.AVGPOOL, p, x, 1, "AvgPool")
+
+
+def _pool(kind: Kind, p: Params, x: Shape, dilation, name: str) -> RuleOut:
+    """out = ⌊(n + 2p − d·(f − 1) − 1)/s⌋ + 1, ⌈⌉ in ceil mode; ops: one read per window position."""
+    rank = spatial_rank(x, name.lower())
+    window = make_window(kind, p.kernel, p.stride, p.padding, dilation, ceil_mode=p.ceil_mode, ndim=rank)
+    spatial = window.output(x[1:])
+    out = (x[0], *spatial)
+    return RuleOut(out, f"{name}{rank}d", ops=numel(out) * math.prod(window.kernel), spatial=window.axes())
+
+
+ADAPTIVE = {"size": Field("ints", doc="output size, one number or one per spatial axis", low=1)}
+
+
+@layer("adaptive_avgpool", aliases=("adaptiveavgpool", "adaptive_avg_pool"), fields=ADAPTIVE,
+       doc="Adaptive average pooling (AdaptiveAvgPool1d/2d/3d) to a given output size.")
+def adaptive_avgpool(p: Params, x: Shape) -> RuleOut:
+    return _adaptive(p, x, "AdaptiveAvgPool")
+
+
+@layer("adaptive_maxpool", aliases=("adaptivemaxpool", "adaptive_max_pool"), fields=ADAPTIVE,
+       doc="Adaptive max pooling (AdaptiveMaxPool1d/2d/3d) to a given output size.")
+def adaptive_maxpool(p: Params, x: Shape) -> RuleOut:
+    return _adaptive(p, x, "AdaptiveMaxPool")
+
+
+def _adaptive(p: Params, x: Shape, name: str) -> RuleOut:
+    """Window o of m over n inputs: ⌊o·n/m⌋ … ⌈(o+1)·n/m⌉ − 1 (ATen's start and end index)."""
+    rank = spatial_rank(x, name)
+    size = p.size if isinstance(p.size, tuple) else (p.size,) * rank
+    require(len(size) in (1, rank), f"expected 1 or {rank} output sizes", size=size)
+    size = size * (rank // len(size))
+    # ops: one read per input position of each window; summed over an axis's windows that is n + m − gcd(n, m)
+    reads = math.prod(n + m - math.gcd(n, m) for n, m in zip(x[1:], size))
+    axes = tuple(AxisResample(Fraction(n, m), "adaptive") for n, m in zip(x[1:], size))
+    return RuleOut((x[0], *size), f"{name}{rank}d", ops=x[0] * reads, spatial=axes)
+
+
+KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool)

@@ -1,0 +1,92 @@
+"""Totals and views of an analysis: at a batch size and dtype, and folded to a depth. What every renderer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnninspect.core.engine import Analysis, Row
+from cnninspect.core.layers.base import numel
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Whole-model figures. MACs and ops are for the whole batch; inference excludes the auxiliary heads,
+    which run in training only, as torch does in eval mode. Parameters include them: they exist."""
+
+    params: int
+    aux_params: int
+    buffers: int
+    macs: int
+    aux_macs: int
+    ops: int
+    aux_ops: int
+    param_bytes: int
+    input_bytes: int
+    activation_bytes: int  # every inference layer's output, kept (what a forward pass for training stores)
+    largest_activation_bytes: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    analysis: Analysis
+    batch: int
+    dtype: str
+    totals: Totals
+    rows: tuple[Row, ...]  # inference rows, folded to the requested depth
+    aux_rows: tuple[Row, ...]
+    depth: int | None
+
+
+def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth: int | None = None) -> Summary:
+    size = DTYPE_BYTES[dtype]
+    main = [r for r in analysis.rows if not r.aux]
+    aux = [r for r in analysis.rows if r.aux]
+    outputs = [numel(r.output) * batch * size for r in main]
+    totals = Totals(
+        params=sum(r.params for r in analysis.rows),
+        aux_params=sum(r.params for r in aux),
+        buffers=sum(r.buffers for r in analysis.rows),
+        macs=sum(r.macs for r in main) * batch,
+        aux_macs=sum(r.macs for r in aux) * batch,
+        ops=sum(r.ops for r in main) * batch,
+        aux_ops=sum(r.ops for r in aux) * batch,
+        param_bytes=sum(r.params for r in analysis.rows) * size,
+        input_bytes=numel(analysis.input) * batch * size,
+        activation_bytes=sum(outputs),
+        largest_activation_bytes=max(outputs, default=0),
+    )
+    return Summary(analysis, batch, dtype, totals, fold(main, depth), fold(aux, depth), depth)
+
+
+def fold(rows: list[Row], depth: int | None) -> tuple[Row, ...]:
+    """Consecutive rows deeper than `depth` with the same path prefix of that depth become one row."""
+    if depth is None:
+        return tuple(rows)
+    groups: list[tuple[list[Row], str | None]] = []
+    for row in rows:
+        prefix = _prefix(row, depth) if row.path.count(".") >= depth else None
+        if prefix is not None and groups and groups[-1][1] == prefix:
+            groups[-1][0].append(row)
+        else:
+            groups.append(([row], prefix))
+    return tuple(_merge(group, depth) if prefix is not None else group[0] for group, prefix in groups)
+
+
+def _prefix(row: Row, depth: int) -> str:
+    return ".".join(row.path.split(".")[:depth])
+
+
+def _merge(group: list[Row], depth: int) -> Row:
+    first, last = group[0], group[-1]
+    return Row(
+        path=_prefix(first, depth), kind="block", type_name=f"{len(group)} layers", input=first.input,
+        output=last.output, params=sum(r.params for r in group), buffers=sum(r.buffers for r in group),
+        macs=sum(r.macs for r in group), ops=sum(r.ops for r in group), footprint=last.footprint,
+        coverage=tuple(c for r in group for c in r.coverage), windows=(), aux=first.aux, module=True, loc=first.loc,
+    )

@@ -1,0 +1,54 @@
+"""How numbers are written: exact integers with separators, and human units beside them."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from cnninspect.core.engine import Row
+
+UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
+
+
+def exact(value: int) -> str:
+    return f"{value:,}"
+
+
+def human(value: int | float) -> str:
+    """1814073344 → '1.81 G' (decimal units)."""
+    for scale, unit in UNITS:
+        if abs(value) >= scale:
+            return f"{value / scale:.2f} {unit}"
+    return str(value)
+
+
+def size(value: int) -> str:
+    """Bytes in decimal megabytes (MB = 10^6 bytes), as torchinfo writes them."""
+    return f"{value / 10**6:.2f} MB"
+
+
+def shape(values: tuple[int, ...], batch: int | None = None) -> str:
+    return "x".join(map(str, ((batch,) if batch is not None else ()) + tuple(values)))
+
+
+def fraction(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def receptive_field(row: Row) -> tuple[str, str]:
+    """(size, jump) per axis: '7x7', '2'; 'all' once every output reads the whole input; '-' without axes."""
+    if row.footprint is None:
+        return "all", "-"
+    if not row.footprint:
+        return "-", "-"
+    sizes = [str(f.size) for f in row.footprint]
+    jumps = [fraction(f.jump) for f in row.footprint]
+    return "x".join(sizes), (jumps[0] if len(set(jumps)) == 1 else "x".join(jumps))
+
+
+def lint_mark(row: Row) -> str:
+    """'!' when some input is never read, '~' when only padding is, or a ceil-mode window is partial."""
+    if any(c.unused_input or c.gap for c in row.coverage):
+        return "!"
+    if any(not c.exact for c in row.coverage):
+        return "~"
+    return ""
