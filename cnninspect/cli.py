@@ -12,6 +12,8 @@ import click
 
 from cnninspect import __version__
 from cnninspect.commands.shape import shape
+from cnninspect.commands.summary import summary
+from cnninspect.commands.zoo import zoo
 from cnninspect.errors import InputError
 
 BAD_INPUT = 2
@@ -49,3 +51,5 @@ def main() -> None:
 
 
 main.add_command(shape)
+main.add_command(summary)
+main.add_command(zoo)

@@ -26,13 +26,13 @@ _STEP = re.compile(r"(?P<kind>[a-z]+):(?P<args>[^:*]*)(?P<options>(?::[^:*]*)*)(
 _INT = re.compile(r"-?[0-9]{1,%d}" % MAX_DIGITS)
 
 
-def parse_sizes(text: str, where: str) -> tuple[int, ...]:
-    """'224' → (224,); '224x160' → (224, 160). Separators: x, X or ×."""
+def parse_sizes(text: str, where: str, most: int = MAX_DIMS) -> tuple[int, ...]:
+    """'224' → (224,); '224x160' → (224, 160). Separators: x, X or ×; at most `most` numbers."""
     parts = re.split(r"[xX×]", text.strip())
-    if len(parts) > MAX_DIMS or not all(_INT.fullmatch(part.strip()) for part in parts):
+    if len(parts) > most or not all(_INT.fullmatch(part.strip()) for part in parts):
         too_long = any(len(part.strip().lstrip("-")) > MAX_DIGITS for part in parts)
         problem = f"numbers have at most {MAX_DIGITS} digits" if too_long else (
-            f"expected an integer, or up to {MAX_DIMS} integers joined by 'x' (224x160)")
+            f"expected an integer, or up to {most} integers joined by 'x' (224x160)")
         raise InputError(f"{problem}. Received {text!r}", where=where)
     return tuple(int(part) for part in parts)
 

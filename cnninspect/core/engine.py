@@ -107,7 +107,11 @@ class _Walk:
                     x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
                 return x
             if isinstance(node, CallNode):
-                return self.call(node, x, _Scope(scope.child(common.name)), env, aux)
+                inline = self.model.blocks[node.block].inline
+                if inline and common.name is not None:
+                    raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
+                                     f"module, so a call has no name")
+                return self.call(node, x, scope if inline else _Scope(scope.child(common.name)), env, aux)
             self.sequence(node.body.children, x, _Scope(scope.child(common.name)), env, True)  # AuxNode
             return x
         finally:
@@ -120,7 +124,10 @@ class _Walk:
 
     def layer(self, node: LayerNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         kind = BY_NAME[node.kind]
-        path = scope.functional(node.common.name or kind.name) if node.functional else scope.child(node.common.name)
+        if node.functional:
+            path = scope.functional(f"{node.common.name or kind.name}()")
+        else:
+            path = scope.child(node.common.name)
         try:
             out = kind.rule(evaluate_params(kind, node.fields, env), x.shape)
         except InputError as error:

@@ -95,6 +95,7 @@ class BlockDef:
     params: Mapping[str, Value]  # name -> default (or REQUIRED)
     body: SeqNode
     loc: Loc = NOWHERE
+    inline: bool = False  # its layers join the caller's module instead of forming a module of their own
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,12 +63,15 @@ class _Builder:
                 raise InputError(f"{where}: block name {name!r} {clash}")
             if not isinstance(definition, Located):
                 raise InputError(f"{where}: block '{name}' is a mapping with 'params' and 'layers'")
-            _only(definition, ("params", "layers"), where, f"block '{name}'")
+            _only(definition, ("params", "layers", "inline", "description"), where, f"block '{name}'")
+            inline = definition.get("inline", False)
+            if not isinstance(inline, bool):
+                raise InputError(f"{definition.value_locs['inline']}: 'inline' is true or false")
             params = _params(definition.get("params"), definition.value_locs.get("params", where), name)
             if "layers" not in definition:
                 raise InputError(f"{where}: block '{name}' needs 'layers'")
             body = self.sequence(definition["layers"], definition.value_locs["layers"], f"block '{name}'")
-            blocks[name] = BlockDef(name, params, body, where)
+            blocks[name] = BlockDef(name, params, body, where, inline)
         return blocks
 
     def sequence(self, items: object, loc: Loc, what: str, common: Common | None = None) -> SeqNode:

@@ -1,0 +1,41 @@
+"""Options shared by the commands that read a model: --input and --set."""
+
+from __future__ import annotations
+
+import click
+
+from cnninspect.errors import InputError
+from cnninspect.parse import parse_sizes
+
+input_option = click.option("--input", "input_text", metavar="CxHxW",
+                            help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
+set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
+                          help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")
+
+
+def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if text is None:
+        return default
+    shape = parse_sizes(text, "--input", most=4)
+    if min(shape) < 1:
+        raise InputError(f"sizes must be > 0. Received {text!r}", where="--input")
+    return shape
+
+
+def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"expected NAME=VALUE. Received {setting!r}", where="--set")
+        word = text.strip().lower()
+        if word in ("true", "false"):
+            values[name.strip()] = word == "true"
+        elif text.strip().lstrip("-").isdigit() and len(text.strip()) <= 19:
+            values[name.strip()] = int(text)
+        else:
+            try:
+                values[name.strip()] = float(text)
+            except ValueError:
+                raise InputError(f"a value is true, false or a number. Received {setting!r}", where="--set") from None
+    return values

@@ -1,0 +1,45 @@
+"""A summary as JSON: the stable shape other tools read (docs/json.md, version 1)."""
+
+from __future__ import annotations
+
+from cnninspect.core.engine import Row
+from cnninspect.core.summary import Summary
+from cnninspect.render import figures
+from cnninspect.render.jsonfmt import dumps
+
+VERSION = 1
+
+
+def render(summary: Summary) -> str:
+    model, t, batch = summary.analysis.model, summary.totals, summary.batch
+    return dumps({
+        "version": VERSION,
+        "model": {"name": model.name, "source": model.source, "file": model.file},
+        "input": [batch, *summary.analysis.input],
+        "output": [batch, *summary.analysis.output],
+        "batch": batch,
+        "dtype": summary.dtype,
+        "depth": summary.depth,
+        "layers": [_row(row, batch) for row in (*summary.rows, *summary.aux_rows)],
+        "totals": {
+            "params": t.params, "trainable_params": t.params, "aux_params": t.aux_params, "buffers": t.buffers,
+            "macs": t.macs, "flops": t.flops, "aux_macs": t.aux_macs, "ops": t.ops, "aux_ops": t.aux_ops,
+            "param_bytes": t.param_bytes, "input_bytes": t.input_bytes, "activation_bytes": t.activation_bytes,
+            "largest_activation_bytes": t.largest_activation_bytes,
+        },
+    })
+
+
+def _row(row: Row, batch: int) -> dict:
+    if row.footprint is None:
+        receptive_field = "all"
+    else:
+        receptive_field = {"size": [f.size for f in row.footprint],
+                           "jump": [figures.fraction(f.jump) for f in row.footprint]}
+    return {
+        "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
+        "input": [batch, *row.input], "output": [batch, *row.output],
+        "params": row.params, "buffers": row.buffers, "macs": row.macs * batch, "ops": row.ops * batch,
+        "receptive_field": receptive_field, "lint": figures.lint_mark(row),
+        "unused_input": [c.unused_input for c in row.coverage],
+    }
