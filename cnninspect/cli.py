@@ -11,6 +11,7 @@ import sys
 import click
 
 from cnninspect import __version__
+from cnninspect.commands.schema import schema
 from cnninspect.commands.shape import shape
 from cnninspect.commands.summary import summary
 from cnninspect.commands.zoo import zoo
@@ -53,3 +54,4 @@ def main() -> None:
 main.add_command(shape)
 main.add_command(summary)
 main.add_command(zoo)
+main.add_command(schema)

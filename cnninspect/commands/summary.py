@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
-from cnninspect.core.engine import analyze
-from cnninspect.core.summary import DTYPE_BYTES, summarize
-from cnninspect.spec.load import load_model
+
+DTYPES = ("float32", "float16", "bfloat16", "float64")  # core.summary.DTYPE_BYTES, kept here for a lean start
 
 HELP = """A layer-by-layer summary of MODEL, a zoo name (see `cnninspect zoo`) or a spec file.
 
@@ -29,7 +30,7 @@ divisibility lint (! input never read, ~ only padding), and memory.
 @input_option
 @click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True, help="Batch size.")
 @click.option("--depth", type=click.IntRange(1, 64), help="Fold layers deeper than K path components into one row.")
-@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True,
+@click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
               help="Element type for the memory figures.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]), default="table",
               show_default=True, help="Output format (json: docs/json.md).")
@@ -37,6 +38,10 @@ divisibility lint (! input never read, ~ only padding), and memory.
 @set_option
 def summary(model: str, input_text: str | None, batch: int, depth: int | None, dtype: str, fmt: str,
             explain: bool, settings: tuple[str, ...]) -> None:
+    from cnninspect.core.engine import analyze
+    from cnninspect.core.summary import summarize
+    from cnninspect.spec.load import load_model
+
     spec = load_model(model)
     analysis = analyze(spec, parse_input(input_text, spec.input), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
@@ -52,5 +57,5 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
         from cnninspect.render.summary_text import render_table
 
         def render(s):
-            return render_table(s, color=click.get_text_stream("stdout").isatty())
+            return render_table(s, color=sys.stdout.isatty())
     click.echo(render(result), nl=False)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import click
 
-from cnninspect.core.engine import analyze
-from cnninspect.core.summary import summarize
-from cnninspect.render import figures
-from cnninspect.spec.load import load_model, zoo_names
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def zoo(fmt: str) -> None:
     """List the zoo: every model's input, parameters, MACs and output, computed now from its spec."""
+    from cnninspect.core.engine import analyze
+    from cnninspect.core.summary import summarize
+    from cnninspect.render import figures
+    from cnninspect.spec.load import load_model, zoo_names
+
     entries = []
     for name in zoo_names():
         model = load_model(name)

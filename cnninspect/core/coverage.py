@@ -46,7 +46,7 @@ def coverage(axis: AxisWindow, n: int) -> Coverage:
         unused_input=unused_input,
         unused_padding=max(tail, 0) - unused_input,
         overhang=max(-tail, 0),
-        gap=max(axis.stride - axis.span, 0),
+        gap=max(axis.stride - axis.span, 0) if out > 1 else 0,
         dropped_window=axis.ceil_mode and out < axis.plain_ceil_output(n),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnninspect.core.coverage import Coverage, ExactAlternatives
 from cnninspect.core.window import AxisWindow, Kind
-from cnninspect.render.text import axis_noun, plural
+from cnninspect.render.text import axis_labels, axis_noun, plural
 
 
 def lint_lines(label: str, axis: AxisWindow, n: int, cover: Coverage, alternatives: ExactAlternatives | None,
@@ -49,3 +49,15 @@ def alternative_lines(alternatives: ExactAlternatives) -> list[str]:
     else:
         lines.append(f"  no padding makes it exact: {alternatives.no_padding_reason}")
     return lines
+
+
+def axes_lint(windows: tuple[AxisWindow, ...], inputs: tuple[int, ...], covers: tuple[Coverage, ...],
+              alternatives: tuple[ExactAlternatives | None, ...] | None = None,
+              suggest_always: bool = True) -> list[str]:
+    """The lint of every axis, labelled H, W (D); said once, unlabelled, when every axis is the same."""
+    alternatives = alternatives or (None,) * len(windows)
+    labels = axis_labels(len(windows))
+    if len(windows) > 1 and len(set(zip(windows, inputs))) == 1:
+        labels, windows, inputs, covers, alternatives = ("",), windows[:1], inputs[:1], covers[:1], alternatives[:1]
+    return [line for label, axis, n, cover, alt in zip(labels, windows, inputs, covers, alternatives)
+            for line in lint_lines(label, axis, n, cover, alt, suggest_always)]

@@ -8,7 +8,7 @@ from cnninspect.core.questions import AxisAnswer, Inverse
 from cnninspect.core.report import ShapeReport
 from cnninspect.core.window import AxisWindow, Kind, Window
 from cnninspect.render.formula import symbolic, worked
-from cnninspect.render.lint_text import lint_lines
+from cnninspect.render.lint_text import axes_lint
 from cnninspect.render.text import axis_labels, columns, fraction, sizes
 
 
@@ -35,9 +35,7 @@ def _single(report: ShapeReport, window: Window) -> list[str]:
     for label, axis, n in zip(labels, result.axes, result.input):
         lines.append(f"  {label + ': ' if label else ''}{worked(axis, n)}")
     lines.append(f"output: {sizes(result.output)}")
-    for label, axis, n, cover, alternatives in zip(labels, result.axes, result.input, result.coverage,
-                                                    result.alternatives):
-        lines += lint_lines(label, axis, n, cover, alternatives)
+    lines += axes_lint(result.axes, result.input, result.coverage, result.alternatives)
     lines.append(_receptive_field(result))
     return lines
 
@@ -78,13 +76,9 @@ def _chain(report: ShapeReport) -> list[str]:
                      sizes(result.output), sizes(tuple(f.size for f in result.footprint)),
                      "x".join(fraction(f.jump) for f in result.footprint), _coverage_word(result)])
     lines = [f"input: {sizes(report.input)}", *columns(rows, indent="  "), f"output: {sizes(report.output)}"]
-    labels = axis_labels(len(report.input))
     for index, result in enumerate(report.steps, start=1):
-        notes = []
-        for label, axis, n, cover, alternatives in zip(labels, result.axes, result.input, result.coverage,
-                                                        result.alternatives):
-            notes += [line for line in lint_lines(label, axis, n, cover, alternatives, suggest_always=False)
-                      if not line.startswith("✓")]
+        notes = [line for line in axes_lint(result.axes, result.input, result.coverage, result.alternatives,
+                                            suggest_always=False) if not line.startswith("✓")]
         if notes:
             lines.append(f"step {index} {result.step.label}:")
             lines += [f"  {note}" for note in notes]

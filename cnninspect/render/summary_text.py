@@ -9,7 +9,7 @@ from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
 from cnninspect.render import figures
 from cnninspect.render.formula import worked
-from cnninspect.render.lint_text import lint_lines
+from cnninspect.render.lint_text import axes_lint
 from cnninspect.render.text import axis_labels
 
 HEADER = ("Layer", "Type", "Output", "Params", "MACs", "RF", "Jump", "Lint")
@@ -21,12 +21,13 @@ def cells(row: Row, batch: int) -> tuple[str, ...]:
             figures.exact(row.macs * batch), rf, jump, figures.lint_mark(row))
 
 
-def render_table(summary: Summary, width: int | None = None, color: bool = False) -> str:
+def render_table(summary: Summary, color: bool = False) -> str:
+    """The table takes the width its cells need (the console is wide enough never to wrap them)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=io.StringIO(), width=width or 120, color_system="auto" if color else None,
+    console = Console(file=io.StringIO(), width=400, color_system="auto" if color else None,
                       force_terminal=color, highlight=False, soft_wrap=False)
     console.print(_title(summary), highlight=False)
     for title, rows in (("", summary.rows), ("Auxiliary heads (training only, not in the inference totals)",
@@ -40,7 +41,7 @@ def render_table(summary: Summary, width: int | None = None, color: bool = False
             table.add_row(*cells(row, summary.batch))
         console.print(table)
     console.print("\n".join(_totals(summary) + _lint(summary)), highlight=False)
-    return console.file.getvalue()
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
 
 
 def render_markdown(summary: Summary) -> str:
@@ -117,9 +118,7 @@ def _lint(summary: Summary) -> list[str]:
     for row in summary.analysis.rows:
         if figures.lint_mark(row) != "!":
             continue
-        labels = axis_labels(len(row.windows))
-        notes = [line for label, axis, n, cover in zip(labels, row.windows, row.input[1:], row.coverage)
-                 for line in lint_lines(label, axis, n, cover, None) if line.startswith("!")]
+        notes = [line for line in axes_lint(row.windows, row.input[1:], row.coverage) if line.startswith("!")]
         lines.append(f"{row.path} ({row.type_name}, {row.loc}):")
         lines += [f"  {note}" for note in notes]
     return ["", "lint", *lines] if lines else []

@@ -220,13 +220,15 @@ def _params(data: object, loc: Loc, block: str) -> dict[str, Value]:
     if data is None:
         return {}
     if not isinstance(data, Located):
-        raise InputError(f"{loc}: the params of block '{block}' map names to defaults (null: required)")
+        raise InputError(f"{loc}: the params of block '{block}' map names to defaults (null or 'required': "
+                         f"no default)")
     params = {}
     for name, default in data.items():
         if not _IDENTIFIER.fullmatch(name) or name in RESERVED:
             raise InputError(f"{data.value_locs[name]}: parameter name {name!r} is not a plain name"
                              + (" (reserved)" if name in RESERVED else ""))
-        params[name] = REQUIRED if default is None else _value(default, data.value_locs[name], name)
+        required = default is None or default == "required"  # TOML has no null
+        params[name] = REQUIRED if required else _value(default, data.value_locs[name], name)
     return params
 
 

@@ -41,3 +41,9 @@ def test_the_analytic_path_never_imports_torch(args):
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert not {name for name in imported if name == "torch" or name.startswith("torch.")}
     assert "numpy" not in imported and "rich" not in imported  # start-up stays lean: neither is needed here
+
+
+def test_the_dtype_choices_are_the_engines():
+    from cnninspect.commands.summary import DTYPES
+    from cnninspect.core.summary import DTYPE_BYTES
+    assert DTYPES == tuple(DTYPE_BYTES)

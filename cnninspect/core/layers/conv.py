@@ -8,6 +8,7 @@ from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, nu
 from cnninspect.core.window import Kind, make_window
 
 COMMON = {
+    "in_channels": Field("int", None, "optional check: the input channels this layer expects", low=1),
     "kernel": Field("ints", doc="kernel size, one number or one per spatial axis", low=1),
     "stride": Field("ints", 1, "stride", low=1),
     "dilation": Field("ints", 1, "dilation", low=1),
@@ -30,7 +31,7 @@ def conv(p: Params, x: Shape) -> RuleOut:
     groups = c_in if p.depthwise else p.groups
     out = p.out if p.out is not None else (c_in if p.depthwise else None)
     require(out is not None, "conv needs 'out', the number of output channels")
-    _check_groups(c_in, out, groups)
+    _check_groups(c_in, out, groups, p.in_channels)
     window = make_window(Kind.CONV, p.kernel, p.stride, p.padding, p.dilation, ndim=rank)
     spatial = window.output(x[1:])
     per_output = c_in // groups * math.prod(window.kernel)
@@ -48,7 +49,7 @@ def tconv(p: Params, x: Shape) -> RuleOut:
     """out = (n − 1)·s − 2p + d·(f − 1) + output_padding + 1; MACs over the input positions, as FlopCounterMode."""
     rank = spatial_rank(x, "tconv")
     c_in = x[0]
-    _check_groups(c_in, p.out, p.groups)
+    _check_groups(c_in, p.out, p.groups, p.in_channels)
     window = make_window(Kind.TRANSPOSED, p.kernel, p.stride, p.padding, p.dilation, p.output_padding, ndim=rank)
     spatial = window.output(x[1:])
     per_input = p.out // p.groups * math.prod(window.kernel)
@@ -56,7 +57,9 @@ def tconv(p: Params, x: Shape) -> RuleOut:
                    macs=numel(x) * per_input, ops=p.out * numel(spatial) * p.bias, spatial=window.axes())
 
 
-def _check_groups(c_in: int, out: int, groups: int) -> None:
+def _check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:
+    require(expected is None or expected == c_in, f"expects {expected} input channels but receives {c_in}",
+            in_channels=expected, input_channels=c_in)
     require(c_in % groups == 0, "in_channels must be divisible by groups", in_channels=c_in, groups=groups)
     require(out % groups == 0, "out_channels must be divisible by groups", out_channels=out, groups=groups)
 

@@ -10,10 +10,14 @@ from cnninspect.core.receptive import AxisResample
 
 
 @layer("linear", aliases=("fc", "dense"), doc="Fully connected layer (Linear) over the last dimension.",
-       fields={"out": Field("int", doc="output features", low=1), "bias": Field("bool", True, "add a learned bias")})
+       fields={"out": Field("int", doc="output features", low=1), "bias": Field("bool", True, "add a learned bias"),
+               "in_features": Field("int", None, "optional check: the input features this layer expects", low=1)})
 def linear(p: Params, x: Shape) -> RuleOut:
     """params: in·out + out; MACs: rows·in·out with rows all leading dimensions (FlopCounterMode's mm)."""
     rows, features = numel(x[:-1]), x[-1]
+    require(p.in_features is None or p.in_features == features,
+            f"expects {p.in_features} input features but receives {features}",
+            in_features=p.in_features, input=show(x))
     return RuleOut((*x[:-1], p.out), "Linear", params=features * p.out + p.out * p.bias,
                    macs=rows * features * p.out, ops=rows * p.out * p.bias, spatial=None if len(x) > 1 else ())
 

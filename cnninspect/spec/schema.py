@@ -1,0 +1,127 @@
+"""A JSON Schema of the spec format, generated from the layer catalog so that it never drifts from the loader.
+
+Editors use it to validate and complete spec files (YAML through a `# yaml-language-server: $schema=` line).
+Expressions and block names are only checked by cnninspect itself: a schema cannot know a file's blocks.
+"""
+
+from __future__ import annotations
+
+from cnninspect.core.graph import REQUIRED
+from cnninspect.core.layers.base import Field, LayerKind
+from cnninspect.core.layers.catalog import BY_NAME, KINDS
+from cnninspect.spec.build import STRUCTURES
+
+EXPRESSION = {"type": "string", "description": "integer arithmetic over the names in scope (block parameters, model "
+              "args, repeat variables, in_channels): + - * // %, comparisons, and/or/not, 'a if c else b', "
+              "min, max, abs"}
+INT = {"anyOf": [{"type": "integer"}, {"$ref": "#/$defs/expression"}]}
+TYPES = {
+    "int": {"$ref": "#/$defs/int"},
+    "ints": {"anyOf": [{"$ref": "#/$defs/int"},
+                       {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 3}]},
+    "padding": {"anyOf": [{"enum": ["same", "valid"]}, {"$ref": "#/$defs/ints"}]},
+    "bool": {"anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/expression"}]},
+    "float": {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/expression"}]},
+}
+COMMON = {
+    "name": {"type": ["string", "integer"], "description": "the module name (no dots); unnamed modules are numbered"},
+    "if": {"$ref": "#/$defs/bool", "description": "a condition; when false the node acts as identity"},
+}
+ARGUMENT = {"anyOf": [{"type": ["number", "boolean", "string", "null"]},
+                      {"type": "array", "items": {"type": ["number", "string"]}}]}
+
+
+def json_schema() -> dict:
+    kinds = {name: _wrapper(name, f"#/$defs/fields_{kind.name}") for name, kind in BY_NAME.items()}
+    fields = {f"fields_{kind.name}": _fields(kind) for kind in KINDS}
+    no_fields_required = sorted(n for n, k in BY_NAME.items() if not any(_required(f) for f in k.fields.values()))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "cnninspect architecture spec",
+        "description": "A CNN architecture for cnninspect: its input, its layers, and reusable blocks (docs/spec.md).",
+        "type": "object",
+        "required": ["input", "layers"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "source": {"type": "string", "description": "the reference implementation the spec follows"},
+            "input": {"description": "one sample's shape, e.g. [3, 224, 224] or '3x224x224'",
+                      "anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
+                                 "maxItems": 4}, {"type": "string", "pattern": r"^\d+(x\d+){0,3}$"}]},
+            "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
+                     "additionalProperties": ARGUMENT},
+            "metadata": {"type": "object"},
+            "blocks": {"type": "object", "additionalProperties": {"$ref": "#/$defs/block"}},
+            "layers": {"$ref": "#/$defs/layers"},
+        },
+        "$defs": {
+            "expression": EXPRESSION, "int": INT, **{k: v for k, v in TYPES.items() if k != "int"},
+            "layers": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            "node": {"anyOf": [
+                {"enum": no_fields_required, "description": "a layer without fields, e.g. relu"},
+                {"type": "string", "pattern": r"^[A-Za-z_]\w*$", "description": "a block without arguments"},
+                *({"$ref": f"#/$defs/layer_{name}"} for name in kinds),
+                *({"$ref": f"#/$defs/{name}"} for name in STRUCTURES),
+                {"$ref": "#/$defs/call"},
+            ]},
+            **{f"layer_{name}": schema for name, schema in kinds.items()},
+            **fields,
+            **_structures(),
+            "call": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                     "propertyNames": {"not": {"enum": [*BY_NAME, *STRUCTURES]}},
+                     "additionalProperties": {"type": ["object", "null"], "description": "the block's arguments",
+                                              "properties": COMMON, "additionalProperties": ARGUMENT}},
+            "block": {"type": "object", "required": ["layers"], "additionalProperties": False, "properties": {
+                "params": {"type": "object", "description": "parameter names and defaults (null or 'required': "
+                                                            "no default)",
+                           "additionalProperties": ARGUMENT},
+                "layers": {"$ref": "#/$defs/layers"},
+                "inline": {"type": "boolean", "description": "its layers join the caller's module"},
+                "description": {"type": "string"}}},
+        },
+    }
+
+
+def _required(field: Field) -> bool:
+    return field.default is REQUIRED
+
+
+def _wrapper(name: str, ref: str) -> dict:
+    return {"type": "object", "required": [name], "additionalProperties": False, "properties": {name: {"$ref": ref}}}
+
+
+def _fields(kind: LayerKind) -> dict:
+    fields = {}
+    for field_name, field in kind.fields.items():
+        schema = dict(TYPES[field.type]) if field.type in TYPES else {"enum": list(field.choices)}
+        schema["description"] = field.doc
+        fields[field_name] = schema
+    body = {"type": "object", "description": kind.doc, "additionalProperties": False,
+            "properties": {**fields, **COMMON, "functional": {
+                "type": "boolean", "description": "applied as a function in the reference code: no module"}}}
+    required = [n for n, f in kind.fields.items() if _required(f)]
+    if required:
+        body["required"] = required
+    else:
+        body = {"anyOf": [body, {"type": "null"}]}
+    return body
+
+
+def _structures() -> dict:
+    layers = {"$ref": "#/$defs/layers"}
+    branch = {"anyOf": [layers, {"$ref": "#/$defs/node"}]}
+
+    def structure(key: str, properties: dict, required: list[str]) -> dict:
+        body = {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+        return {"type": "object", "required": [key], "additionalProperties": False, "properties": {key: body}}
+
+    merge = {**COMMON, "branches": {"type": "array", "items": branch, "minItems": 2}}
+    return {
+        "seq": structure("seq", {**COMMON, "layers": layers}, ["layers"]),
+        "add": structure("add", merge, ["branches"]),
+        "concat": structure("concat", merge, ["branches"]),
+        "repeat": structure("repeat", {"if": COMMON["if"], "times": {"$ref": "#/$defs/int"},
+                                       "var": {"type": "string"}, "layers": layers}, ["times", "layers"]),
+        "aux": structure("aux", {**COMMON, "layers": layers}, ["layers"]),
+    }
