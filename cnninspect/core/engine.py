@@ -20,7 +20,7 @@ from cnninspect.core.receptive import Footprint
 from cnninspect.core.window import AxisWindow
 from cnninspect.errors import InputError
 
-MAX_ROWS = 1_000_000  # layer applications in one model
+MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
 _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
@@ -103,6 +103,9 @@ class _Walk:
                 return self.merge(node, x, _named(scope, common.name), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
+                if len(self.rows) + times > MAX_ROWS:  # each repeat adds a layer at least: refuse before walking
+                    raise InputError(f"{common.loc}: repeat {times} times would pass {MAX_ROWS} layers; "
+                                     f"cnninspect stops here")
                 for i in range(times):
                     x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
                 return x
@@ -190,7 +193,10 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     if unknown:
         known = ", ".join(sorted(model.args)) or "none"
         raise InputError(f"unknown model argument '{sorted(unknown)[0]}' (this model's arguments: {known})")
-    env = bind_arguments(model.args, args or {}, {}, {}, f"model '{model.name}'")
+    try:
+        env = bind_arguments(model.args, args or {}, {}, {}, f"model '{model.name}'")
+    except InputError as error:
+        raise error.located(str(model.arg_locs.get(error.param, model.file))) from None
     walk = _Walk(model, env)
     start = _Tensor(shape, tuple(Footprint.identity() for _ in shape[1:]))
     end = walk.sequence(model.body.children, start, _Scope(""), env, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 from cnninspect.core.expr import ExprError, evaluate
@@ -29,6 +30,9 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
         return None
     if isinstance(value, str) and field.type != "choice":
         word = value.strip().lower()
+        if word in ("same", "valid") and field.type != "padding":
+            raise InputError(f"'{name}' takes numbers: padding='{word}' exists for convolutions only. "
+                             f"Received {name}={value!r}", param=name)
         value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
     if field.type == "padding" and value in ("same", "valid"):
         return value
@@ -42,8 +46,8 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
     elif field.type == "bool":
         result = _boolean(value, env, name)
     elif field.type == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"'{name}' must be a number. Received {name}={value!r}", param=name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"'{name}' must be a finite number. Received {name}={value!r}", param=name)
         result = value
     else:  # choice: a literal, checked when the spec was read
         result = value

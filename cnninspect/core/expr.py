@@ -67,8 +67,12 @@ def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
     if isinstance(node, ast.IfExp):
         return _eval(node.body, names) if _eval(node.test, names) else _eval(node.orelse, names)
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
-            and not node.keywords and node.args):
-        return _FUNCTIONS[node.func.id](*(_int(arg, names) for arg in node.args))
+            and not node.keywords):
+        name, count = node.func.id, len(node.args)
+        if (name == "abs") != (count == 1) or count == 0:
+            wanted = "one argument" if name == "abs" else "two or more arguments"
+            raise ExprError(f"{name}() takes {wanted}: {ast.unparse(node)!r}")
+        return _FUNCTIONS[name](*(_int(arg, names) for arg in node.args))
     raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} (integers, names, + - * // %, "
                     f"comparisons, and/or/not, 'a if c else b', min, max, abs)")
 

@@ -19,10 +19,11 @@ class Loc:
     file: str
     line: int | None = None
     column: int | None = None
+    path: str = ""  # where the format keeps no lines (JSON, TOML): the data path, e.g. layers[3].conv
 
     def __str__(self) -> str:
         if self.line is None:
-            return self.file
+            return f"{self.file}: {self.path}" if self.path else self.file
         return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
 
 
@@ -109,3 +110,4 @@ class Model:
     description: str = ""
     metadata: Mapping[str, Value] = field(default_factory=dict)
     file: str = "<spec>"
+    arg_locs: Mapping[str, Loc] = field(default_factory=dict)

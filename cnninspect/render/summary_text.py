@@ -75,9 +75,11 @@ def render_explain(summary: Summary) -> str:
     """The teaching view: every windowed layer's output size worked out with its numbers."""
     lines = [_title(summary), ""]
     for row in (r for r in summary.analysis.rows if r.windows):
-        labels = axis_labels(len(row.windows))
         lines.append(f"{row.path} ({row.type_name}): {figures.shape(row.input[1:])} → {figures.shape(row.output[1:])}")
-        for label, axis, n in zip(labels, row.windows, row.input[1:]):
+        labels, axes = axis_labels(len(row.windows)), list(zip(row.windows, row.input[1:]))
+        if len(set(axes)) == 1:  # every axis alike: say it once
+            labels, axes = ("",), axes[:1]
+        for label, (axis, n) in zip(labels, axes):
             lines.append(f"  {label + ': ' if label else ''}{worked(axis, n)}")
     return "\n".join(lines) + "\n"
 

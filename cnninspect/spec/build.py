@@ -6,6 +6,7 @@ and recursion between blocks. Every error says file:line:column (where the forma
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Iterator
 
@@ -15,7 +16,7 @@ from cnninspect.core.layers.base import Field
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.window import MAX_DIMS
 from cnninspect.errors import InputError
-from cnninspect.spec.source import Located, LocatedList
+from cnninspect.spec.source import Located, LocatedList, empty
 
 TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata")
 STRUCTURES = ("seq", "add", "concat", "repeat", "aux")
@@ -33,6 +34,7 @@ def build_model(data: Located, default_name: str) -> Model:
     blocks = builder.blocks(data.get("blocks"), data.value_locs.get("blocks", data.loc))
     body = builder.sequence(data["layers"], data.value_locs["layers"], "layers")
     _refuse_recursion(blocks)
+    _check_calls(blocks, body)
     return Model(
         name=_text(data, "name", default_name),
         input=_input(data),
@@ -41,8 +43,9 @@ def build_model(data: Located, default_name: str) -> Model:
         body=body,
         source=_text(data, "source", ""),
         description=_text(data, "description", ""),
-        metadata=dict(data.get("metadata") or {}),
+        metadata=_metadata(data),
         file=data.loc.file,
+        arg_locs=dict(data["args"].value_locs) if isinstance(data.get("args"), Located) else {},
     )
 
 
@@ -60,7 +63,7 @@ class _Builder:
             where = data.value_locs[name]
             if not _IDENTIFIER.fullmatch(name) or name in BY_NAME or name in STRUCTURES:
                 clash = "is a layer kind" if name in BY_NAME or name in STRUCTURES else "is not a plain name"
-                raise InputError(f"{where}: block name {name!r} {clash}")
+                raise InputError(f"{data.key_locs[name]}: block name {name!r} {clash}")
             if not isinstance(definition, Located):
                 raise InputError(f"{where}: block '{name}' is a mapping with 'params' and 'layers'")
             _only(definition, ("params", "layers", "inline", "description"), where, f"block '{name}'")
@@ -85,14 +88,12 @@ class _Builder:
 
     def node(self, item: object, loc: Loc) -> Node:
         if isinstance(item, str):
-            key, body, body_loc = item, Located(), loc
-            body.loc, body.value_locs = loc, {}
+            key, body, body_loc = item, empty(loc), loc
         elif isinstance(item, Located) and len(item) == 1:
             key = next(iter(item))
             body, body_loc = item[key], item.value_locs[key]
             if body is None:
-                body = Located()
-                body.loc, body.value_locs = body_loc, {}
+                body = empty(body_loc)
         elif isinstance(item, Located):
             raise InputError(f"{loc}: a layer is a mapping with one key, its kind; found {', '.join(item)} "
                              f"(are the fields indented under the kind?)")
@@ -100,7 +101,7 @@ class _Builder:
             raise InputError(f"{loc}: expected a layer (e.g. 'relu' or {{conv: {{out: 64, kernel: 3}}}}). "
                              f"Received {item!r}")
         if not isinstance(body, Located):
-            raise InputError(f"{body_loc}: the fields of '{key}' must be a mapping. Received {body!r}")
+            raise InputError(f"{body_loc}: the fields of '{key}' must be a mapping. Received {_show(body)}")
         if key in STRUCTURES:
             return getattr(self, key)(body, loc)
         if key in BY_NAME:
@@ -108,7 +109,7 @@ class _Builder:
         if key in self.block_names:
             return self.call(key, body, loc)
         known = [*BY_NAME, *STRUCTURES, *self.block_names]
-        raise InputError(f"{loc}: unknown layer or block '{key}'{_suggest(key, known)}")
+        raise InputError(f"{loc}: {_named(body)}unknown layer or block '{key}'{_suggest(key, known)}")
 
     def layer(self, key: str, body: Located, loc: Loc) -> LayerNode:
         kind = BY_NAME[key]
@@ -117,7 +118,7 @@ class _Builder:
             if name in (*COMMON, "functional"):
                 continue
             if name not in kind.fields:
-                raise InputError(f"{body.value_locs[name]}: {key} has no field '{name}'"
+                raise InputError(f"{body.key_locs[name]}: {_named(body)}{key} has no field '{name}'"
                                  f"{_suggest(name, [*kind.fields, *COMMON, 'functional'])}")
             fields[name] = _field(kind.fields[name], value, body.value_locs[name], name)
         functional = body.get("functional", False)
@@ -182,6 +183,10 @@ def _common(body: Located, loc: Loc) -> Common:
 
 def _field(field: Field, value: object, loc: Loc, name: str) -> Value:
     """Check a value's form against its field's type; expressions (strings) are checked when evaluated."""
+    if field.type == "float" and isinstance(value, str):
+        value = _float_text(value)
+    if field.type == "float" and isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{loc}: '{name}' must be a finite number. Received {name}={value}")
     if value is None or isinstance(value, str) and field.type != "choice":
         return value
     kind = field.type
@@ -204,6 +209,14 @@ def _field(field: Field, value: object, loc: Loc, name: str) -> Value:
     expected = {"int": "an integer", "ints": "an integer or a list of them", "bool": "true or false",
                 "padding": "an integer, a list of them, 'same' or 'valid'", "float": "a number"}[kind]
     raise InputError(f"{loc}: '{name}' must be {expected}. Received {name}={_show(value)}")
+
+
+def _float_text(text: str) -> float | str:
+    """YAML 1.1 reads 1e-5 (no dot) as text; a number is meant. Other text stays an expression."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _value(value: object, loc: Loc, name: str) -> Value:
@@ -243,6 +256,14 @@ def _args(data: object, loc: Loc) -> dict[str, Value]:
     return {name: _value(value, data.value_locs[name], name) for name, value in data.items()}
 
 
+def _metadata(data: Located) -> dict:
+    value = data.get("metadata") or {}
+    if not isinstance(value, dict):
+        raise InputError(f"{data.value_locs['metadata']}: 'metadata' is a mapping of names to values. "
+                         f"Received {_show(value)}")
+    return dict(value)
+
+
 def _input(data: Located) -> tuple[int, ...]:
     value = data.get("input")
     loc = data.value_locs.get("input", data.loc)
@@ -268,7 +289,13 @@ def _text(data: Located, key: str, default: str) -> str:
 def _only(data: Located, allowed: tuple[str, ...], loc: Loc, what: str) -> None:
     for key in data:
         if key not in allowed:
-            raise InputError(f"{data.value_locs.get(key, loc)}: {what} has no key '{key}'{_suggest(key, allowed)}")
+            raise InputError(f"{data.key_locs.get(key, loc)}: {what} has no key '{key}'{_suggest(key, allowed)}")
+
+
+def _named(body: Located) -> str:
+    """'layer NAME: ' when the layer has a name: where a format has no lines, the name finds it."""
+    name = body.get("name")
+    return f"layer '{name}': " if isinstance(name, (str, int)) and not isinstance(name, bool) else ""
 
 
 def _suggest(word: str, choices) -> str:
@@ -292,6 +319,20 @@ def _calls(node: Node) -> Iterator[CallNode]:
             yield from _calls(branch)
     elif isinstance(node, (RepeatNode, AuxNode)):
         yield from _calls(node.body)
+
+
+def _check_calls(blocks: dict[str, BlockDef], body: SeqNode) -> None:
+    """Every call names only its block's parameters and gives every required one."""
+    for call in (c for node in (body, *(b.body for b in blocks.values())) for c in _calls(node)):
+        params = blocks[call.block].params
+        for name in call.args:
+            if name not in params:
+                known = ", ".join(params) or "none"
+                raise InputError(f"{call.arg_locs[name]}: block '{call.block}' has no parameter '{name}'"
+                                 f"{_suggest(name, params) or f' (its parameters: {known})'}")
+        for name, default in params.items():
+            if default is REQUIRED and name not in call.args:
+                raise InputError(f"{call.common.loc}: block '{call.block}' needs the argument '{name}'")
 
 
 def _refuse_recursion(blocks: dict[str, BlockDef]) -> None:

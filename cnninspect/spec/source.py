@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import tomllib
 
 import yaml
@@ -21,14 +22,22 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
 class Located(dict):
-    """A mapping with the location of itself and of each of its values."""
+    """A mapping with the location of itself, of each key and of each value."""
 
     loc: Loc
+    key_locs: dict
     value_locs: dict
+
+
+def empty(loc: Loc) -> "Located":
+    result = Located()
+    result.loc, result.key_locs, result.value_locs = loc, {}, {}
+    return result
 
 
 class LocatedList(list):
@@ -60,18 +69,26 @@ def _read_text(path: pathlib.Path) -> str:
     if b"\0" in raw:
         raise InputError(f"{path}: not a text file (it contains NUL bytes)")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte {error.start})") from None
 
 
 def _yaml(text: str, name: str) -> object:
+    _refuse_deep_flow(text, name)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # At the end of the stream the useful place is where the unfinished construct began (the context mark:
+        # an unclosed bracket or quote); otherwise where it broke.
+        at_end = "end of stream" in str(error.problem) or "<stream end>" in str(error.problem)
+        mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise InputError(f"{where}: YAML syntax error: {error.problem or error.context}") from None
+        what = "; ".join(part for part in (error.context, error.problem) if part)
+        if at_end and error.context_mark and error.problem_mark:
+            what += f" (line {error.problem_mark.line + 1})"
+        raise InputError(f"{where}: YAML syntax error: {what}") from None
     except yaml.YAMLError as error:
         raise InputError(f"{name}: YAML error: {error}") from None
     except RecursionError:
@@ -81,31 +98,63 @@ def _yaml(text: str, name: str) -> object:
     return _YamlConverter(name).convert(node, 0)
 
 
+def _refuse_deep_flow(text: str, name: str) -> None:
+    """PyYAML scans deeply nested brackets slowly and recursively: refuse them first, in one quick pass."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth, line = 0, 1
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(f"{name}:{line}: nested deeper than {MAX_DEPTH} levels")
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "\n":
+            line += 1
+
+
 class _YamlConverter:
     def __init__(self, name: str) -> None:
         self.name = name
         self.budget = MAX_VALUES
         self.constructor = yaml.SafeLoader("")
+        self.seen: set[int] = set()
+        self.written: list[Loc] = []  # the nodes being converted that are written here, not reached by an alias
 
     def loc(self, node: yaml.Node) -> Loc:
         return Loc(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def convert(self, node: yaml.Node, depth: int) -> object:
         self.budget -= 1
-        if self.budget < 0:
-            raise InputError(f"{self.loc(node)}: more than {MAX_VALUES} values once aliases are expanded "
-                             f"(an alias bomb?)")
+        if self.budget < 0:  # point at where the expansion happens, not inside the anchor it copies
+            raise InputError(f"{self.written[-1] if self.written else self.loc(node)}: more than {MAX_VALUES} "
+                             f"values once aliases are expanded (an alias bomb?)")
         if depth > MAX_DEPTH:
             raise InputError(f"{self.loc(node)}: nested deeper than {MAX_DEPTH} levels")
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in PLAIN_TAGS:
+        allowed = SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else PLAIN_TAGS
+        if node.tag not in allowed:
             raise InputError(f"{self.loc(node)}: the tag {node.tag} is not allowed (specs are data: only plain "
                              f"YAML mappings, lists and values)")
+        first = id(node) not in self.seen
+        self.seen.add(id(node))
+        if first:
+            self.written.append(self.loc(node))
+        try:
+            return self._convert(node, depth)
+        finally:
+            if first:
+                self.written.pop()
+
+    def _convert(self, node: yaml.Node, depth: int) -> object:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
             items = LocatedList(self.convert(item, depth + 1) for item in node.value)
             items.loc, items.item_locs = self.loc(node), [self.loc(item) for item in node.value]
             return items
+        if node.tag == "tag:yaml.org,2002:timestamp" and not node.style:  # an unquoted date: keep it as text
+            return node.value
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError as error:
@@ -114,7 +163,7 @@ class _YamlConverter:
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> Located:
         result = Located()
-        result.loc, result.value_locs = self.loc(node), {}
+        result.loc, result.key_locs, result.value_locs = self.loc(node), {}, {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise InputError(f"{self.loc(key_node)}: YAML merge keys (<<) are not supported; "
@@ -126,6 +175,7 @@ class _YamlConverter:
             if key in result:
                 raise InputError(f"{self.loc(key_node)}: duplicate key {key!r}")
             result[key] = self.convert(value_node, depth + 1)
+            result.key_locs[key] = self.loc(key_node)
             result.value_locs[key] = self.loc(value_node)
         return result
 
@@ -138,40 +188,48 @@ def _json(text: str, name: str) -> object:
             raise InputError(f"{name}: duplicate key {duplicate!r}")
         return dict(items)
 
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty")
     try:
         data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as error:
         raise InputError(f"{name}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}") from None
     except RecursionError:
         raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
-    return _wrap(data, name, [MAX_VALUES], 0)
+    return _wrap(data, name, [MAX_VALUES], 0, "")
 
 
 def _toml(text: str, name: str) -> object:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{name}: TOML syntax error: {error}") from None
+        at = re.search(r" \(at line (\d+), column (\d+)\)$", str(error))
+        where = f"{name}:{at[1]}:{at[2]}" if at else name
+        message = str(error)[: at.start()] if at else str(error)
+        raise InputError(f"{where}: TOML syntax error: {message}") from None
     except RecursionError:
         raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
-    return _wrap(data, name, [MAX_VALUES], 0)
+    if not data:
+        raise InputError(f"{name}: the file is empty")
+    return _wrap(data, name, [MAX_VALUES], 0, "")
 
 
-def _wrap(data: object, name: str, budget: list[int], depth: int) -> object:
-    """JSON and TOML data as Located values; their parsers keep no positions, so the file is the location."""
+def _wrap(data: object, name: str, budget: list[int], depth: int, path: str) -> object:
+    """JSON and TOML data as Located values. Their parsers keep no positions: the location is the data path."""
     budget[0] -= 1
     if budget[0] < 0:
         raise InputError(f"{name}: more than {MAX_VALUES} values")
     if depth > MAX_DEPTH:
         raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels")
-    loc = Loc(name)
     if isinstance(data, dict):
-        result = Located((k, _wrap(v, name, budget, depth + 1)) for k, v in data.items())
-        result.loc, result.value_locs = loc, {k: loc for k in data}
+        paths = {k: f"{path}.{k}" if path else k for k in data}
+        result = Located((k, _wrap(v, name, budget, depth + 1, paths[k])) for k, v in data.items())
+        result.loc = Loc(name, path=path)
+        result.key_locs = result.value_locs = {k: Loc(name, path=p) for k, p in paths.items()}
         return result
     if isinstance(data, list):
-        items = LocatedList(_wrap(v, name, budget, depth + 1) for v in data)
-        items.loc, items.item_locs = loc, [loc] * len(data)
+        items = LocatedList(_wrap(v, name, budget, depth + 1, f"{path}[{i}]") for i, v in enumerate(data))
+        items.loc, items.item_locs = Loc(name, path=path), [Loc(name, path=f"{path}[{i}]") for i in range(len(data))]
         return items
     return data
 

@@ -34,13 +34,25 @@ def test_bad_input_exits_2_without_traceback():
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("args", [SHAPE, ["shape", "--n", "224", "conv:7/2/3", "pool:3/2/1", "--json"], ["--help"]])
-def test_the_analytic_path_never_imports_torch(args):
+def imports(*args: str) -> set[str]:
     result = run(sys.executable, "-X", "importtime", "-m", "cnninspect", *args)
     assert result.returncode == 0
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("args", [SHAPE, ["shape", "--n", "224", "conv:7/2/3", "pool:3/2/1", "--json"], ["--help"],
+                                  ["summary", "resnet18"], ["summary", "googlenet", "--format", "json"], ["zoo"],
+                                  ["schema"]])
+def test_the_analytic_path_never_imports_torch(args):
+    imported = imports(*args)
     assert not {name for name in imported if name == "torch" or name.startswith("torch.")}
-    assert "numpy" not in imported and "rich" not in imported  # start-up stays lean: neither is needed here
+    assert "numpy" not in imported
+
+
+def test_shape_starts_lean():
+    """Neither rich nor PyYAML nor the engine is needed to answer a shape question."""
+    imported = imports(*SHAPE)
+    assert not {"rich", "yaml", "cnninspect.core.engine"} & imported
 
 
 def test_the_dtype_choices_are_the_engines():

@@ -84,9 +84,10 @@ def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[st
     return wrap
 
 
-def require(condition: bool, message: str, **values: object) -> None:
+def require(condition: bool, message: str, param: str = "", **values: object) -> None:
+    """Refuse with a message and the values received; `param` names the field at fault, to locate it."""
     if not condition:
-        raise InputError(received(message, **values))
+        raise InputError(received(message, **values), param=param)
 
 
 def spatial_rank(x: Shape, what: str, low: int = 1, high: int = 3) -> int:

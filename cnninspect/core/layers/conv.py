@@ -59,7 +59,7 @@ def tconv(p: Params, x: Shape) -> RuleOut:
 
 def _check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:
     require(expected is None or expected == c_in, f"expects {expected} input channels but receives {c_in}",
-            in_channels=expected, input_channels=c_in)
+            param="in_channels", in_channels=expected, input_channels=c_in)
     require(c_in % groups == 0, "in_channels must be divisible by groups", in_channels=c_in, groups=groups)
     require(out % groups == 0, "out_channels must be divisible by groups", out_channels=out, groups=groups)
 

@@ -17,7 +17,7 @@ def linear(p: Params, x: Shape) -> RuleOut:
     rows, features = numel(x[:-1]), x[-1]
     require(p.in_features is None or p.in_features == features,
             f"expects {p.in_features} input features but receives {features}",
-            in_features=p.in_features, input=show(x))
+            param="in_features", in_features=p.in_features, input=show(x))
     return RuleOut((*x[:-1], p.out), "Linear", params=features * p.out + p.out * p.bias,
                    macs=rows * features * p.out, ops=rows * p.out * p.bias, spatial=None if len(x) > 1 else ())
 
