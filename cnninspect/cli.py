@@ -6,24 +6,41 @@ Results go to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import sys
 
 import click
 
 from cnninspect import __version__
-from cnninspect.commands.schema import schema
-from cnninspect.commands.shape import shape
-from cnninspect.commands.summary import summary
-from cnninspect.commands.zoo import zoo
 from cnninspect.errors import InputError
 
 BAD_INPUT = 2
 
 
+COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, so each starts lean
+    "shape": "shape",
+    "summary": "summary",
+    "zoo": "zoo",
+    "schema": "schema",
+}
+
+
 class _Boundary(click.Group):
-    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2."""
+    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2.
+    Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"cnninspect.commands.{COMMANDS[name]}")
+        return getattr(module, name)
 
     def main(self, args=None, prog_name=None, **extra):  # noqa: D102 (click's signature)
+        gc.disable()  # a short run over acyclic data: the cycle collector would only cost time (about 1/3)
         extra["standalone_mode"] = False
         try:
             status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
@@ -50,8 +67,3 @@ class _Boundary(click.Group):
 def main() -> None:
     """Inspect convolutional network architectures: sizes, parameters and MACs, exact to PyTorch."""
 
-
-main.add_command(shape)
-main.add_command(summary)
-main.add_command(zoo)
-main.add_command(schema)

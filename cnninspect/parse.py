@@ -6,10 +6,14 @@ Pure functions; every failure is an InputError that names where the bad text cam
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from cnninspect.core.chain import Step
 from cnninspect.core.window import MAX_DIMS, Kind, Window, make_window
+
+if TYPE_CHECKING:
+    from cnninspect.core.chain import Step
 from cnninspect.errors import InputError
+from cnninspect.syntax import STEP_SYNTAX
 
 MAX_DIGITS = 18  # sizes up to 10^18: far past any real tensor, and still cheap to compute with
 MAX_STEPS = 10_000
@@ -20,7 +24,6 @@ KINDS = {
     "pool": Kind.MAXPOOL, "maxpool": Kind.MAXPOOL, "max": Kind.MAXPOOL,
     "avgpool": Kind.AVGPOOL, "avg": Kind.AVGPOOL,
 }
-STEP_SYNTAX = "KIND:f[/s[/p[/d]]][:ceil][:op=N][*REPEAT], e.g. conv:7/2/3, pool:3/2/1:ceil, tconv:4/2/1, conv:3/1/1*3"
 SHORT_NAMES = {Kind.CONV: "conv", Kind.TRANSPOSED: "tconv", Kind.MAXPOOL: "maxpool", Kind.AVGPOOL: "avgpool"}
 _STEP = re.compile(r"(?P<kind>[a-z]+):(?P<args>[^:*]*)(?P<options>(?::[^:*]*)*)(?:\*(?P<repeat>[^*]*))?")
 _INT = re.compile(r"-?[0-9]{1,%d}" % MAX_DIGITS)
@@ -42,7 +45,7 @@ def parse_padding(text: str, where: str) -> tuple[int, ...] | str:
     return word if word in ("same", "valid") else parse_sizes(text, where)
 
 
-def parse_steps(texts: tuple[str, ...], ndim: int) -> tuple[Step, ...]:
+def parse_steps(texts: tuple[str, ...], ndim: int) -> "tuple[Step, ...]":
     steps: list[Step] = []
     for index, text in enumerate(texts, start=1):
         step, repeat = parse_step(text, ndim, where=f"step {index} {text!r}")
@@ -52,8 +55,10 @@ def parse_steps(texts: tuple[str, ...], ndim: int) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def parse_step(text: str, ndim: int, where: str) -> tuple[Step, int]:
+def parse_step(text: str, ndim: int, where: str) -> "tuple[Step, int]":
     """One chain step and its repeat count."""
+    from cnninspect.core.chain import Step  # the chain's walk is only needed once there are steps
+
     match = _STEP.fullmatch(text.strip())
     if not match:
         raise InputError(f"cannot parse the step; expected {STEP_SYNTAX}", where=where)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from cnninspect.errors import InputError
-from cnninspect.parse import parse_sizes
 
 input_option = click.option("--input", "input_text", metavar="CxHxW",
                             help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
@@ -14,6 +13,8 @@ set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=Tr
 
 
 def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    from cnninspect.parse import parse_sizes
+
     if text is None:
         return default
     shape = parse_sizes(text, "--input", most=4)

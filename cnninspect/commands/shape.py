@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cnninspect.core.chain import Step, walk
-from cnninspect.core.questions import solve_out, solve_same
-from cnninspect.core.report import ShapeReport
-from cnninspect.core.window import Kind, make_window
 from cnninspect.errors import InputError
-from cnninspect.parse import STEP_SYNTAX, parse_padding, parse_sizes, parse_steps, step_label
+from cnninspect.syntax import KIND_NAMES, STEP_SYNTAX
 
 FLAGS = {"input": "--n", "kernel": "--f", "stride": "--s", "padding": "--p", "dilation": "--d",
          "output_padding": "--op", "ceil_mode": "--ceil", "out": "--out", "same": "--same"}
@@ -41,7 +37,7 @@ Pooling's stride defaults to its kernel, as in PyTorch.
 @click.option("--s", "s", metavar="SIZE", help="Stride s [default: 1; pooling: the kernel size].")
 @click.option("--p", "p", metavar="SIZE", help="Padding p: a number, per axis, 'same' or 'valid' [default: 0].")
 @click.option("--d", "d", metavar="SIZE", help="Dilation d [default: 1].")
-@click.option("--kind", type=click.Choice([k.value for k in Kind]), help="Layer kind [default: conv].")
+@click.option("--kind", type=click.Choice(KIND_NAMES), help="Layer kind [default: conv].")
 @click.option("--ceil", is_flag=True, help="Pooling with ceil_mode=True.")
 @click.option("--op", "op", metavar="SIZE", help="output_padding of a transposed convolution [default: 0].")
 @click.option("--out", "out", metavar="SIZE", help="Inverse: the paddings and input sizes that give this output.")
@@ -60,7 +56,13 @@ def shape(steps: tuple[str, ...], as_json: bool, dims: int | None, **flags) -> N
     click.echo(render(report), nl=False)
 
 
-def _layer_report(flags: dict, dims: int | None) -> ShapeReport:
+def _layer_report(flags: dict, dims: int | None):
+    from cnninspect.core.chain import Step, walk
+    from cnninspect.core.questions import solve_out, solve_same
+    from cnninspect.core.report import ShapeReport
+    from cnninspect.core.window import Kind, make_window
+    from cnninspect.parse import parse_padding, parse_sizes, step_label
+
     if flags["f"] is None:
         raise InputError("give the kernel size --f (or chain STEPS); see 'cnninspect shape --help'", where="--f")
     if flags["n"] is None and flags["out"] is None:
@@ -86,7 +88,11 @@ def _layer_report(flags: dict, dims: int | None) -> ShapeReport:
     return ShapeReport(sizes, results, window, inverse)
 
 
-def _chain_report(steps: tuple[str, ...], flags: dict, dims: int | None) -> ShapeReport:
+def _chain_report(steps: tuple[str, ...], flags: dict, dims: int | None):
+    from cnninspect.core.chain import walk
+    from cnninspect.core.report import ShapeReport
+    from cnninspect.parse import parse_sizes, parse_steps
+
     given = [f"--{name}" for name in LAYER_FLAGS if flags[name] not in (None, False)]
     if given:
         raise InputError(f"describes one layer; with chain STEPS write each layer as a step "

@@ -7,8 +7,7 @@ import sys
 import click
 
 from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
-
-DTYPES = ("float32", "float16", "bfloat16", "float64")  # core.summary.DTYPE_BYTES, kept here for a lean start
+from cnninspect.syntax import DTYPES
 
 HELP = """A layer-by-layer summary of MODEL, a zoo name (see `cnninspect zoo`) or a spec file.
 

@@ -84,11 +84,13 @@ class _Walk:
     model: Model
     model_env: Env  # the model's arguments: what a block sees besides its own
     rows: list[Row] = field(default_factory=list)
+    rules: dict = field(default_factory=dict)  # (kind, params, input shape) -> what the rule gave: rules are pure
     depth: int = 0
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
-        env = {**env, "in_channels": x.shape[0]}
+        if env.get("in_channels") != x.shape[0]:  # the incoming tensor's channels, a name for expressions
+            env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
             return x
         self.depth += 1
@@ -132,15 +134,19 @@ class _Walk:
         else:
             path = scope.child(node.common.name)
         try:
-            out = kind.rule(evaluate_params(kind, node.fields, env), x.shape)
+            params = evaluate_params(kind, node.fields, env)
+            key = (kind.name, params.key(), x.shape)
+            if key not in self.rules:
+                out = kind.rule(params, x.shape)
+                windows = tuple(a for a in (out.spatial or ()) if isinstance(a, AxisWindow))
+                self.rules[key] = out, windows, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:]))
+            out, windows, covers = self.rules[key]
         except InputError as error:
             loc = node.field_locs.get(error.param, node.common.loc)
             raise error.located(f"{loc}: layer '{path}' ({node.kind}), input {show(x.shape)}") from None
-        windows = tuple(a for a in (out.spatial or ()) if isinstance(a, AxisWindow))
         footprint = _through(x.footprint, out.spatial, out.shape)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, footprint, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:])), windows,
-                      aux, not node.functional, node.common.loc))
+                      out.ops, footprint, covers, windows, aux, not node.functional, node.common.loc))
         return _Tensor(out.shape, footprint)
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:

@@ -11,13 +11,18 @@ from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
 
 Env = Mapping[str, "int | bool"]
+_INTEGERS = ("int", "ints", "padding")
 
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
     values = {}
     for name, field in kind.fields.items():
         if name in raw:
-            values[name] = field_value(field, raw[name], env, name)
+            value = raw[name]
+            if type(value) is int and field.type in _INTEGERS and (field.low is None or value >= field.low):
+                values[name] = value  # the common case: a literal, already checked for its form
+            else:
+                values[name] = field_value(field, value, env, name)
         elif field.default is REQUIRED:
             raise InputError(f"{kind.name} needs the field '{name}' ({field.doc})", param=name)
         else:

@@ -10,6 +10,7 @@ floats or powers; the text is short and every result bounded, so no input can ru
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 
 MAX_LENGTH = 200
@@ -27,13 +28,18 @@ class ExprError(ValueError):
 
 
 def evaluate(text: str, names: dict[str, int | bool]) -> int | bool:
+    return _eval(_parse(text), names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.AST:
+    """A spec repeats its expressions in every block call: parse each text once."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise ExprError(f"cannot parse the expression {text!r}") from None
-    return _eval(tree.body, names)
 
 
 def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:

@@ -7,14 +7,16 @@ as it walks, because they can depend on the incoming tensor (`in_channels`) and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Mapping, NamedTuple, Union
 
 Value = Union[int, bool, float, str, None, tuple]  # raw spec values; strings in integer fields are expressions
 
 
-@dataclass(frozen=True, slots=True)
-class Loc:
-    """Where a node was written: file, and line and column where the format gives them (YAML does)."""
+class Loc(NamedTuple):
+    """Where a node was written: file, and line and column where the format gives them (YAML does).
+
+    A NamedTuple rather than a dataclass: the reader makes one for every value of a spec, and tuples build fast.
+    """
 
     file: str
     line: int | None = None

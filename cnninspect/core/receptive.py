@@ -17,20 +17,21 @@ from typing import Callable
 from cnninspect.core.window import AxisWindow, Kind
 
 MAX_PERIOD = 1 << 14  # beyond it a footprint is folded into its hull and marked inexact
+Number = int | Fraction  # ints wherever the value is whole: Fraction arithmetic is slow, and rarely needed
 
 Reads = Callable[[int], "tuple[int, int, int] | None"]  # output o reads positions first, first + step, ..., last
 
 
 @dataclass(frozen=True, slots=True)
 class Footprint:
-    jump: Fraction  # input positions between the windows of neighbouring output positions
-    lo: tuple[Fraction | None, ...]  # per residue o mod period: lo(o) − jump·o; None where o reads nothing
-    hi: tuple[Fraction | None, ...]
+    jump: Number  # input positions between the windows of neighbouring output positions
+    lo: tuple[Number | None, ...]  # per residue o mod period: lo(o) − jump·o; None where o reads nothing
+    hi: tuple[Number | None, ...]
     exact: bool = True
 
     @classmethod
     def identity(cls) -> Footprint:
-        return cls(Fraction(1), (Fraction(0),), (Fraction(0),))
+        return cls(1, (0,), (0,))
 
     @property
     def size(self) -> int:
@@ -47,11 +48,14 @@ class Footprint:
     def through(self, axis: "AxisWindow | AxisResample") -> Footprint:
         """The footprint of a layer's output, given this footprint of its input."""
         if isinstance(axis, AxisResample):
-            return self._compose(axis.scale, len(self.lo) * axis.scale.denominator, axis.reads)
+            return self._compose(_whole(axis.scale), len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:
             return self._compose(Fraction(1, axis.stride), len(self.lo) * axis.stride, _transposed_reads(axis))
+        if len(self.lo) == 1 and self.lo[0] is not None:  # affine in, affine out: the closed form
+            return Footprint(self.jump * axis.stride, (self.lo[0] - self.jump * axis.pad_left,),
+                             (self.hi[0] + self.jump * (axis.span - 1 - axis.pad_left),), self.exact)
         start, s = -axis.pad_left, axis.stride
-        return self._compose(Fraction(s), len(self.lo) // math.gcd(len(self.lo), s),
+        return self._compose(s, len(self.lo) // math.gcd(len(self.lo), s),
                              lambda o: (o * s + start, o * s + start + axis.span - 1, axis.dilation))
 
     def union(self, other: Footprint) -> Footprint:
@@ -64,30 +68,30 @@ class Footprint:
         hi = tuple(_pick(max, self.hi[r % len(self.hi)], other.hi[r % len(other.hi)]) for r in range(period))
         return Footprint(self.jump, lo, hi, self.exact and other.exact)
 
-    def _compose(self, jump_factor: Fraction, period: int, reads: Reads) -> Footprint:
+    def _compose(self, jump_factor: Number, period: int, reads: Reads) -> Footprint:
         if period > MAX_PERIOD and len(self.lo) > 1:
             return self._folded()._compose(jump_factor, max(period // len(self.lo), 1), reads)
         if period > MAX_PERIOD:  # an absurd stride: fold the first MAX_PERIOD residues into one hull
             return self._compose(jump_factor, MAX_PERIOD, reads)._folded()
-        jump = self.jump * jump_factor
-        lo: list[Fraction | None] = []
-        hi: list[Fraction | None] = []
+        jump = _whole(self.jump * jump_factor)
+        lo: list[Number | None] = []
+        hi: list[Number | None] = []
         for o in range(period):
             read = reads(o)
             positions = range(read[0], read[1] + 1, read[2]) if read else range(0)
             low, high = self._lowest(positions), self._highest(positions)
-            lo.append(None if low is None else low - jump * o)
-            hi.append(None if high is None else high - jump * o)
+            lo.append(None if low is None else _whole(low - jump * o))
+            hi.append(None if high is None else _whole(high - jump * o))
         return Footprint(jump, tuple(lo), tuple(hi), self.exact)
 
-    def _lowest(self, positions: range) -> Fraction | None:
+    def _lowest(self, positions: range) -> Number | None:
         """min lo over the positions. Within one residue class lo grows with the position, so the first
         `period` positions hold every class's minimum (positions need not be monotone across classes)."""
         values = [self.jump * i + self.lo[i % len(self.lo)] for i in positions[: len(self.lo)]
                   if self.lo[i % len(self.lo)] is not None]
         return min(values, default=None)
 
-    def _highest(self, positions: range) -> Fraction | None:
+    def _highest(self, positions: range) -> Number | None:
         values = [self.jump * i + self.hi[i % len(self.hi)] for i in positions[-len(self.hi):]
                   if self.hi[i % len(self.hi)] is not None]
         return max(values, default=None)
@@ -119,7 +123,11 @@ def _transposed_reads(axis: AxisWindow) -> Reads:
     return reads
 
 
-def _pick(choose, a: Fraction | None, b: Fraction | None) -> Fraction | None:
+def _whole(value: Number) -> Number:
+    return value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value
+
+
+def _pick(choose, a: Number | None, b: Number | None) -> Number | None:
     if a is None or b is None:
         return b if a is None else a
     return choose(a, b)

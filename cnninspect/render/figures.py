@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from cnninspect.core.engine import Row
+from cnninspect.render.text import fraction
 
 UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
 
@@ -28,10 +27,6 @@ def size(value: int) -> str:
 
 def shape(values: tuple[int, ...], batch: int | None = None) -> str:
     return "x".join(map(str, ((batch,) if batch is not None else ()) + tuple(values)))
-
-
-def fraction(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 
 def receptive_field(row: Row) -> tuple[str, str]:

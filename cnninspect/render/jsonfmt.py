@@ -1,27 +1,60 @@
-"""JSON that stays readable: objects indented, lists of numbers on one line."""
+"""JSON that stays readable and writes fast: objects indented, lists of numbers on one line.
+
+json.dumps with an indent falls back to the pure-Python encoder; this writer joins the pieces itself and leaves
+only strings to the C escaper, so a summary of 10,000 layers writes in a fraction of a second.
+"""
 
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 
 
 def dumps(value: object, indent: int = 2) -> str:
-    return _format(value, indent, 0) + "\n"
+    parts: list[str] = []
+    _write(value, parts, indent, 0)
+    parts.append("\n")
+    return "".join(parts)
 
 
-def _format(value: object, indent: int, depth: int) -> str:
+def _write(value: object, parts: list[str], indent: int, depth: int) -> None:
     if isinstance(value, dict) and value:
-        pad = " " * (indent * (depth + 1))
-        items = (f"{pad}{json.dumps(key)}: {_format(item, indent, depth + 1)}" for key, item in value.items())
-        return "{\n" + ",\n".join(items) + "\n" + " " * (indent * depth) + "}"
-    if isinstance(value, list) and value and not _flat(value):
-        pad = " " * (indent * (depth + 1))
-        items = (pad + _format(item, indent, depth + 1) for item in value)
-        return "[\n" + ",\n".join(items) + "\n" + " " * (indent * depth) + "]"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        inner, outer = "\n" + " " * (indent * (depth + 1)), "\n" + " " * (indent * depth)
+        parts.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            parts.append(("," if index else "") + inner + encode_basestring(key) + ": ")
+            _write(item, parts, indent, depth + 1)
+        parts.append(outer + "}")
+    elif type(value) is list and value and not _flat(value):
+        inner, outer = "\n" + " " * (indent * (depth + 1)), "\n" + " " * (indent * depth)
+        parts.append("[")
+        for index, item in enumerate(value):
+            parts.append(("," if index else "") + inner)
+            _write(item, parts, indent, depth + 1)
+        parts.append(outer + "]")
+    else:
+        parts.append(_inline(value))
+
+
+def _inline(value: object) -> str:
+    """A scalar, or a flat list on one line; the common types first."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is list:
+        return "[" + ", ".join(map(_inline, value)) + "]"
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)  # floats, {}
 
 
 def _flat(values: list) -> bool:
     """Scalars, or lists of scalars: short enough for one line."""
-    return all(not isinstance(v, (dict, list)) or (isinstance(v, list) and all(
-        not isinstance(x, (dict, list)) for x in v)) for v in values)
+    for v in values:
+        if type(v) is dict or (type(v) is list and any(type(x) in (dict, list) for x in v)):
+            return False
+    return True

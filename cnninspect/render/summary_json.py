@@ -6,6 +6,7 @@ from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
 from cnninspect.render import figures
 from cnninspect.render.jsonfmt import dumps
+from cnninspect.render.text import fraction
 
 VERSION = 1
 
@@ -35,7 +36,7 @@ def _row(row: Row, batch: int) -> dict:
         receptive_field = "all"
     else:
         receptive_field = {"size": [f.size for f in row.footprint],
-                           "jump": [figures.fraction(f.jump) for f in row.footprint]}
+                           "jump": [fraction(f.jump) for f in row.footprint]}
     return {
         "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
         "input": [batch, *row.input], "output": [batch, *row.output],

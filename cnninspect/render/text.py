@@ -15,7 +15,8 @@ def sizes(values: tuple[int, ...] | None) -> str:
     return "x".join(map(str, values)) if values else "-"
 
 
-def fraction(value: Fraction) -> str:
+def fraction(value: int | Fraction) -> str:
+    """An exact ratio: '4', '1/2'."""
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
 

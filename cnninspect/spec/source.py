@@ -78,7 +78,10 @@ def _read_text(path: pathlib.Path) -> str:
 def _yaml(text: str, name: str) -> object:
     _refuse_deep_flow(text, name)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:  # libyaml composes the same tree with the same marks several times faster
+            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:  # the pure-Python parser explains a syntax error better: ask it
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         # At the end of the stream the useful place is where the unfinished construct began (the context mark:
         # an unclosed bracket or quote); otherwise where it broke.
@@ -120,15 +123,16 @@ class _YamlConverter:
         self.budget = MAX_VALUES
         self.constructor = yaml.SafeLoader("")
         self.seen: set[int] = set()
-        self.written: list[Loc] = []  # the nodes being converted that are written here, not reached by an alias
+        self.written: list[yaml.Node] = []  # nodes being converted that are written here, not reached by an alias
 
     def loc(self, node: yaml.Node) -> Loc:
-        return Loc(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        return Loc(self.name, mark.line + 1, mark.column + 1)
 
     def convert(self, node: yaml.Node, depth: int) -> object:
         self.budget -= 1
         if self.budget < 0:  # point at where the expansion happens, not inside the anchor it copies
-            raise InputError(f"{self.written[-1] if self.written else self.loc(node)}: more than {MAX_VALUES} "
+            raise InputError(f"{self.loc(self.written[-1] if self.written else node)}: more than {MAX_VALUES} "
                              f"values once aliases are expanded (an alias bomb?)")
         if depth > MAX_DEPTH:
             raise InputError(f"{self.loc(node)}: nested deeper than {MAX_DEPTH} levels")
@@ -136,15 +140,14 @@ class _YamlConverter:
         if node.tag not in allowed:
             raise InputError(f"{self.loc(node)}: the tag {node.tag} is not allowed (specs are data: only plain "
                              f"YAML mappings, lists and values)")
-        first = id(node) not in self.seen
+        if id(node) in self.seen:  # an alias: converted again, from where it is used
+            return self._convert(node, depth)
         self.seen.add(id(node))
-        if first:
-            self.written.append(self.loc(node))
+        self.written.append(node)
         try:
             return self._convert(node, depth)
         finally:
-            if first:
-                self.written.pop()
+            self.written.pop()
 
     def _convert(self, node: yaml.Node, depth: int) -> object:
         if isinstance(node, yaml.MappingNode):

@@ -55,7 +55,8 @@ def test_shape_starts_lean():
     assert not {"rich", "yaml", "cnninspect.core.engine"} & imported
 
 
-def test_the_dtype_choices_are_the_engines():
-    from cnninspect.commands.summary import DTYPES
+def test_the_commands_words_are_the_engines():
     from cnninspect.core.summary import DTYPE_BYTES
-    assert DTYPES == tuple(DTYPE_BYTES)
+    from cnninspect.core.window import Kind
+    from cnninspect.syntax import DTYPES, KIND_NAMES
+    assert DTYPES == tuple(DTYPE_BYTES) and KIND_NAMES == tuple(k.value for k in Kind)

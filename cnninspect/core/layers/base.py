@@ -62,6 +62,10 @@ class Params:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Params are read-only")
 
+    def key(self) -> tuple:
+        """The values, hashable: two layers with the same key and input give the same result."""
+        return tuple(self._values.values())
+
 
 Rule = Callable[[Params, Shape], RuleOut]
 
