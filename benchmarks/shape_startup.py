@@ -9,22 +9,15 @@ of each, prints the ratio and writes benchmarks/results/shape_startup.md. Target
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
-import platform
-import shutil
 import statistics
-import subprocess
 import sys
-import time
+
+from common import alternate, installed_cnninspect, machine, verdict, write_report
 
 RESULTS = pathlib.Path(__file__).parent / "results" / "shape_startup.md"
 TARGET = 0.1
-
-
-def wall_time(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -32,38 +25,30 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    script = shutil.which("cnninspect") or sys.exit("install cnninspect first: pip install -e .")
+    load_before = os.getloadavg()[0]
+    script = installed_cnninspect()
     commands = {
         "cnninspect shape --n 227 --f 11 --s 4": [script, "shape", "--n", "227", "--f", "11", "--s", "4"],
         'python -c "import torch"': [sys.executable, "-c", "import torch"],
     }
-    for command in commands.values():  # warm the file cache once
-        wall_time(command)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            times[name].append(wall_time(command))
+    times = alternate(commands, args.runs)
 
     ours, torch = (statistics.median(t) for t in times.values())
     ratio = ours / torch
     rows = [f"| `{name}` | {statistics.median(t) * 1000:.1f} | {min(t) * 1000:.1f} | {max(t) * 1000:.1f} |"
             for name, t in times.items()]
-    report = "\n".join([
+    write_report(RESULTS, [
         "# `cnninspect shape` start-up against `import torch`",
         "",
-        f"Whole processes, alternating, {args.runs} runs each; wall time in ms. "
-        f"Python {platform.python_version()}, {platform.machine()}, {platform.system()}.",
+        f"Whole processes, alternating, {args.runs} runs each; wall time in ms. {machine(load_before)}",
         "",
         "| command | median | min | max |",
         "|---|---|---|---|",
         *rows,
         "",
-        f"**Ratio of medians: {ratio:.3f}** (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'}).",
+        f"**Ratio of medians: {ratio:.3f}** (target <= {TARGET}: {verdict(ratio <= TARGET)}).",
         "",
     ])
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
-    print(report)
 
 
 if __name__ == "__main__":

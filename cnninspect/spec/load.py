@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import pathlib
 
 from cnninspect.core.graph import Model
@@ -19,6 +21,22 @@ def zoo_names() -> list[str]:
 
 def load_model(name_or_path: str) -> Model:
     """A zoo name (resnet18) or a spec file (my_net.yaml, .json, .toml)."""
+    with _collector_paused():  # a spec becomes many small acyclic objects: the cycle collector only costs time
+        return _load(name_or_path)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(name_or_path: str) -> Model:
     path = pathlib.Path(name_or_path)
     if path.suffix.lower() in FORMATS or path.exists():
         if not path.is_file():

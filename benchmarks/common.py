@@ -1,0 +1,49 @@
+"""What every benchmark here shares: timing whole processes, alternating commands, and writing the report."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+
+def installed_cnninspect() -> str:
+    return shutil.which("cnninspect") or sys.exit("install cnninspect first: pip install -e .")
+
+
+def wall_time(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def alternate(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
+    """Each command `runs` times, in turn, so that drift in the machine's load hits all alike."""
+    for command in commands.values():  # warm the file cache once
+        wall_time(command)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            times[name].append(wall_time(command))
+    return times
+
+
+def machine(load_before: float) -> str:
+    """The machine and how busy it was: other work shows in every time."""
+    return (f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
+            f"1-minute load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def write_report(path: pathlib.Path, lines: list[str]) -> None:
+    report = "\n".join(lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report)
+    print(report)
