@@ -42,6 +42,10 @@ class Summary:
     aux_rows: tuple[Row, ...]
     depth: int | None
 
+    def output_bytes(self, row: Row) -> int:
+        """A layer's output at this batch and dtype."""
+        return numel(row.output) * self.batch * DTYPE_BYTES[self.dtype]
+
 
 def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth: int | None = None) -> Summary:
     size = DTYPE_BYTES[dtype]

@@ -21,7 +21,7 @@ def render(summary: Summary) -> str:
         "batch": batch,
         "dtype": summary.dtype,
         "depth": summary.depth,
-        "layers": [_row(row, batch) for row in (*summary.rows, *summary.aux_rows)],
+        "layers": [_row(row, summary) for row in (*summary.rows, *summary.aux_rows)],
         "totals": {
             "params": t.params, "trainable_params": t.params, "aux_params": t.aux_params, "buffers": t.buffers,
             "macs": t.macs, "flops": t.flops, "aux_macs": t.aux_macs, "ops": t.ops, "aux_ops": t.aux_ops,
@@ -31,7 +31,8 @@ def render(summary: Summary) -> str:
     })
 
 
-def _row(row: Row, batch: int) -> dict:
+def _row(row: Row, summary: Summary) -> dict:
+    batch = summary.batch
     if row.footprint is None:
         receptive_field = "all"
     else:
@@ -40,6 +41,7 @@ def _row(row: Row, batch: int) -> dict:
     return {
         "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
         "input": [batch, *row.input], "output": [batch, *row.output],
+        "output_bytes": summary.output_bytes(row),
         "params": row.params, "buffers": row.buffers, "macs": row.macs * batch, "ops": row.ops * batch,
         "receptive_field": receptive_field, "lint": figures.lint_mark(row),
         "unused_input": [c.unused_input for c in row.coverage],

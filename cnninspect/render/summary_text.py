@@ -12,13 +12,14 @@ from cnninspect.render.formula import worked
 from cnninspect.render.lint_text import axes_lint
 from cnninspect.render.text import axis_labels
 
-HEADER = ("Layer", "Type", "Output", "Params", "MACs", "RF", "Jump", "Lint")
+HEADER = ("Layer", "Type", "Output", "Memory", "Params", "MACs", "RF", "Jump", "Lint")
+NUMERIC = range(3, 8)  # right-aligned columns
 
 
-def cells(row: Row, batch: int) -> tuple[str, ...]:
+def cells(row: Row, summary: Summary) -> tuple[str, ...]:
     rf, jump = figures.receptive_field(row)
-    return (row.path, row.type_name, figures.shape(row.output, batch), figures.exact(row.params),
-            figures.exact(row.macs * batch), rf, jump, figures.lint_mark(row))
+    return (row.path, row.type_name, figures.shape(row.output, summary.batch), figures.size(summary.output_bytes(row)),
+            figures.exact(row.params), figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
 
 
 def render_table(summary: Summary, color: bool = False) -> str:
@@ -36,9 +37,9 @@ def render_table(summary: Summary, color: bool = False) -> str:
             continue
         table = Table(box=box.SIMPLE_HEAD, title=title or None, title_justify="left", pad_edge=False)
         for index, name in enumerate(HEADER):
-            table.add_column(name, justify="right" if 3 <= index <= 6 else "left", no_wrap=True)
+            table.add_column(name, justify="right" if index in NUMERIC else "left", no_wrap=True)
         for row in rows:
-            table.add_row(*cells(row, summary.batch))
+            table.add_row(*cells(row, summary))
         console.print(table)
     console.print("\n".join(_totals(summary) + _lint(summary)), highlight=False)
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
@@ -47,12 +48,12 @@ def render_table(summary: Summary, color: bool = False) -> str:
 def render_markdown(summary: Summary) -> str:
     lines = [f"# {summary.analysis.model.name}", "", _title(summary).split("\n", 1)[-1], "",
              "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(row, summary.batch)) + " |"
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(row, summary)) + " |"
               for row in summary.rows]
     if summary.aux_rows:
         lines += ["", "Auxiliary heads (training only, not in the inference totals):", "",
                   "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        lines += ["| " + " | ".join(cells(row, summary.batch)) + " |" for row in summary.aux_rows]
+        lines += ["| " + " | ".join(cells(row, summary)) + " |" for row in summary.aux_rows]
     lines += ["", "```", *_totals(summary), *_lint(summary), "```"]
     return "\n".join(lines) + "\n"
 
@@ -61,12 +62,12 @@ def render_csv(summary: Summary) -> str:
     """One line per layer, raw numbers: path, type, input and output shapes, params, buffers, MACs, ops, ..."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["path", "type", "aux", "input", "output", "params", "buffers", "macs", "ops",
+    writer.writerow(["path", "type", "aux", "input", "output", "output_bytes", "params", "buffers", "macs", "ops",
                      "receptive_field", "jump", "lint"])
     for row in (*summary.rows, *summary.aux_rows):
         rf, jump = figures.receptive_field(row)
         writer.writerow([row.path, row.type_name, int(row.aux), figures.shape(row.input, summary.batch),
-                         figures.shape(row.output, summary.batch), row.params, row.buffers,
+                         figures.shape(row.output, summary.batch), summary.output_bytes(row), row.params, row.buffers,
                          row.macs * summary.batch, row.ops * summary.batch, rf, jump, figures.lint_mark(row)])
     return out.getvalue()
 
