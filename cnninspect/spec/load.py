@@ -42,9 +42,9 @@ def _load(name_or_path: str) -> Model:
         if not path.is_file():
             raise InputError(f"{name_or_path}: no such file")
         return build_model(read_spec(path), path.stem)
-    zoo_file = ZOO / f"{name_or_path}.yaml"
-    if name_or_path in zoo_names():
-        return build_model(read_spec(zoo_file), name_or_path)
+    if name_or_path in zoo_names():  # named zoo/NAME.yaml in messages, wherever the package is installed
+        text = (ZOO / f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        return build_model(read_spec(f"zoo/{name_or_path}.yaml", text), name_or_path)
     close = difflib.get_close_matches(name_or_path.lower(), zoo_names(), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; the zoo has {', '.join(zoo_names())}"
     raise InputError(f"unknown model '{name_or_path}' (not a zoo name, not a file){hint}")

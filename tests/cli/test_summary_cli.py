@@ -70,7 +70,7 @@ def test_zoo_json_lists_every_model():
     ("summary nothing_like_it", "the zoo has alexnet, googlenet, inception_v3, lenet5, resnet18, vgg16"),
     ("summary missing.yaml", "missing.yaml: no such file"),
     ("summary resnet18 --input 3x0x224", "--input: sizes must be > 0"),
-    ("summary lenet5 --input 1x3x3", "lenet5.yaml:9:41: layer 'conv1' (conv), input 1x3x3: kernel does not fit"),
+    ("summary lenet5 --input 1x3x3", "zoo/lenet5.yaml:9:41: layer 'conv1' (conv), input 1x3x3: kernel does not fit"),
     ("summary resnet18 --input 3xtwo", "--input: expected an integer"),
     ("summary resnet18 --set depth=3", "unknown model argument 'depth' (this model's arguments: num_classes)"),
     ("summary resnet18 --set num_classes", "--set: expected NAME=VALUE"),
