@@ -23,6 +23,7 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "summary": "summary",
     "zoo": "zoo",
     "schema": "schema",
+    "verify": "verify",
 }
 
 

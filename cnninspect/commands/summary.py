@@ -1,4 +1,5 @@
-"""`cnninspect summary`: a model's layers, parameters, MACs, receptive fields and memory, computed analytically."""
+"""`cnninspect summary`: a model's layers, parameters, MACs, receptive fields and memory, computed analytically;
+with the torch extra, cross-checked (--verify) and timed (--time)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import click
 
 from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
 HELP = """A layer-by-layer summary of MODEL, a zoo name (see `cnninspect zoo`) or a spec file.
@@ -17,11 +19,19 @@ torch.utils.flop_counter counts them; FLOPs = 2 × MACs), receptive field and ju
 divisibility lint (! input never read, ~ only padding), and memory.
 
 \b
+With the torch extra (pip install 'cnninspect[torch]'):
+  --verify  build the model on the meta device and check every layer's type, output shape and
+            parameters (torchinfo) and the MACs (FlopCounterMode); exit status 1 on a mismatch
+  --time    time forward passes (torch.utils.benchmark): median, IQR, throughput, GFLOP/s
+
+\b
   cnninspect summary resnet18
   cnninspect summary vgg16 --input 3x512x512 --batch 8 --depth 1
   cnninspect summary googlenet --set aux_logits=false --format json
   cnninspect summary my_net.yaml --explain
+  cnninspect summary resnet18 --verify --time --batch 8
 """
+TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
 
 
 @click.command(help=HELP)
@@ -30,31 +40,108 @@ divisibility lint (! input never read, ~ only padding), and memory.
 @click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True, help="Batch size.")
 @click.option("--depth", type=click.IntRange(1, 64), help="Fold layers deeper than K path components into one row.")
 @click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
-              help="Element type for the memory figures.")
+              help="Element type for the memory figures and for --time.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]), default="table",
               show_default=True, help="Output format (json: docs/json.md).")
 @click.option("--explain", is_flag=True, help="Work out every windowed layer's output size with its numbers.")
 @set_option
+@click.option("--verify", is_flag=True, help="Cross-check every figure against torch (torch extra).")
+@click.option("--time", "timing", is_flag=True, help="Time forward passes with torch (torch extra).")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
+@click.option("--channels-last", is_flag=True, help="--time: channels-last memory format.")
+@click.option("--warmup", type=click.IntRange(0, 100_000), default=10, show_default=True,
+              help="--time: warm-up passes.")
+@click.option("--runs", type=click.IntRange(1, 100_000), default=50, show_default=True, help="--time: timed passes.")
+@click.option("--compile", "compile_", is_flag=True, help="--time: torch.compile the model first.")
 def summary(model: str, input_text: str | None, batch: int, depth: int | None, dtype: str, fmt: str,
-            explain: bool, settings: tuple[str, ...]) -> None:
+            explain: bool, settings: tuple[str, ...], verify: bool, timing: bool, **timing_options) -> None:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.spec.load import load_model
 
+    _refuse_timing_options_without_time(timing, timing_options)
     spec = load_model(model)
     analysis = analyze(spec, parse_input(input_text, spec.input), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
-    if explain:
-        from cnninspect.render.summary_text import render_explain as render
-    elif fmt == "json":
-        from cnninspect.render.summary_json import render
-    elif fmt == "markdown":
-        from cnninspect.render.summary_text import render_markdown as render
-    elif fmt == "csv":
-        from cnninspect.render.summary_text import render_csv as render
-    else:
-        from cnninspect.render.summary_text import render_table
+    checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
+    click.echo(_render(result, fmt, explain, checks, notes, sections), nl=False)
+    if sections.get("verification", {}).get("ok") is False:
+        sys.exit(1)
 
-        def render(s):
-            return render_table(s, color=sys.stdout.isatty())
-    click.echo(render(result), nl=False)
+
+def _render(result, fmt: str, explain: bool, checks, notes, sections) -> str:
+    if explain:
+        from cnninspect.render.summary_text import render_explain
+        return render_explain(result)
+    if fmt == "json":
+        from cnninspect.render.summary_json import render
+        return render(result, sections)
+    if fmt == "csv":
+        from cnninspect.render.summary_text import render_csv
+        return render_csv(result)
+    if fmt == "markdown":
+        from cnninspect.render.summary_text import render_markdown
+        return render_markdown(result, checks, notes)
+    from cnninspect.render.summary_text import render_table
+    return render_table(result, sys.stdout.isatty(), checks, notes)
+
+
+def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict):
+    """(checks per module path or None, note lines, JSON sections) from --verify and --time."""
+    if not (verify or timing):
+        return None, [], {}
+    from cnninspect.torch_backend import require_torch
+    require_torch("--verify and --time", torchinfo=verify)
+    import torch
+
+    from cnninspect.render import torch_text
+    checks, notes, sections = None, [], {}
+    if verify:
+        from cnninspect.torch_backend.crosscheck import verify as cross_check
+        found = cross_check(analysis, result.batch)
+        checks = torch_text.checks_by_path(analysis, found)
+        notes += torch_text.verification_lines(found, torch.__version__)
+        sections["verification"] = torch_text.verification_json(found, torch.__version__)
+    if timing:
+        measured = _time(analysis, result, options)
+        notes += torch_text.timing_lines(measured, result.totals.param_bytes, _largest_step(result))
+        sections["timing"] = torch_text.timing_json(measured)
+    return checks, ["", *notes], sections
+
+
+def _time(analysis, result, options: dict):
+    from rich.progress import Progress
+
+    from cnninspect.torch_backend.timing import best_device, time_forward
+    device = options["device"] or best_device()
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        warm = bar.add_task("warm-up", total=options["warmup"])
+        timed = bar.add_task(f"timing on {device}", total=options["runs"])
+        return time_forward(analysis, device=device, dtype=result.dtype, batch=result.batch,
+                            channels_last=options["channels_last"], warmup=options["warmup"], runs=options["runs"],
+                            compile=options["compile_"],
+                            progress=lambda phase, done: bar.update(warm if phase == "warmup" else timed,
+                                                                    completed=done))
+
+
+def _largest_step(result) -> int:
+    """The most activation memory one layer holds at once in inference: its input and its output."""
+    from cnninspect.core.layers.base import numel
+    from cnninspect.core.summary import DTYPE_BYTES
+
+    per_element = result.batch * DTYPE_BYTES[result.dtype]
+    return max((numel(r.input) + numel(r.output)) * per_element for r in result.analysis.rows if not r.aux)
+
+
+def _stderr_console():
+    from rich.console import Console
+    return Console(stderr=True)
+
+
+def _refuse_timing_options_without_time(timing: bool, options: dict) -> None:
+    if timing:
+        return
+    for name, default in TIMING_DEFAULTS.items():
+        if options[name] != default:
+            flag = "--" + name.rstrip("_").replace("_", "-")
+            raise InputError(f"{flag} applies to --time; add --time", where=flag)

@@ -14,7 +14,7 @@ from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
                                    Value)
-from cnninspect.core.layers.base import Field, Shape, numel, show
+from cnninspect.core.layers.base import Field, Params, Shape, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
 from cnninspect.core.window import AxisWindow
@@ -45,6 +45,26 @@ class Row:
     aux: bool  # inside an auxiliary head: runs in training only
     module: bool  # a module in PyTorch (False: applied as a function, or a merge)
     loc: Loc
+    settings: Params | None = None  # the layer's evaluated fields (None for merges)
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """A step of the program: run each branch on the same input, then add or concatenate (row: its Row)."""
+
+    op: str
+    branches: tuple["Program", ...]
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class Aux:
+    """A step of the program: a head that reads the tensor in training and passes it on unchanged."""
+
+    body: "Program"
+
+
+Program = tuple  # of steps: a Row's index (run that layer), a Merge, or an Aux
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,7 @@ class Analysis:
     output: Shape
     footprint: tuple[Footprint, ...] | None
     rows: tuple[Row, ...]
+    program: Program  # how the rows compose: what a builder needs to run them (cnninspect.torch_backend)
 
 
 @dataclass(slots=True)
@@ -85,6 +106,8 @@ class _Walk:
     model_env: Env  # the model's arguments: what a block sees besides its own
     rows: list[Row] = field(default_factory=list)
     rules: dict = field(default_factory=dict)  # (kind, params, input shape) -> what the rule gave: rules are pure
+    program: list = field(default_factory=list)  # the steps of the sequence being walked
+    names: dict = field(default_factory=dict)  # module path -> what it names, to refuse a name used twice
     depth: int = 0
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
@@ -100,9 +123,9 @@ class _Walk:
             if isinstance(node, LayerNode):
                 return self.layer(node, x, scope, env, aux)
             if isinstance(node, SeqNode):
-                return self.sequence(node.children, x, _named(scope, common.name), env, aux)
+                return self.sequence(node.children, x, self._named(scope, common), env, aux)
             if isinstance(node, MergeNode):
-                return self.merge(node, x, _named(scope, common.name), env, aux)
+                return self.merge(node, x, self._named(scope, common), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
                 if len(self.rows) + times > MAX_ROWS:  # each repeat adds a layer at least: refuse before walking
@@ -116,8 +139,11 @@ class _Walk:
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
-                return self.call(node, x, scope if inline else _Scope(scope.child(common.name)), env, aux)
-            self.sequence(node.body.children, x, _Scope(scope.child(common.name)), env, True)  # AuxNode
+                return self.call(node, x, scope if inline else self._scope(scope, common), env, aux)
+            outer, self.program = self.program, []  # AuxNode
+            self.sequence(node.body.children, x, self._scope(scope, common), env, True)
+            outer.append(Aux(tuple(self.program)))
+            self.program = outer
             return x
         finally:
             self.depth -= 1
@@ -144,13 +170,24 @@ class _Walk:
         except InputError as error:
             loc = node.field_locs.get(error.param, node.common.loc)
             raise error.located(f"{loc}: layer '{path}' ({node.kind}), input {show(x.shape)}") from None
+        if node.functional and (out.params or out.buffers):
+            raise InputError(f"{node.common.loc}: layer '{path}' ({node.kind}) has parameters or buffers, so it "
+                             f"cannot be applied as a function: leave out 'functional'")
+        if not node.functional:
+            self._claim(path, (kind.name, key[1]) if not (out.params or out.buffers) else None, node.common.loc)
         footprint = _through(x.footprint, out.spatial, out.shape)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, footprint, covers, windows, aux, not node.functional, node.common.loc))
+                      out.ops, footprint, covers, windows, aux, not node.functional, node.common.loc, params))
+        self.program.append(len(self.rows) - 1)
         return _Tensor(out.shape, footprint)
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
-        outs = [self.node(branch, x, scope, env, aux) for branch in node.branches]
+        outer, outs, branches = self.program, [], []
+        for branch in node.branches:
+            self.program = []
+            outs.append(self.node(branch, x, scope, env, aux))
+            branches.append(tuple(self.program))
+        self.program = outer
         shapes = [o.shape for o in outs]
         if node.op == "add":
             if len(set(shapes)) > 1:
@@ -167,6 +204,7 @@ class _Walk:
             footprint = _union(footprint, other.footprint)
         self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, footprint, (), (),
                       aux, False, node.common.loc))
+        outer.append(Merge(node.op, tuple(branches), len(self.rows) - 1))
         return _Tensor(shape, footprint)
 
     def call(self, node: CallNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
@@ -177,6 +215,24 @@ class _Walk:
             loc = node.arg_locs.get(error.param, node.common.loc)
             raise error.located(f"{loc}: block '{scope.path}' ({node.block})") from None
         return self.sequence(block.body.children, x, scope, {**self.model_env, **bound}, aux)
+
+    def _scope(self, scope: _Scope, common) -> _Scope:
+        """A module that holds others: a block call, a named sequence or merge, an aux head."""
+        path = scope.child(common.name)
+        self._claim(path, None, common.loc)
+        return _Scope(path)
+
+    def _named(self, scope: _Scope, common) -> _Scope:
+        """A named container opens a module scope; an unnamed one is transparent."""
+        return self._scope(scope, common) if common.name is not None else scope
+
+    def _claim(self, path: str, shareable, loc: Loc) -> None:
+        """A module path names one module. torch runs a parameter-free module twice where code calls it twice
+        (ResNet's relu), so the same parameter-free layer may repeat a name; nothing else may."""
+        if path in self.names and (shareable is None or self.names[path] != shareable):
+            raise InputError(f"{loc}: the module name '{path}' is used twice; a layer with parameters or a module "
+                             f"that holds others needs a name of its own (inside a repeat, leave the name out)")
+        self.names[path] = shareable
 
     def _value(self, f: Field, value: Value, env: Env, name: str, loc: Loc, scope: _Scope):
         try:
@@ -206,12 +262,7 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     walk = _Walk(model, env)
     start = _Tensor(shape, tuple(Footprint.identity() for _ in shape[1:]))
     end = walk.sequence(model.body.children, start, _Scope(""), env, False)
-    return Analysis(model, shape, end.shape, end.footprint, tuple(walk.rows))
-
-
-def _named(scope: _Scope, name: str | None) -> _Scope:
-    """A named container opens a module scope; an unnamed one is transparent."""
-    return _Scope(scope.child(name)) if name is not None else scope
+    return Analysis(model, shape, end.shape, end.footprint, tuple(walk.rows), tuple(walk.program))
 
 
 def _through(footprint, spatial, shape: Shape):

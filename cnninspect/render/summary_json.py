@@ -11,7 +11,8 @@ from cnninspect.render.text import fraction
 VERSION = 1
 
 
-def render(summary: Summary) -> str:
+def render(summary: Summary, sections: dict | None = None) -> str:
+    """`sections`: what the torch backend adds ("verification", "timing"), after the totals."""
     model, t, batch = summary.analysis.model, summary.totals, summary.batch
     return dumps({
         "version": VERSION,
@@ -28,6 +29,7 @@ def render(summary: Summary) -> str:
             "param_bytes": t.param_bytes, "input_bytes": t.input_bytes, "activation_bytes": t.activation_bytes,
             "largest_activation_bytes": t.largest_activation_bytes,
         },
+        **(sections or {}),
     })
 
 

@@ -10,20 +10,29 @@ from cnninspect.core.summary import Summary
 from cnninspect.render import figures
 from cnninspect.render.formula import worked
 from cnninspect.render.lint_text import axes_lint
+from cnninspect.render.torch_text import mark
 from cnninspect.render.text import axis_labels
 
 HEADER = ("Layer", "Type", "Output", "Memory", "Params", "MACs", "RF", "Jump", "Lint")
 NUMERIC = range(3, 8)  # right-aligned columns
 
 
-def cells(row: Row, summary: Summary) -> tuple[str, ...]:
+def cells(row: Row, summary: Summary, checks: dict[str, bool] | None = None) -> tuple[str, ...]:
+    """A row's cells; with `checks` (a cross-check against torch), a last ✓/✗ cell."""
     rf, jump = figures.receptive_field(row)
-    return (row.path, row.type_name, figures.shape(row.output, summary.batch), figures.size(summary.output_bytes(row)),
-            figures.exact(row.params), figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
+    found = (row.path, row.type_name, figures.shape(row.output, summary.batch), figures.size(summary.output_bytes(row)),
+             figures.exact(row.params), figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
+    return found if checks is None else (*found, mark(row, checks))
 
 
-def render_table(summary: Summary, color: bool = False) -> str:
-    """The table takes the width its cells need (the console is wide enough never to wrap them)."""
+def header(checks: dict[str, bool] | None) -> tuple[str, ...]:
+    return HEADER if checks is None else (*HEADER, "Torch")
+
+
+def render_table(summary: Summary, color: bool = False, checks: dict[str, bool] | None = None,
+                 notes: list[str] | tuple[str, ...] = ()) -> str:
+    """The table takes the width its cells need (the console is wide enough never to wrap them). `checks` adds
+    the torch column, `notes` lines after the totals (the cross-check's verdict, the timing)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -36,25 +45,27 @@ def render_table(summary: Summary, color: bool = False) -> str:
         if not rows:
             continue
         table = Table(box=box.SIMPLE_HEAD, title=title or None, title_justify="left", pad_edge=False)
-        for index, name in enumerate(HEADER):
+        for index, name in enumerate(header(checks)):
             table.add_column(name, justify="right" if index in NUMERIC else "left", no_wrap=True)
         for row in rows:
-            table.add_row(*cells(row, summary))
+            table.add_row(*cells(row, summary, checks))
         console.print(table)
-    console.print("\n".join(_totals(summary) + _lint(summary)), highlight=False)
+    console.print("\n".join(_totals(summary) + list(notes) + _lint(summary)), highlight=False)
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
 
 
-def render_markdown(summary: Summary) -> str:
+def render_markdown(summary: Summary, checks: dict[str, bool] | None = None,
+                    notes: list[str] | tuple[str, ...] = ()) -> str:
+    head = header(checks)
     lines = [f"# {summary.analysis.model.name}", "", _title(summary).split("\n", 1)[-1], "",
-             "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(row, summary)) + " |"
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(row, summary, checks)) + " |"
               for row in summary.rows]
     if summary.aux_rows:
         lines += ["", "Auxiliary heads (training only, not in the inference totals):", "",
-                  "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        lines += ["| " + " | ".join(cells(row, summary)) + " |" for row in summary.aux_rows]
-    lines += ["", "```", *_totals(summary), *_lint(summary), "```"]
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(cells(row, summary, checks)) + " |" for row in summary.aux_rows]
+    lines += ["", "```", *_totals(summary), *notes, *_lint(summary), "```"]
     return "\n".join(lines) + "\n"
 
 

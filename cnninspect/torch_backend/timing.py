@@ -1,0 +1,130 @@
+"""Forward-pass timing with torch.utils.benchmark: warm up, then one sample per forward pass, synchronised.
+
+Median and interquartile range of the latency, throughput (batch / median), and achieved GFLOP/s from the
+analytic FLOPs (2 × conv/linear MACs). On CUDA, the peak memory torch allocated.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.utils.benchmark as benchmark
+
+from cnninspect.core.engine import Analysis
+from cnninspect.errors import InputError
+from cnninspect.torch_backend.build import SpecModel
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    device: str
+    dtype: str
+    batch: int
+    channels_last: bool
+    compiled: bool
+    warmup: int
+    samples: tuple[float, ...]  # seconds, one forward pass each
+    flops: int  # analytic, for the whole batch
+    peak_bytes: int | None  # CUDA only: torch.cuda.max_memory_allocated
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def iqr(self) -> float:
+        if len(self.samples) < 2:
+            return 0.0
+        low, _, high = statistics.quantiles(self.samples, n=4)
+        return high - low
+
+    @property
+    def throughput(self) -> float:
+        """Samples (images) per second."""
+        return self.batch / self.median
+
+    @property
+    def gflops(self) -> float:
+        return self.flops / self.median / 1e9
+
+
+def best_device() -> str:
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def time_forward(analysis: Analysis, *, device: str, dtype: str, batch: int, channels_last: bool, warmup: int,
+                 runs: int, compile: bool, progress: Callable[[str, int], None] | None = None) -> Timing:
+    """`progress(phase, done)` is called after every pass ("warmup" or "timed")."""
+    _check_device(device)
+    progress = progress or (lambda phase, done: None)
+    model = SpecModel(analysis).to(device=device, dtype=DTYPES[dtype]).eval()
+    x = torch.randn(batch, *analysis.input, device=device, dtype=DTYPES[dtype])
+    if channels_last:
+        x, model = _channels_last(x, model)
+    if compile:
+        model = torch.compile(model)
+    sync = _synchronizer(device)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    timer = benchmark.Timer(stmt="model(x)", globals={"model": model, "x": x}, timer=_clock(sync),
+                            num_threads=torch.get_num_threads())
+    try:
+        with torch.inference_mode():
+            for done in range(1, warmup + 1):
+                model(x)
+                sync()
+                progress("warmup", done)
+            samples = []
+            for done in range(1, runs + 1):
+                samples.append(timer.timeit(1).raw_times[0])
+                progress("timed", done)
+    except (RuntimeError, NotImplementedError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"torch could not run the model on {device} in {dtype}: {first}") from None
+    flops = 2 * sum(r.macs for r in analysis.rows if not r.aux) * batch
+    peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
+    return Timing(device, dtype, batch, channels_last, compile, warmup, tuple(samples), flops, peak)
+
+
+def _check_device(device: str) -> None:
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())}
+    if not available.get(device, False):
+        here = ", ".join(d for d, ok in available.items() if ok)
+        raise InputError(f"device {device!r} is not available here (available: {here})", where="--device")
+
+
+def _channels_last(x: torch.Tensor, model: torch.nn.Module):
+    formats = {4: torch.channels_last, 5: torch.channels_last_3d}
+    if x.dim() not in formats:
+        raise InputError(f"channels-last needs a 2-D or 3-D input; this one has {x.dim() - 2} spatial axes",
+                         where="--channels-last")
+    return x.contiguous(memory_format=formats[x.dim()]), model.to(memory_format=formats[x.dim()])
+
+
+def _synchronizer(device: str) -> Callable[[], None]:
+    if device == "cuda":
+        return torch.cuda.synchronize
+    if device == "mps":
+        return torch.mps.synchronize
+    return lambda: None
+
+
+def _clock(sync: Callable[[], None]) -> Callable[[], float]:
+    """benchmark.Timer's clock, synchronised first, so that each sample ends when the device is done."""
+    import timeit
+
+    def clock() -> float:
+        sync()
+        return timeit.default_timer()
+
+    return clock

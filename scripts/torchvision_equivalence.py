@@ -1,0 +1,62 @@
+"""Check that cnninspect.build() gives torchvision's own networks: same state_dict keys and shapes, a strict
+load of torchvision's weights, and the same output on a random input (eval mode, max |difference| <= 1e-5).
+
+torchvision is never a dependency of cnninspect: run this in a scratch virtual environment.
+
+    python3 -m venv /tmp/tvenv
+    /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 torchinfo
+    /tmp/tvenv/bin/pip install --no-deps -e .   # plus click, rich, PyYAML
+    /tmp/tvenv/bin/python scripts/torchvision_equivalence.py
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import torch
+import torchvision
+import torchvision.models as tvm
+
+import cnninspect
+
+TOLERANCE = 1e-5
+CASES = {  # zoo name and arguments: torchvision's constructor and arguments
+    ("alexnet", ()): (tvm.alexnet, {}),
+    ("vgg16", ()): (tvm.vgg16, {}),
+    ("resnet18", ()): (tvm.resnet18, {}),
+    ("googlenet", (("aux_logits", True),)): (tvm.googlenet, {"aux_logits": True, "init_weights": True}),
+    ("googlenet", (("aux_logits", False),)): (tvm.googlenet, {"aux_logits": False, "init_weights": True}),
+    ("inception_v3", (("aux_logits", True),)): (tvm.inception_v3, {"aux_logits": True, "init_weights": True}),
+    ("inception_v3", (("aux_logits", False),)): (tvm.inception_v3, {"aux_logits": False, "init_weights": True}),
+}
+
+
+def check(name: str, args: dict, constructor, kwargs: dict) -> bool:
+    torch.manual_seed(0)
+    reference = constructor(weights=None, **kwargs).eval()
+    ours = cnninspect.build(name, args=args).eval()
+    theirs = {k: tuple(v.shape) for k, v in reference.state_dict().items()}
+    mine = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
+    same_keys = theirs == mine
+    ours.load_state_dict(reference.state_dict(), strict=True)
+    shape = cnninspect.spec.load.load_model(name).input
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        difference = (ours(x) - reference(x)).abs().max().item()
+    ok = same_keys and difference <= TOLERANCE
+    print(f"{'✓' if ok else '✗'} {name} {args or ''}: {len(mine)} state_dict entries "
+          f"{'identical' if same_keys else 'DIFFERENT'} in keys and shapes, strict load ok, "
+          f"max |output difference| {difference:.2e} on a random 2x{'x'.join(map(str, shape))} input")
+    return ok
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, cnninspect {cnninspect.__version__}")
+    results = [check(name, dict(args), constructor, kwargs) for (name, args), (constructor, kwargs) in CASES.items()]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""--time: the figures are consistent with each other and with the engine's FLOPs (no test asserts a duration)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+from click.testing import CliRunner
+
+from cnninspect.cli import main
+from cnninspect.core.engine import analyze
+from cnninspect.spec.load import load_model
+from cnninspect.torch_backend.timing import time_forward
+
+
+def test_reported_figures_follow_from_the_samples():
+    analysis = analyze(load_model("lenet5"))
+    timing = time_forward(analysis, device="cpu", dtype="float32", batch=4, channels_last=False, warmup=1, runs=5,
+                          compile=False)
+    assert len(timing.samples) == 5 and all(s > 0 for s in timing.samples)
+    assert timing.median == statistics.median(timing.samples)
+    assert timing.throughput == pytest.approx(4 / timing.median)
+    assert timing.flops == 4 * 2 * 416_520  # 2 × LeNet-5's MACs (the reference), for a batch of 4
+    assert timing.gflops == pytest.approx(timing.flops / timing.median / 1e9)
+    assert timing.iqr >= 0 and timing.peak_bytes is None
+
+
+def test_progress_is_reported_for_every_pass():
+    seen = []
+    time_forward(analyze(load_model("lenet5")), device="cpu", dtype="float32", batch=1, channels_last=True,
+                 warmup=2, runs=3, compile=False, progress=lambda phase, done: seen.append((phase, done)))
+    assert seen == [("warmup", 1), ("warmup", 2), ("timed", 1), ("timed", 2), ("timed", 3)]
+
+
+def test_summary_time_json():
+    result = CliRunner().invoke(main, ["summary", "lenet5", "--time", "--runs", "3", "--warmup", "1",
+                                       "--device", "cpu", "--batch", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    timing = json.loads(result.stdout)["timing"]
+    assert timing["runs"] == 3 == len(timing["samples_s"]) and timing["device"] == "cpu"
+    assert timing["throughput_per_s"] == pytest.approx(2 / timing["median_s"])
+
+
+import torch  # noqa: E402
+
+ABSENT = "mps" if torch.cuda.is_available() else "cuda"  # a device this machine lacks
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--time", "--device", ABSENT], f"--device: device '{ABSENT}' is not available here (available: cpu"),
+    (["--device", "cpu"], "--device: --device applies to --time; add --time"),
+    (["--runs", "5"], "--runs: --runs applies to --time; add --time"),
+])
+def test_bad_timing_options(args, message):
+    result = CliRunner().invoke(main, ["summary", "lenet5", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+
+
+def test_channels_last_needs_spatial_axes(tmp_path):
+    spec = tmp_path / "mlp.yaml"
+    spec.write_text("input: [16]\nlayers:\n  - linear: {out: 4}\n")
+    result = CliRunner().invoke(main, ["summary", str(spec), "--time", "--channels-last", "--runs", "1"])
+    assert result.exit_code == 2
+    assert "channels-last needs a 2-D or 3-D input; this one has 0 spatial axes" in result.stderr
+
+
+def test_gpu_memory_is_shown_beside_the_analytic_floor():
+    from cnninspect.render.torch_text import timing_lines
+    from cnninspect.torch_backend.timing import Timing
+
+    timing = Timing("cuda", "bfloat16", 32, False, False, 10, (0.005, 0.006, 0.007), 10**12, 1_143_110_000)
+    lines = timing_lines(timing, param_bytes=276_715_088, largest_step=411_041_792)
+    assert lines[-1] == ("GPU memory   peak allocated 1143.11 MB; analytic floor 687.76 MB: parameters 276.72 MB + "
+                         "the largest layer's input and output 411.04 MB (kernels' workspaces come on top)")
+    assert "6.000 ms median, IQR 2.000 ms" in lines[0] and "5,333.3 samples/s; 166,666.67 GFLOP/s" in lines[1]
