@@ -65,6 +65,9 @@ def time_forward(analysis: Analysis, *, device: str, dtype: str, batch: int, cha
                  runs: int, compile: bool, progress: Callable[[str, int], None] | None = None) -> Timing:
     """`progress(phase, done)` is called after every pass ("warmup" or "timed")."""
     _check_device(device)
+    if compile and warmup < 1:  # torch.compile compiles in the first pass: it must not be a timed one
+        raise InputError("--compile needs at least one warm-up pass (compilation happens in the first)",
+                         where="--warmup")
     progress = progress or (lambda phase, done: None)
     model = SpecModel(analysis).to(device=device, dtype=DTYPES[dtype]).eval()
     x = torch.randn(batch, *analysis.input, device=device, dtype=DTYPES[dtype])

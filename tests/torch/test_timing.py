@@ -75,3 +75,13 @@ def test_gpu_memory_is_shown_beside_the_analytic_floor():
     assert lines[-1] == ("GPU memory   peak allocated 1143.11 MB; analytic floor 687.76 MB: parameters 276.72 MB + "
                          "the largest layer's input and output 411.04 MB (kernels' workspaces come on top)")
     assert "6.000 ms median, IQR 2.000 ms" in lines[0] and "5,333.3 samples/s; 166,666.67 GFLOP/s" in lines[1]
+
+
+def test_compiled_model_is_timed_after_compiling_in_the_warm_up():
+    result = CliRunner().invoke(main, ["summary", "lenet5", "--time", "--compile", "--runs", "2", "--warmup", "1",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    timing = json.loads(result.stdout)["timing"]
+    assert timing["compiled"] is True and timing["runs"] == 2
+    refused = CliRunner().invoke(main, ["summary", "lenet5", "--time", "--compile", "--warmup", "0"])
+    assert refused.exit_code == 2 and "--compile needs at least one warm-up pass" in refused.stderr
