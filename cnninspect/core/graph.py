@@ -113,3 +113,5 @@ class Model:
     metadata: Mapping[str, Value] = field(default_factory=dict)
     file: str = "<spec>"
     arg_locs: Mapping[str, Loc] = field(default_factory=dict)
+    expect: Mapping[str, Value] = field(default_factory=dict)  # budgets the spec carries (cnninspect check)
+    expect_locs: Mapping[str, Loc] = field(default_factory=dict)

@@ -14,10 +14,10 @@ from cnninspect.core.layers.base import Field
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.errors import InputError
 from cnninspect.spec.source import Located, LocatedList, empty
-from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, field_form, input_shape,
-                                    metadata, model_args, show, text)
+from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
+                                    input_shape, metadata, model_args, show, text)
 
-TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata")
+TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata", "expect")
 STRUCTURES = ("seq", "add", "concat", "repeat", "aux")
 COMMON = ("name", "if")
 
@@ -42,6 +42,8 @@ def build_model(data: Located, default_name: str) -> Model:
         metadata=metadata(data),
         file=data.loc.file,
         arg_locs=dict(data["args"].value_locs) if isinstance(data.get("args"), Located) else {},
+        expect=expectations(data),
+        expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
     )
 
 

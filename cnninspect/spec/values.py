@@ -113,6 +113,19 @@ def metadata(data: Located) -> dict:
     return dict(value)
 
 
+def expectations(data: Located) -> dict:
+    """The spec's own budgets (`expect:`), as written: `cnninspect check` reads and checks them."""
+    value = data.get("expect") or {}
+    if not isinstance(value, dict):
+        raise InputError(f"{data.value_locs['expect']}: 'expect' maps budget names to limits, e.g. "
+                         f"max_params: 5M. Received {show(value)}")
+    for name, limit in value.items():
+        if not isinstance(limit, (int, float, str, bool)) and not isinstance(limit, list):
+            raise InputError(f"{value.value_locs[name]}: expect.{name} is a number, a size such as 5M, or a list. "
+                             f"Received {show(limit)}")
+    return dict(value)
+
+
 def input_shape(data: Located) -> tuple[int, ...]:
     value = data.get("input")
     loc = data.value_locs.get("input", data.loc)
