@@ -52,6 +52,8 @@ def json_schema() -> dict:
             "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
                      "additionalProperties": ARGUMENT},
             "metadata": {"type": "object"},
+            "expect": {"type": "object", "description": "budgets that `cnninspect check` enforces, e.g. "
+                       "max_params: 5M, max_macs: 1.5G, expect_output: 10"},
             "blocks": {"type": "object", "additionalProperties": {"$ref": "#/$defs/block"}},
             "layers": {"$ref": "#/$defs/layers"},
         },
