@@ -24,6 +24,7 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "zoo": "zoo",
     "schema": "schema",
     "verify": "verify",
+    "compare": "compare",
 }
 
 

@@ -64,38 +64,54 @@ def best_device() -> str:
 def time_forward(analysis: Analysis, *, device: str, dtype: str, batch: int, channels_last: bool, warmup: int,
                  runs: int, compile: bool, progress: Callable[[str, int], None] | None = None) -> Timing:
     """`progress(phase, done)` is called after every pass ("warmup" or "timed")."""
+    return time_interleaved([analysis], device=device, dtype=dtype, batch=batch, channels_last=channels_last,
+                            warmup=warmup, runs=runs, compile=compile, progress=progress)[0]
+
+
+def time_interleaved(analyses: list[Analysis], *, device: str, dtype: str, batch: int, channels_last: bool,
+                     warmup: int, runs: int, compile: bool,
+                     progress: Callable[[str, int], None] | None = None) -> list[Timing]:
+    """Several models on the same device, batch and dtype: warmed up in turn, then one sample of each per round,
+    so that drift in the machine hits them alike. (CUDA's peak memory is then the largest of them.)"""
     _check_device(device)
     if compile and warmup < 1:  # torch.compile compiles in the first pass: it must not be a timed one
         raise InputError("--compile needs at least one warm-up pass (compilation happens in the first)",
                          where="--warmup")
     progress = progress or (lambda phase, done: None)
+    sync = _synchronizer(device)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    try:
+        with torch.inference_mode():
+            timers = [_prepared(a, device, dtype, batch, channels_last, compile, sync) for a in analyses]
+            for done in range(1, warmup + 1):
+                for timer in timers:
+                    timer.timeit(1)
+                progress("warmup", done)
+            samples: list[list[float]] = [[] for _ in timers]
+            for done in range(1, runs + 1):
+                for timer, taken in zip(timers, samples):
+                    taken.append(timer.timeit(1).raw_times[0])
+                progress("timed", done)
+    except (RuntimeError, NotImplementedError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"torch could not run the model on {device} in {dtype}: {first}") from None
+    peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
+    return [Timing(device, dtype, batch, channels_last, compile, warmup, tuple(taken),
+                   2 * sum(r.macs for r in a.rows if not r.aux) * batch, peak)
+            for a, taken in zip(analyses, samples)]
+
+
+def _prepared(analysis: Analysis, device: str, dtype: str, batch: int, channels_last: bool, compile: bool,
+              sync: Callable[[], None]) -> benchmark.Timer:
     model = SpecModel(analysis).to(device=device, dtype=DTYPES[dtype]).eval()
     x = torch.randn(batch, *analysis.input, device=device, dtype=DTYPES[dtype])
     if channels_last:
         x, model = _channels_last(x, model)
     if compile:
         model = torch.compile(model)
-    sync = _synchronizer(device)
-    if device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-    timer = benchmark.Timer(stmt="model(x)", globals={"model": model, "x": x}, timer=_clock(sync),
-                            num_threads=torch.get_num_threads())
-    try:
-        with torch.inference_mode():
-            for done in range(1, warmup + 1):
-                model(x)
-                sync()
-                progress("warmup", done)
-            samples = []
-            for done in range(1, runs + 1):
-                samples.append(timer.timeit(1).raw_times[0])
-                progress("timed", done)
-    except (RuntimeError, NotImplementedError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"torch could not run the model on {device} in {dtype}: {first}") from None
-    flops = 2 * sum(r.macs for r in analysis.rows if not r.aux) * batch
-    peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
-    return Timing(device, dtype, batch, channels_last, compile, warmup, tuple(samples), flops, peak)
+    return benchmark.Timer(stmt="model(x)", globals={"model": model, "x": x}, timer=_clock(sync),
+                           num_threads=torch.get_num_threads())
 
 
 def _check_device(device: str) -> None:

@@ -1,0 +1,132 @@
+"""`cnninspect compare`: several models side by side, or one model across input sizes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cnninspect.commands.options import parse_input, parse_settings, set_option
+from cnninspect.errors import InputError
+from cnninspect.syntax import DTYPES
+
+MAX_COLUMNS = 64
+
+HELP = """Compare MODELS (zoo names or spec files) side by side: parameters, MACs and FLOPs, depth, memory,
+receptive field, output, and published ImageNet accuracy; the best of each row marked, ratios against the
+first model, and a bar chart.
+
+\b
+One model across input sizes: --sweep START:STOP:STEP (square inputs) or several --input.
+
+\b
+  cnninspect compare alexnet vgg16 resnet18 googlenet inception_v3
+  cnninspect compare resnet18 --sweep 160:512:32
+  cnninspect compare resnet18 --input 3x224x224 --input 3x320x240
+  cnninspect compare alexnet vgg16 resnet18 --plot models.svg      (needs the plot extra)
+  cnninspect compare alexnet resnet18 --time --batch 8              (needs the torch extra)
+"""
+
+
+@click.command(help=HELP)
+@click.argument("models", nargs=-1, required=True)
+@click.option("--input", "inputs", metavar="CxHxW", multiple=True,
+              help="Input shape for every model; repeat it with one model to compare input sizes.")
+@click.option("--sweep", metavar="START:STOP:STEP", help="One model at square inputs from START to STOP.")
+@set_option
+@click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True)
+@click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
+              help="For the memory figures and --time.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]), default="table",
+              show_default=True)
+@click.option("--plot", metavar="FILE.svg|png", help="Draw accuracy against MACs (plot extra).")
+@click.option("--time", "timing", is_flag=True, help="Time every model, interleaved (torch extra).")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
+@click.option("--runs", type=click.IntRange(1, 100_000), default=20, show_default=True, help="--time: passes.")
+@click.option("--warmup", type=click.IntRange(0, 100_000), default=5, show_default=True,
+              help="--time: warm-up passes.")
+def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None, settings: tuple[str, ...],
+            batch: int, dtype: str, fmt: str, plot: str | None, timing: bool, device: str | None, runs: int,
+            warmup: int) -> None:
+    from cnninspect.core.compare import compare as side_by_side
+
+    columns = _columns(models, inputs, sweep, parse_settings(settings), batch, dtype)
+    if timing:
+        columns = _timed(columns, batch, dtype, device, runs, warmup)
+    comparison = side_by_side(columns, sweep=len(models) == 1)
+    if plot:
+        if comparison.sweep:
+            raise InputError("--plot compares models; a sweep has one", where="--plot")
+        from cnninspect.render.plot import write_plot
+        shown = write_plot(comparison, plot)
+        click.echo(f"cnninspect: wrote {plot} ({shown} models)", err=True)
+    from cnninspect.render import compare_text
+    render = {"json": compare_text.render_json, "markdown": compare_text.render_markdown,
+              "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, sys.stdout.isatty()))
+    click.echo(render(comparison), nl=False)
+
+
+def _columns(models, inputs, sweep, args, batch, dtype) -> list:
+    from cnninspect.core.compare import Column
+    from cnninspect.core.engine import analyze
+    from cnninspect.core.summary import summarize
+    from cnninspect.spec.load import load_model
+
+    if len(models) == 1:
+        spec = load_model(models[0])
+        shapes = _sweep(sweep, spec.input) if sweep else [parse_input(text, spec.input) for text in inputs]
+        if sweep and inputs:
+            raise InputError("give --sweep or --input, not both", where="--sweep")
+        if len(shapes) < 2:
+            raise InputError("compare needs two models or more, or one model with --sweep or several --input "
+                             "(see 'cnninspect compare --help')")
+        columns = []
+        for shape in shapes:
+            try:
+                columns.append(Column("x".join(map(str, shape)), summarize(analyze(spec, shape, args), batch, dtype)))
+            except InputError as error:  # the size at which a layer stops fitting is an answer, not an error
+                columns.append(Column("x".join(map(str, shape)), None, str(error).split(": ", 1)[-1]))
+        return columns
+    if sweep or len(inputs) > 1:
+        raise InputError("--sweep and several --input compare one model across sizes; give one model",
+                         where="--sweep" if sweep else "--input")
+    columns = []
+    for name in models:
+        spec = load_model(name)
+        shape = parse_input(inputs[0], spec.input) if inputs else spec.input
+        meta = spec.metadata
+        source = meta.get("page", "") if "acc@1" in meta else ""
+        columns.append(Column(name, summarize(analyze(spec, shape, args), batch, dtype), top1=_number(meta, "acc@1"),
+                              top5=_number(meta, "acc@5"), accuracy_source=source))
+    return columns
+
+
+def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
+    parts = text.split(":")
+    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts) or int(parts[2]) < 1 or int(parts[0]) < 1:
+        raise InputError(f"expected START:STOP:STEP with positive integers, e.g. 160:512:32. Received {text!r}",
+                         where="--sweep")
+    start, stop, step = map(int, parts)
+    sizes = list(range(start, stop + 1, step))
+    if not sizes or len(sizes) > MAX_COLUMNS:
+        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {len(sizes)}", where="--sweep")
+    return [(default[0], *([size] * (len(default) - 1))) for size in sizes]
+
+
+def _number(metadata, key: str) -> float | None:
+    value = metadata.get(key)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _timed(columns, batch, dtype, device, runs, warmup):
+    import dataclasses
+
+    from cnninspect.torch_backend import require_torch
+    require_torch("--time")
+    from cnninspect.torch_backend.timing import best_device, time_interleaved
+
+    ready = [c for c in columns if c.summary is not None]
+    timings = time_interleaved([c.summary.analysis for c in ready], device=device or best_device(), dtype=dtype,
+                               batch=batch, channels_last=False, warmup=warmup, runs=runs, compile=False)
+    by_label = {c.label: t for c, t in zip(ready, timings)}
+    return [dataclasses.replace(c, timing=by_label.get(c.label)) for c in columns]

@@ -1,0 +1,49 @@
+"""The tutorial's closing figure for whichever models were compared: ImageNet top-1 accuracy against GMACs
+(torchvision's "GFLOPS"), bubble area by parameters, each model labelled. matplotlib comes from the `plot` extra."""
+
+from __future__ import annotations
+
+import pathlib
+
+from cnninspect.core.compare import Comparison
+from cnninspect.errors import InputError
+
+FORMATS = (".svg", ".png")
+SIZE_INCHES, DPI = (8.0, 5.0), 100  # a PNG of 800 x 500 pixels
+
+
+def write_plot(comparison: Comparison, path: str) -> int:
+    """Write the figure; return how many models it shows (those with a published accuracy)."""
+    if pathlib.Path(path).suffix.lower() not in FORMATS:
+        raise InputError(f"the plot is written as .svg or .png. Received {path!r}", where="--plot")
+    try:
+        import matplotlib
+    except ImportError:
+        raise InputError("--plot needs matplotlib, which is not installed: pip install 'cnninspect[plot]'") from None
+    matplotlib.use("Agg")  # files only: no display needed
+    from matplotlib import pyplot
+
+    points = [(c.label, c.summary.totals.macs / 1e9, c.top1, c.summary.totals.params)
+              for c in comparison.columns if c.summary is not None and c.top1 is not None]
+    if not points:
+        raise InputError("--plot shows published accuracy against MACs, and none of these models has an accuracy "
+                         "in its spec's metadata (acc@1)", where="--plot")
+    figure, axes = pyplot.subplots(figsize=SIZE_INCHES, dpi=DPI)
+    largest = max(p for *_, p in points)
+    scatter = axes.scatter([x for _, x, _, _ in points], [y for _, _, y, _ in points],
+                           s=[2000 * p / largest + 30 for *_, p in points], alpha=0.45, edgecolors="black")
+    scatter.set_gid("models")
+    for index, (label, x, y, params) in enumerate(sorted(points, key=lambda p: p[1])):
+        above = index % 2 == 0  # neighbours in x alternate above and below, so that close labels do not collide
+        axes.annotate(f"{label}\n{params / 1e6:.1f}M params", (x, y), textcoords="offset points", fontsize=8,
+                      xytext=(8, 8) if above else (8, -24))
+    axes.margins(x=0.15, y=0.2)
+    axes.set_xscale("log")
+    axes.set_xlabel("GMACs per image (torchvision's \"GFLOPS\"), log scale")
+    axes.set_ylabel("ImageNet top-1 accuracy (%)")
+    axes.set_title("Accuracy against computation; bubble area: parameters")
+    axes.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=DPI, metadata={"Date": None} if path.lower().endswith(".svg") else None)
+    pyplot.close(figure)
+    return len(points)
