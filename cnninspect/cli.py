@@ -25,6 +25,7 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "schema": "schema",
     "verify": "verify",
     "compare": "compare",
+    "check": "check",
 }
 
 

@@ -6,6 +6,7 @@ Expressions and block names are only checked by cnninspect itself: a schema cann
 
 from __future__ import annotations
 
+from cnninspect.core.budget import KEYS as BUDGET_KEYS
 from cnninspect.core.graph import REQUIRED
 from cnninspect.core.layers.base import Field, LayerKind
 from cnninspect.core.layers.catalog import BY_NAME, KINDS
@@ -52,8 +53,10 @@ def json_schema() -> dict:
             "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
                      "additionalProperties": ARGUMENT},
             "metadata": {"type": "object"},
-            "expect": {"type": "object", "description": "budgets that `cnninspect check` enforces, e.g. "
-                       "max_params: 5M, max_macs: 1.5G, expect_output: 10"},
+            "expect": {"type": "object", "description": "budgets that `cnninspect check` enforces (docs/check.md)",
+                       "additionalProperties": False, "properties": {
+                           key: {"type": "boolean"} if kind == "flag" else
+                           {"type": ["integer", "string", "array"]} for key, kind in BUDGET_KEYS.items()}},
             "blocks": {"type": "object", "additionalProperties": {"$ref": "#/$defs/block"}},
             "layers": {"$ref": "#/$defs/layers"},
         },

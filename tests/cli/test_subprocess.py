@@ -42,7 +42,7 @@ def imports(*args: str) -> set[str]:
 
 @pytest.mark.parametrize("args", [SHAPE, ["shape", "--n", "224", "conv:7/2/3", "pool:3/2/1", "--json"], ["--help"],
                                   ["summary", "resnet18"], ["summary", "googlenet", "--format", "json"], ["zoo"],
-                                  ["schema"]])
+                                  ["schema"], ["compare", "alexnet", "resnet18"], ["check", "examples/small_cnn.yaml"]])
 def test_the_analytic_path_never_imports_torch(args):
     imported = imports(*args)
     assert not {name for name in imported if name == "torch" or name.startswith("torch.")}

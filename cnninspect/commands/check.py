@@ -1,0 +1,162 @@
+"""`cnninspect check`: hold specs to their budgets — parameters, MACs, memory, output shape, receptive field,
+the lint — for CI and pre-commit. Exit status 0 all hold, 1 one failed, 2 a spec or an argument is invalid."""
+
+from __future__ import annotations
+
+import glob
+import pathlib
+import sys
+
+import click
+
+from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.errors import InputError
+from cnninspect.syntax import DTYPES
+
+HELP = """Check every spec in FILES_OR_NAMES (files, directories, glob patterns, zoo names) against its
+expectations: the spec's own `expect:` section, overridden by the flags below (docs/check.md).
+
+\b
+Counts take k, M, G, T (powers of 1000): --max-params 5M, --max-macs 1.5G.
+Memory takes B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is invalid
+(the other specs are still checked).
+
+\b
+  cnninspect check configs/ --max-params 5M --max-macs 1.5G
+  cnninspect check 'configs/**/*.yaml' --expect-output 10 --no-lint-warnings
+  cnninspect check examples/ --format github
+  cnninspect check configs/ --format junit --output check.xml
+"""
+SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+FORMATS = ("text", "json", "github", "junit")
+
+
+def _limit(key: str, metavar: str, text: str):
+    return click.option("--" + key.replace("_", "-"), key, metavar=metavar, help=text)
+
+
+@click.command(help=HELP)
+@click.argument("files_or_names", nargs=-1, required=True)
+@input_option
+@set_option
+@click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True,
+              help="Batch size for MACs, FLOPs and activation memory.")
+@click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
+              help="Element type for the memory figures.")
+@_limit("max_params", "COUNT", "At most this many parameters, e.g. 5M.")
+@_limit("max_macs", "COUNT", "At most this many MACs (conv and linear), e.g. 1.5G.")
+@_limit("max_flops", "COUNT", "At most this many FLOPs (2 × MACs), e.g. 3G.")
+@_limit("max_param_memory", "SIZE", "At most this much parameter memory, e.g. 50MB.")
+@_limit("max_activation_memory", "SIZE", "At most this much activation memory (every output kept), e.g. 200MB.")
+@_limit("expect_output", "SHAPE", "The output shape without the batch, e.g. 10 or 512x7x7.")
+@_limit("min_receptive_field", "N[xN]", "At least this receptive field at the last layer with spatial axes.")
+@click.option("--no-lint-warnings", "no_lint_warnings", is_flag=True,
+              help="Fail when a layer never reads some of its input (the lint's '!').")
+@click.option("--verify", is_flag=True, help="Also cross-check every figure against torch (torch extra).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text; json (docs/check.md); github: workflow annotations; junit: JUnit XML.")
+@click.option("--output", "output_file", metavar="FILE", type=click.Path(dir_okay=False, writable=True),
+              help="Write the --format report to FILE; stdout then shows the text report.")
+def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tuple[str, ...], batch: int,
+          dtype: str, verify: bool, fmt: str, output_file: str | None, **limits) -> None:
+    from cnninspect.core.budget import CheckReport, from_flags
+
+    flags = from_flags(limits)
+    shape = parse_input(input_text, None)
+    arguments = parse_settings(settings)
+    if verify:
+        from cnninspect.torch_backend import require_torch
+        require_torch("check --verify", torchinfo=True)
+    specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify) if not error
+                  else _invalid(name, error) for name, file, error in expand(files_or_names))
+    report = CheckReport(specs, batch, dtype, shape)
+    if output_file:
+        _write(output_file, render(report, fmt))
+        fmt = "text"
+    click.echo(render(report, fmt), nl=False)
+    sys.exit(report.exit_status)
+
+
+def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dtype: str, verify: bool):
+    """One spec's findings; an invalid spec (or expectation) becomes an entry with its located error."""
+    from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
+    from cnninspect.core.engine import analyze
+    from cnninspect.core.summary import summarize
+    from cnninspect.spec.load import load_model
+
+    try:
+        model = load_model(name)
+        expectations = combine(from_spec(model), flags)
+        analysis = analyze(model, shape or model.input, arguments)
+        summary = summarize(analysis, batch, dtype)
+        findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
+    except InputError as error:
+        return _invalid(name, str(error), file)
+    return SpecCheck(name, file, findings, summary)
+
+
+def _invalid(name: str, error: str, file: str | None = None):
+    from cnninspect.core.budget import SpecCheck
+
+    return SpecCheck(name, file, error=error if error.startswith(name) else f"{name}: {error}")
+
+
+def _cross_check(analysis, batch: int):
+    import torch
+
+    from cnninspect.core.budget import verification
+    from cnninspect.torch_backend.crosscheck import verify
+
+    found = verify(analysis, batch)
+    return verification(found.ok, found.mismatches, analysis.rows, torch.__version__)
+
+
+def expand(arguments: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
+    """(name, file or None, error) per spec: a directory's spec files (sorted, recursive, hidden ones skipped),
+    a glob pattern's matches, a file, or a zoo name; an argument that names nothing is an error entry."""
+    found: dict[str, tuple[str, str | None, str]] = {}
+    for argument in arguments:
+        for name, file, error in _one(argument):
+            found.setdefault(name, (name, file, error))
+    return list(found.values())
+
+
+def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, str]]:
+    path = pathlib.Path(argument)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        if not files:
+            return [(argument, None, f"{argument}: no spec files ({', '.join('*' + s for s in SUFFIXES)}) in this "
+                                     f"directory")]
+        return [(str(p), str(p), "") for p in files]
+    if pattern and glob.has_magic(argument) and not path.exists():
+        matches = sorted(glob.glob(argument, recursive=True))
+        if not matches:
+            return [(argument, None, f"{argument}: the pattern matches no file")]
+        return [entry for match in matches for entry in _one(match, pattern=False)]
+    if path.exists() or path.suffix.lower() in SUFFIXES:
+        return [(str(path), str(path), "")]
+    return [(argument, None, "")]  # a zoo name, or nothing: the loader says which
+
+
+def render(report, fmt: str) -> str:
+    if fmt == "json":
+        from cnninspect.render.check_json import render_json
+        return render_json(report)
+    if fmt == "github":
+        from cnninspect.render.check_ci import render_github
+        return render_github(report)
+    if fmt == "junit":
+        from cnninspect.render.check_ci import render_junit
+        return render_junit(report)
+    from cnninspect.render.check_text import render_text
+    return render_text(report)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        pathlib.Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write the report: {error.strerror or error}", where=f"--output {path}") from None

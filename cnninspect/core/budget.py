@@ -1,0 +1,227 @@
+"""Expectations on an architecture — budgets, output shape, receptive field, the lint — and their verdicts.
+
+Pure: the spec's `expect:` section (as written) and the command line's flags become Expectations; `evaluate`
+holds them against a Summary and returns one Finding each. Flags override the spec's own expectations.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Mapping, NamedTuple
+
+from cnninspect.core.engine import Row
+from cnninspect.core.graph import Loc, Model
+from cnninspect.core.sizes import BYTES, COUNT, Limit, parse_limit
+from cnninspect.core.summary import Summary
+from cnninspect.errors import InputError
+
+# expectation -> what its value is; the order is the order of every report
+KEYS = {
+    "max_params": COUNT, "max_macs": COUNT, "max_flops": COUNT,
+    "max_param_memory": BYTES, "max_activation_memory": BYTES,
+    "expect_output": "shape", "min_receptive_field": "sizes", "no_lint_warnings": "flag",
+}
+VERIFY = "verify"  # the torch cross-check: a finding, never written in a spec
+MEASURES = {"max_params": "params", "max_macs": "macs", "max_flops": "flops",
+            "max_param_memory": "param_bytes", "max_activation_memory": "activation_bytes"}
+MAX_AXES = 4
+
+
+def flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+class LayerRef(NamedTuple):
+    path: str
+    type_name: str
+    loc: Loc
+
+
+class Disagreement(NamedTuple):
+    """Where torch and the analysis differ (--verify)."""
+
+    path: str
+    what: str
+    ours: str
+    torch: str
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    key: str  # a KEYS name, or VERIFY
+    limit: Limit | tuple[int, ...] | bool
+    origin: str  # the flag ('--max-params') or the spec's key ('max_params')
+    loc: Loc | None = None  # where the spec wrote it; None for a flag
+
+    @property
+    def from_spec(self) -> bool:
+        return self.loc is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    expectation: Expectation
+    ok: bool
+    actual: int | tuple  # a count or bytes; a shape; receptive-field sizes; LayerRefs; Disagreements
+    layer: LayerRef | None = None  # the layer it is about: the output's, the receptive field's, the first unread
+    note: str = ""  # --verify: torch's version
+
+    @property
+    def over(self) -> int | None:
+        """How far a budget is exceeded; None when it holds or is not a budget."""
+        limit = self.expectation.limit
+        return self.actual - limit.value if isinstance(limit, Limit) and not self.ok else None
+
+
+def from_flags(values: Mapping[str, object]) -> dict[str, Expectation]:
+    """The flags' expectations (None: not given). A bad value raises InputError naming the flag."""
+    found = {}
+    for key, raw in values.items():
+        if raw is None or raw is False:
+            continue
+        try:
+            found[key] = Expectation(key, _value(key, raw), flag(key))
+        except InputError as error:
+            raise error.located(flag(key)) from None
+    return found
+
+
+def from_spec(model: Model) -> dict[str, Expectation]:
+    """The spec's `expect:` section, checked: unknown names and bad values raise a located InputError."""
+    found = {}
+    for key, raw in model.expect.items():
+        loc = model.expect_locs.get(key, Loc(model.file))
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(f"expect: unknown expectation {key!r}{hint}; the expectations are {', '.join(KEYS)}",
+                             where=str(loc))
+        try:
+            value = _value(key, raw)
+        except InputError as error:
+            raise InputError(f"expect.{key}: {error.message}", where=str(loc)) from None
+        if value is not False:
+            found[key] = Expectation(key, value, key, loc)
+    return found
+
+
+def combine(spec: Mapping[str, Expectation], flags: Mapping[str, Expectation]) -> tuple[Expectation, ...]:
+    """The spec's expectations, each overridden by its flag, in the order of KEYS."""
+    chosen = {**spec, **flags}
+    return tuple(chosen[key] for key in KEYS if key in chosen)
+
+
+def _value(key: str, raw: object) -> Limit | tuple[int, ...] | bool:
+    kind = KEYS[key]
+    if kind in (COUNT, BYTES):
+        return parse_limit(raw, kind)
+    if kind == "flag":
+        if not isinstance(raw, bool):
+            raise InputError(f"expected true or false. Received {raw!r}")
+        return raw
+    return _sizes(raw, "an output shape without the batch, e.g. 10 or 512x7x7" if kind == "shape"
+                  else "a receptive field, e.g. 32 (every axis) or 32x32")
+
+
+def _sizes(raw: object, what: str) -> tuple[int, ...]:
+    """10, [512, 7, 7], '512x7x7' (command line or spec) → positive integers."""
+    if isinstance(raw, str):
+        parts = [p.strip() for p in re.split(r"[xX×]", raw.strip())]
+        values = [int(p) if re.fullmatch(r"\d{1,18}", p) else p for p in parts]
+    elif isinstance(raw, list):
+        values = list(raw)
+    else:
+        values = [raw]
+    if not 1 <= len(values) <= MAX_AXES or not all(type(v) is int and 1 <= v < 10**18 for v in values):
+        raise InputError(f"expected {what}: 1 to {MAX_AXES} positive integers. Received {raw!r}")
+    return tuple(values)
+
+
+def evaluate(summary: Summary, expectations: tuple[Expectation, ...]) -> tuple[Finding, ...]:
+    return tuple(_RULES[e.key](summary, e) for e in expectations)
+
+
+def _budget(summary: Summary, e: Expectation) -> Finding:
+    actual = getattr(summary.totals, MEASURES[e.key])
+    return Finding(e, actual <= e.limit.value, actual)
+
+
+def _output(summary: Summary, e: Expectation) -> Finding:
+    actual = summary.analysis.output
+    last = next((r for r in reversed(summary.analysis.rows) if not r.aux), None)
+    return Finding(e, actual == e.limit, actual, _ref(last) if last else None)
+
+
+def _receptive_field(summary: Summary, e: Expectation) -> Finding:
+    last = next((r for r in reversed(summary.analysis.rows) if r.footprint and not r.aux), None)
+    if last is None:
+        raise InputError("no layer has spatial axes, so there is no receptive field to check",
+                         where=str(e.loc) if e.loc else e.origin)
+    sizes = tuple(f.size for f in last.footprint)
+    wanted = e.limit * len(sizes) if len(e.limit) == 1 else e.limit
+    if len(wanted) != len(sizes):
+        raise InputError(f"{'x'.join(map(str, e.limit))} has {len(e.limit)} axes, and the receptive field at "
+                         f"{last.path} has {len(sizes)}: give one size for every axis, or one size",
+                         where=str(e.loc) if e.loc else e.origin)
+    return Finding(e, all(s >= w for s, w in zip(sizes, wanted)), sizes, _ref(last))
+
+
+def _lint(summary: Summary, e: Expectation) -> Finding:
+    unread = tuple(_ref(r) for r in summary.analysis.rows if _never_reads(r))
+    return Finding(e, not unread, unread, unread[0] if unread else None)
+
+
+def _never_reads(row: Row) -> bool:
+    """The lint's '!': some input position is never read (after the last window, or between windows)."""
+    return any(c.unused_input or c.gap for c in row.coverage)
+
+
+def _ref(row: Row) -> LayerRef:
+    return LayerRef(row.path, row.type_name, row.loc)
+
+
+_RULES = {**{key: _budget for key in MEASURES}, "expect_output": _output, "min_receptive_field": _receptive_field,
+          "no_lint_warnings": _lint}
+
+
+def verification(ok: bool, mismatches, rows: tuple[Row, ...], torch_version: str) -> Finding:
+    """The torch cross-check as a finding; `mismatches` carry path, what, ours, torch (crosscheck.Mismatch)."""
+    found = tuple(Disagreement(m.path, m.what, m.ours, m.torch) for m in mismatches)
+    by_path = {r.path: r for r in rows}
+    first = next((by_path[d.path] for d in found if d.path in by_path), None)
+    return Finding(Expectation(VERIFY, True, "--verify"), ok, found, _ref(first) if first else None, torch_version)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecCheck:
+    """One spec's verdict, or why it could not be checked."""
+
+    name: str  # as given, or as found in a directory: examples/small_cnn.yaml, resnet18
+    file: str | None  # the spec file; None for a zoo model or an argument that names nothing
+    findings: tuple[Finding, ...] = ()
+    summary: Summary | None = None
+    error: str = ""  # an invalid spec: the located message
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "invalid"
+        return "pass" if all(f.ok for f in self.findings) else "fail"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    specs: tuple[SpecCheck, ...]
+    batch: int
+    dtype: str
+    input: tuple[int, ...] | None  # --input, for every spec; None: each spec's own
+
+    def count(self, status: str) -> int:
+        return sum(s.status == status for s in self.specs)
+
+    @property
+    def exit_status(self) -> int:
+        """0 every expectation held · 1 one failed · 2 a spec is invalid (the others were still checked)."""
+        return 2 if self.count("invalid") else 1 if self.count("fail") else 0

@@ -1,0 +1,91 @@
+"""`cnninspect check` for CI systems: GitHub workflow annotations and JUnit XML."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from cnninspect.core.budget import CheckReport, SpecCheck
+from cnninspect.core.graph import Loc
+from cnninspect.render.check_text import failure, held_phrase, total, unchecked, where
+
+TITLE = "cnninspect check"
+SUITE = "cnninspect check"
+CLASSNAME = "cnninspect.check"
+_LOCATED = re.compile(r"(?P<line>\d+)(?::(?P<column>\d+))?: ")
+
+
+def render_github(report: CheckReport) -> str:
+    """One `::error` per failed expectation and per invalid spec, at its file and line; then the total."""
+    lines = []
+    for spec in report.specs:
+        if spec.error:
+            lines.append(annotation(error_loc(spec), _unlocated(spec)))
+        for finding in spec.findings:
+            if not finding.ok:
+                lines.append(annotation(where(spec, finding), failure(finding)))
+    lines.append(total(report))
+    return "\n".join(lines) + "\n"
+
+
+def annotation(loc: Loc | None, message: str) -> str:
+    """`::error file=F,line=L,col=C,title=T::message`; a file without a known line points at line 1."""
+    properties = []
+    if loc is not None:
+        properties += [f"file={_property(loc.file)}", f"line={loc.line or 1}"]
+        properties += [f"col={loc.column}"] if loc.line and loc.column else []
+    properties.append(f"title={_property(TITLE)}")
+    return f"::error {','.join(properties)}::{_data(message)}"
+
+
+def error_loc(spec: SpecCheck) -> Loc | None:
+    """An invalid spec's file, and the line its message starts with (`PATH:LINE:COL: ...`), if any."""
+    if spec.file is None:
+        return None
+    match = _LOCATED.match(spec.error, len(spec.file) + 1) if spec.error.startswith(spec.file + ":") else None
+    if match is None:
+        return Loc(spec.file)
+    return Loc(spec.file, int(match["line"]), int(match["column"]) if match["column"] else None)
+
+
+def _unlocated(spec: SpecCheck) -> str:
+    """The message without the file:line:col the annotation already carries."""
+    loc = error_loc(spec)
+    if loc is None:
+        return spec.error
+    if loc.line is not None:
+        return spec.error[spec.error.index(": ", len(spec.file)) + 2:]
+    return spec.error.removeprefix(f"{spec.file}: ")
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_junit(report: CheckReport) -> str:
+    """One testsuite; a testcase per spec: <failure> with every failed expectation, <error> for an invalid spec,
+    and what held in <system-out>. No timestamps: the same specs give the same file."""
+    counts = {"tests": str(len(report.specs)), "failures": str(report.count("fail")),
+              "errors": str(report.count("invalid")), "skipped": "0"}
+    root = ET.Element("testsuites", {"name": SUITE, **{k: v for k, v in counts.items() if k != "skipped"}})
+    suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts})
+    for spec in report.specs:
+        case = ET.SubElement(suite, "testcase", {"classname": CLASSNAME, "name": spec.name,
+                                                 **({"file": spec.file} if spec.file else {})})
+        failed = [f for f in spec.findings if not f.ok]
+        if spec.error:
+            ET.SubElement(case, "error", {"type": "invalid spec", "message": spec.error}).text = spec.error
+        elif failed:
+            message = "; ".join(failure(f) for f in failed)
+            details = [f"{where(spec, f) or spec.name}: {failure(f)}" for f in failed]
+            ET.SubElement(case, "failure", {"type": ", ".join(f.expectation.key for f in failed),
+                                            "message": message}).text = "\n".join(details)
+        held = [held_phrase(f) for f in spec.findings if f.ok]
+        if held or not spec.findings and not spec.error:
+            ET.SubElement(case, "system-out").text = "\n".join(held) if held else unchecked(spec)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,225 @@
+"""Random architecture specs, and an oracle that runs them in torch without cnninspect.
+
+The strategy draws specs as plain data (what a YAML file holds): chains of convolutions (1-D to 3-D, any kernel,
+stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
+norms, activations, residual adds (with a projection where the shape changes), concatenations, and
+flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
+shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
+
+The oracle builds each layer with torch's lazy modules, which infer their input sizes from the tensor as a spec
+does, and runs it: cnninspect plays no part in it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from hypothesis import strategies as st
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnninspect.core.expr import evaluate
+
+ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "gelu": nn.GELU, "silu": nn.SiLU, "sigmoid": nn.Sigmoid,
+               "tanh": nn.Tanh, "hardswish": nn.Hardswish}
+
+
+@st.composite
+def specs(draw, max_layers: int = 6) -> dict:
+    ndim = draw(st.integers(1, 3))
+    channels = draw(st.integers(1, 4))
+    high = {1: 40, 2: 20, 3: 9}[ndim]
+    spatial = [draw(st.integers(2, high)) for _ in range(ndim)]
+    layers, _ = draw(sequences(channels, ndim, 0, draw(st.integers(1, max_layers))))
+    if draw(st.booleans()):
+        layers += [{"adaptive_avgpool": {"size": 1}}, "flatten", {"linear": {"out": draw(st.integers(1, 10))}}]
+    return {"name": "fuzz", "input": [channels, *spatial], "layers": layers}
+
+
+@st.composite
+def sequences(draw, channels: int, ndim: int, depth: int, length: int):
+    layers = []
+    for _ in range(length):
+        layer, channels = draw(nodes(channels, ndim, depth))
+        layers.append(layer)
+    return layers, channels
+
+
+@st.composite
+def nodes(draw, c: int, ndim: int, depth: int):
+    """One layer and the channels after it."""
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other"]
+    kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
+    if kind == "conv":
+        return draw(_conv(c, ndim))
+    if kind == "tconv":
+        groups = draw(st.sampled_from(_divisors(c)))
+        out = groups * draw(st.integers(1, 3))
+        stride, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        return {"tconv": {"out": out, "kernel": draw(_per_axis(1, 4, ndim)), "stride": stride,
+                          "padding": draw(st.integers(0, 2)), "dilation": dilation, "groups": groups,
+                          "output_padding": draw(st.integers(0, max(stride, dilation) - 1)),
+                          "bias": draw(st.booleans())}}, out
+    if kind == "pool":
+        kernel = draw(st.integers(1, 3))
+        fields = {"kernel": kernel, "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
+                  "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans())}
+        name = draw(st.sampled_from(["maxpool", "avgpool"]))
+        if name == "maxpool":
+            fields["dilation"] = draw(st.integers(1, 2))
+        return {name: {k: v for k, v in fields.items() if v is not None}}, c
+    if kind == "adaptive":
+        return {draw(st.sampled_from(["adaptive_avgpool", "adaptive_maxpool"])): {"size": draw(st.integers(1, 3))}}, c
+    if kind == "norm":
+        return draw(st.sampled_from(["batchnorm", {"lrn": {"size": draw(st.integers(1, 4))}}])), c
+    if kind == "activation":
+        return draw(st.sampled_from(sorted(ACTIVATIONS))), c
+    if kind == "other":
+        return draw(st.sampled_from(["identity", {"dropout": {"p": 0.25}}])), c
+    if kind == "add":
+        return draw(_residual(c, ndim, depth))
+    return draw(_concat(c, ndim, depth))
+
+
+@st.composite
+def _conv(draw, c: int, ndim: int):
+    if draw(st.integers(0, 4)) == 0:
+        return {"conv": {"kernel": draw(_per_axis(1, 3, ndim)), "padding": draw(st.integers(0, 1)),
+                         "depthwise": True}}, c
+    groups = draw(st.sampled_from(_divisors(c)))
+    out = groups * draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 3))
+    padding = draw(st.one_of(st.integers(0, 2), st.sampled_from(["valid", "same"] if stride == 1 else ["valid"])))
+    return {"conv": {"out": out, "kernel": draw(_per_axis(1, 4, ndim)), "stride": stride, "padding": padding,
+                     "dilation": draw(st.integers(1, 2)), "groups": groups, "bias": draw(st.booleans())}}, out
+
+
+@st.composite
+def _residual(draw, c: int, ndim: int, depth: int):
+    """body: k×k/s (k odd, padding k//2) [+ more shape-keeping layers]; shortcut: identity, or a 1×1/s projection.
+    Both give (n − 1)//s + 1 positions."""
+    out, stride, kernel = draw(st.integers(1, 6)), draw(st.integers(1, 2)), draw(st.sampled_from([1, 3]))
+    body = [{"conv": {"out": out, "kernel": kernel, "stride": stride, "padding": kernel // 2}}]
+    if draw(st.booleans()):
+        body += [draw(st.sampled_from(["batchnorm", "relu"]))]
+    shortcut = [] if stride == 1 and out == c else [{"conv": {"out": out, "kernel": 1, "stride": stride}}]
+    return {"add": {"branches": [body, shortcut]}}, out
+
+
+@st.composite
+def _concat(draw, c: int, ndim: int, depth: int):
+    """Branches that keep the spatial size (stride 1, padding k//2 for odd k), joined along channels."""
+    branches, total = [], 0
+    for _ in range(draw(st.integers(2, 3))):
+        if draw(st.integers(0, 3)) == 0:
+            branches.append([{"maxpool": {"kernel": 3, "stride": 1, "padding": 1}}])
+            total += c
+        else:
+            out, kernel = draw(st.integers(1, 5)), draw(st.sampled_from([1, 3, 5]))
+            branches.append([{"conv": {"out": out, "kernel": kernel, "padding": kernel // 2}}])
+            total += out
+    return {"concat": {"branches": branches}}, total
+
+
+def _per_axis(low: int, high: int, ndim: int):
+    return st.one_of(st.integers(low, high), st.lists(st.integers(low, high), min_size=ndim, max_size=ndim))
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+# The oracle: torch alone.
+
+
+def run_in_torch(spec: dict):
+    """(output shape, [(class, output shape, parameters) per leaf module], FLOPs), or an exception from torch."""
+    calls: list[tuple[str, tuple[int, ...], nn.Module]] = []
+    x = torch.zeros(1, *spec["input"])
+    with warnings.catch_warnings(), torch.no_grad(), FlopCounterMode(display=False) as counter:
+        warnings.simplefilter("ignore")  # lazy modules announce themselves; 'same' with even kernels warns
+        y = _run(spec["layers"], x, calls)
+    leaves = [(type(m).__name__, shape, sum(p.numel() for p in m.parameters())) for _, shape, m in calls]
+    return tuple(y.shape), leaves, counter.get_total_flops()
+
+
+def _run(layers: list, x: torch.Tensor, calls: list) -> torch.Tensor:
+    for layer in layers:
+        name, fields = (layer, {}) if isinstance(layer, str) else next(iter(layer.items()))
+        if name in ("add", "concat"):
+            outs = [_run(branch, x, calls) for branch in fields["branches"]]
+            x = torch.cat(outs, 1) if name == "concat" else sum(outs[1:], outs[0])
+            continue
+        module = _module(name, fields, x).eval()  # inference, as cnninspect's figures are
+        x = module(x)
+        calls.append((name, tuple(x.shape), module))
+    return x
+
+
+def _module(name: str, f: dict, x: torch.Tensor) -> nn.Module:
+    rank = x.dim() - 2
+    if name == "conv":
+        if f.get("depthwise"):
+            return getattr(nn, f"LazyConv{rank}d")(x.shape[1], f["kernel"], padding=f["padding"], groups=x.shape[1])
+        return getattr(nn, f"LazyConv{rank}d")(f["out"], f["kernel"], f.get("stride", 1), f.get("padding", 0),
+                                               f.get("dilation", 1), f.get("groups", 1), f.get("bias", True))
+    if name == "tconv":
+        return getattr(nn, f"LazyConvTranspose{rank}d")(f["out"], f["kernel"], f["stride"], f["padding"],
+                                                        f["output_padding"], f["groups"], f["bias"], f["dilation"])
+    if name == "maxpool":
+        return getattr(nn, f"MaxPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0), f.get("dilation", 1),
+                                              ceil_mode=f.get("ceil_mode", False))
+    if name == "avgpool":
+        return getattr(nn, f"AvgPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0),
+                                              f.get("ceil_mode", False))
+    if name.startswith("adaptive_"):
+        kind = "Avg" if "avg" in name else "Max"
+        return getattr(nn, f"Adaptive{kind}Pool{rank}d")(f["size"])
+    if name == "batchnorm":
+        return getattr(nn, f"LazyBatchNorm{max(rank, 1)}d")()
+    if name == "lrn":
+        return nn.LocalResponseNorm(f["size"])
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]()
+    if name == "dropout":
+        return nn.Dropout(f["p"])
+    if name == "identity":
+        return nn.Identity()
+    if name == "flatten":
+        return nn.Flatten()
+    if name == "linear":
+        return nn.LazyLinear(f["out"])
+    raise ValueError(f"the oracle has no {name}")
+
+
+# Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.
+
+PAST_A_LIMIT = {
+    "conv": [("kernel", 0), ("stride", 0), ("stride", -1), ("padding", -1), ("dilation", 0), ("out", 0),
+             ("groups", "out + 1")],
+    "tconv": [("kernel", 0), ("stride", 0), ("padding", -1), ("output_padding", "max(stride, dilation)"),
+              ("groups", "out + 1")],
+    "maxpool": [("kernel", 0), ("stride", 0), ("padding", "kernel // 2 + 1"), ("dilation", 0)],
+    "avgpool": [("kernel", 0), ("stride", 0), ("padding", "kernel // 2 + 1")],
+    "linear": [("out", 0)],
+}
+
+
+@st.composite
+def specs_past_a_limit(draw) -> dict:
+    spec = draw(specs())
+    candidates = [i for i, layer in enumerate(spec["layers"]) if isinstance(layer, dict)
+                  and next(iter(layer)) in PAST_A_LIMIT and not next(iter(layer.values())).get("depthwise")]
+    if not candidates:
+        return spec
+    index = draw(st.sampled_from(candidates))
+    name, fields = next(iter(spec["layers"][index].items()))
+    field, value = draw(st.sampled_from(PAST_A_LIMIT[name]))
+    fields = dict(fields)
+    known = {"stride": 1, "dilation": 1, "kernel": 1, **{k: v for k, v in fields.items() if isinstance(v, int)}}
+    if isinstance(value, str):  # a limit that depends on the layer's other values, in cnninspect's own evaluator
+        value = evaluate(value, known)
+    fields[field] = value
+    spec["layers"][index] = {name: fields}
+    return spec
