@@ -163,3 +163,20 @@ layers:
     if result.exit_code == 2:
         assert result.stderr.startswith(f"{PREFIX}{spec}") and result.stderr.count("\n") == 1
     assert elapsed < TIME_LIMIT_S, f"took {elapsed:.2f} s"
+
+
+MEMORY_LIMIT = 64 * 2**20  # bytes Python may allocate while refusing one file: bounded, whatever the file holds
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in FILES])
+def test_bad_spec_uses_bounded_memory(path: pathlib.Path):
+    """tracemalloc counts what Python allocates while the CLI reads, walks and refuses the file."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        _runner().invoke(main, ["summary", str(path)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MEMORY_LIMIT, f"{path.name}: {peak / 2**20:.1f} MiB"
