@@ -14,7 +14,7 @@ from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
                                    Value)
-from cnninspect.core.layers.base import Field, Params, Shape, numel, show
+from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
 from cnninspect.core.window import AxisWindow
@@ -77,10 +77,13 @@ class Analysis:
     program: Program  # how the rows compose: what a builder needs to run them (cnninspect.torch_backend)
 
 
+Axes = "tuple[Footprint | None, ...] | None"  # a footprint per axis of a sample; None for channel axes
+
+
 @dataclass(slots=True)
 class _Tensor:
     shape: Shape
-    footprint: tuple[Footprint, ...] | None
+    axes: Axes  # None once every output reads every input position
 
 
 @dataclass(slots=True)
@@ -164,7 +167,8 @@ class _Walk:
             key = (kind.name, params.key(), x.shape)
             if key not in self.rules:
                 out = kind.rule(params, x.shape)
-                windows = tuple(a for a in (out.spatial or ()) if isinstance(a, AxisWindow))
+                per_axis = out.spatial if isinstance(out.spatial, tuple) else ()
+                windows = tuple(a for a in per_axis if isinstance(a, AxisWindow))
                 self.rules[key] = out, windows, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:]))
             out, windows, covers = self.rules[key]
         except InputError as error:
@@ -175,11 +179,12 @@ class _Walk:
                              f"cannot be applied as a function: leave out 'functional'")
         if not node.functional:
             self._claim(path, (kind.name, key[1]) if not (out.params or out.buffers) else None, node.common.loc)
-        footprint = _through(x.footprint, out.spatial, out.shape)
+        axes = _through(x.axes, out.spatial, out.shape)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, footprint, covers, windows, aux, not node.functional, node.common.loc, params))
+                      out.ops, _spatial(axes), covers, windows, aux, not (node.functional or kind.attribute),
+                      node.common.loc, params))
         self.program.append(len(self.rows) - 1)
-        return _Tensor(out.shape, footprint)
+        return _Tensor(out.shape, axes)
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         outer, outs, branches = self.program, [], []
@@ -188,24 +193,14 @@ class _Walk:
             outs.append(self.node(branch, x, scope, env, aux))
             branches.append(tuple(self.program))
         self.program = outer
-        shapes = [o.shape for o in outs]
-        if node.op == "add":
-            if len(set(shapes)) > 1:
-                raise InputError(f"{node.common.loc}: add in '{scope.path or 'model'}': the branches' shapes differ: "
-                                 f"{', '.join(map(show, shapes))}")
-            shape, ops = shapes[0], (len(outs) - 1) * numel(shapes[0])
-        else:
-            if len({(len(s), s[1:]) for s in shapes}) > 1:
-                raise InputError(f"{node.common.loc}: concat in '{scope.path or 'model'}': the branches differ "
-                                 f"beyond their channels: {', '.join(map(show, shapes))}")
-            shape, ops = (sum(s[0] for s in shapes), *shapes[0][1:]), 0
-        footprint = outs[0].footprint
+        shape, ops = _merged(node, scope, [o.shape for o in outs])
+        axes = _broadcast(outs[0].axes, outs[0].shape, shape)
         for other in outs[1:]:
-            footprint = _union(footprint, other.footprint)
-        self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, footprint, (), (),
-                      aux, False, node.common.loc))
+            axes = _union(axes, _broadcast(other.axes, other.shape, shape))
+        self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, _spatial(axes), (),
+                      (), aux, False, node.common.loc))
         outer.append(Merge(node.op, tuple(branches), len(self.rows) - 1))
-        return _Tensor(shape, footprint)
+        return _Tensor(shape, axes)
 
     def call(self, node: CallNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         block = self.model.blocks[node.block]
@@ -260,20 +255,60 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     except InputError as error:
         raise error.located(str(model.arg_locs.get(error.param, model.file))) from None
     walk = _Walk(model, env)
-    start = _Tensor(shape, tuple(Footprint.identity() for _ in shape[1:]))
+    start = _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])))
     end = walk.sequence(model.body.children, start, _Scope(""), env, False)
-    return Analysis(model, shape, end.shape, end.footprint, tuple(walk.rows), tuple(walk.program))
+    return Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
 
 
-def _through(footprint, spatial, shape: Shape):
-    if footprint is None or spatial is None:
+def _merged(node: MergeNode, scope: _Scope, shapes: list[Shape]) -> tuple[Shape, int]:
+    """The shape a merge gives, and its ops: add needs equal shapes, mul broadcasts (a squeeze-excitation's
+    scale), concat joins channels."""
+    where = f"{node.common.loc}: {node.op} in '{scope.path or 'model'}'"
+    if node.op == "concat":
+        if len({(len(s), s[1:]) for s in shapes}) > 1:
+            raise InputError(f"{where}: the branches differ beyond their channels: {', '.join(map(show, shapes))}")
+        return (sum(s[0] for s in shapes), *shapes[0][1:]), 0
+    if node.op == "add" and len(set(shapes)) > 1:
+        raise InputError(f"{where}: the branches' shapes differ: {', '.join(map(show, shapes))}")
+    if len({len(s) for s in shapes}) > 1 or any(len({n for n in sizes if n != 1}) > 1 for sizes in zip(*shapes)):
+        raise InputError(f"{where}: the branches' shapes do not broadcast: {', '.join(map(show, shapes))}")
+    shape = tuple(max(sizes) for sizes in zip(*shapes))
+    return shape, (len(shapes) - 1) * numel(shape)
+
+
+def _through(axes: Axes, spatial, shape: Shape) -> Axes:
+    """The footprints of a layer's output axes, from its input's (None: every output reads every input)."""
+    if axes is None or spatial is None:
         return None
+    if isinstance(spatial, Reorder):
+        return tuple(axes[i] for i in spatial.order)
+    if isinstance(spatial, MixAxis):  # mixing the channels (a None axis) keeps every position's window
+        return axes if axes[spatial.axis] is None else None
+    if isinstance(spatial, Fuse):
+        fused = axes[spatial.first: spatial.last + 1]
+        return None if any(fused) else (*axes[: spatial.first], None, *axes[spatial.last + 1:])
     if not spatial:
-        return footprint if len(footprint) == len(shape) - 1 else None
-    return tuple(f.through(axis) for f, axis in zip(footprint, spatial))
+        return axes if len(axes) == len(shape) else None
+    if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
+        return None
+    return (None, *(f.through(axis) for f, axis in zip(axes[1:], spatial)))
 
 
-def _union(a, b):
+def _union(a: Axes, b: Axes) -> Axes:
     if a is None or b is None or len(a) != len(b):
         return None
-    return tuple(x.union(y) for x, y in zip(a, b))
+    if any((x is None) != (y is None) for x, y in zip(a, b)):
+        return None
+    return tuple(x if x is None else x.union(y) for x, y in zip(a, b))
+
+
+def _broadcast(axes: Axes, shape: Shape, to: Shape) -> Axes:
+    """An axis of size 1 broadcast over a larger one: every output position reads its one position."""
+    if axes is None:
+        return None
+    return tuple(f.constant() if f is not None and n == 1 and m > 1 else f for f, n, m in zip(axes, shape, to))
+
+
+def _spatial(axes: Axes) -> tuple[Footprint, ...] | None:
+    """What a Row shows: the footprints of the axes that hold positions."""
+    return None if axes is None else tuple(f for f in axes if f is not None)

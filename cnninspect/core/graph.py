@@ -58,7 +58,7 @@ class SeqNode:
 
 @dataclass(frozen=True, slots=True)
 class MergeNode:
-    op: str  # "add" or "concat" (along channels)
+    op: str  # "add", "mul" (broadcasting, as a squeeze-excitation scales) or "concat" (along channels)
     branches: tuple["Node", ...]
     common: Common
 

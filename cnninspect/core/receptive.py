@@ -58,6 +58,11 @@ class Footprint:
         return self._compose(s, len(self.lo) // math.gcd(len(self.lo), s),
                              lambda o: (o * s + start, o * s + start + axis.span - 1, axis.dilation))
 
+    def constant(self) -> Footprint:
+        """The footprint of an axis of size 1 broadcast over many: every position reads what position 0 reads."""
+        window = self.window(0)
+        return Footprint(0, (window[0],), (window[1],), self.exact) if window else self
+
     def union(self, other: Footprint) -> Footprint:
         """Where two branches merge (add, concat): each output position reads what either branch reads."""
         if self.jump != other.jump:  # misaligned branches: keep the widest hull of each

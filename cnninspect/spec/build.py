@@ -18,7 +18,7 @@ from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params
                                     input_shape, metadata, model_args, show, text)
 
 TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata", "expect")
-STRUCTURES = ("seq", "add", "concat", "repeat", "aux")
+STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
 COMMON = ("name", "if")
 
 
@@ -138,6 +138,9 @@ class _Builder:
 
     def concat(self, body: Located, loc: Loc) -> MergeNode:
         return self._merge("concat", body, loc)
+
+    def mul(self, body: Located, loc: Loc) -> MergeNode:
+        return self._merge("mul", body, loc)
 
     def _merge(self, op: str, body: Located, loc: Loc) -> MergeNode:
         _only(body, (*COMMON, "branches"), loc, op)

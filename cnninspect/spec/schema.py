@@ -125,6 +125,7 @@ def _structures() -> dict:
     return {
         "seq": structure("seq", {**COMMON, "layers": layers}, ["layers"]),
         "add": structure("add", merge, ["branches"]),
+        "mul": structure("mul", merge, ["branches"]),
         "concat": structure("concat", merge, ["branches"]),
         "repeat": structure("repeat", {"if": COMMON["if"], "times": {"$ref": "#/$defs/int"},
                                        "var": {"type": "string"}, "layers": layers}, ["times", "layers"]),

@@ -67,7 +67,12 @@ class SpecModel(nn.Module):
                 x = self._calls[step](x)
             elif isinstance(step, Merge):
                 outs = [self._run(branch, x) for branch in step.branches]
-                x = torch.cat(outs, 1) if step.op == "concat" else sum(outs[1:], outs[0])
+                if step.op == "concat":
+                    x = torch.cat(outs, 1)
+                else:
+                    x = outs[0]
+                    for out in outs[1:]:
+                        x = x * out if step.op == "mul" else x + out
             elif isinstance(step, Aux) and self.training:
                 self.aux_outputs.append(self._run(step.body, x))
         return x

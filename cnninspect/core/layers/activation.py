@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers.base import Field, LayerKind, Params, RuleOut, Shape, layer, numel, require, show
+from cnninspect.core.layers.base import Field, LayerKind, MixAxis, Params, RuleOut, Shape, layer, numel, require, show
 
 INPLACE = {"inplace": Field("bool", False, "overwrite the input (no effect on sizes)")}
 
@@ -33,7 +33,7 @@ def softmax(p: Params, x: Shape) -> RuleOut:
     rank = len(x) + 1
     require(-rank <= p.dim < rank and p.dim % rank != 0, "softmax dim must name a dimension other than the batch",
             dim=p.dim, input=show(x))
-    return RuleOut(x, "Softmax", ops=3 * numel(x), spatial=() if p.dim % rank == 1 else None)
+    return RuleOut(x, "Softmax", ops=3 * numel(x), spatial=MixAxis(p.dim % rank - 1))
 
 
 KINDS = (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardswish, hardsigmoid, softmax)

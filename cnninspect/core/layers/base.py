@@ -33,6 +33,29 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Reorder:
+    """The output's axis i is the input's axis order[i] (per sample: a permute without the batch)."""
+
+    order: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MixAxis:
+    """Every output position along `axis` reads every input position along it; the other axes map one to one
+    (a linear layer over the last axis, a softmax)."""
+
+    axis: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fuse:
+    """Axes first … last become one (a flatten)."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
 class RuleOut:
     shape: Shape
     type_name: str  # the PyTorch class it corresponds to: Conv2d, BatchNorm2d, ...
@@ -40,9 +63,10 @@ class RuleOut:
     buffers: int = 0
     macs: int = 0
     ops: int = 0
-    # How output positions read input positions, per spatial axis (AxisWindow or AxisResample):
-    # () for elementwise layers, None where every output reads every input position (flatten, linear).
-    spatial: tuple | None = ()
+    # How output positions read input positions: a window or resampling per spatial axis (AxisWindow or
+    # AxisResample, axis 0 being the channels); () elementwise; Reorder, MixAxis or Fuse; None where every output
+    # reads every input position.
+    spatial: "tuple | Reorder | MixAxis | Fuse | None" = ()
 
 
 class Params:
@@ -77,13 +101,15 @@ class LayerKind:
     rule: Rule
     doc: str
     aliases: tuple[str, ...] = ()
+    attribute: bool = False  # a tensor its parent module holds (ConvNeXt's layer_scale), not a module
 
 
-def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[str, ...] = ()):
+def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[str, ...] = (),
+          attribute: bool = False):
     """Declare a layer kind: the decorated rule becomes a LayerKind (collected in layers/catalog.py)."""
 
     def wrap(rule: Rule) -> LayerKind:
-        return LayerKind(name, fields, rule, doc, aliases)
+        return LayerKind(name, fields, rule, doc, aliases, attribute)
 
     return wrap
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show, spatial_rank
+from cnninspect.core.layers.base import (Field, Fuse, MixAxis, Params, RuleOut, Shape, layer, numel, require, show,
+                                         spatial_rank)
 from cnninspect.core.receptive import AxisResample
 
 
@@ -19,7 +20,7 @@ def linear(p: Params, x: Shape) -> RuleOut:
             f"expects {p.in_features} input features but receives {features}",
             param="in_features", in_features=p.in_features, input=show(x))
     return RuleOut((*x[:-1], p.out), "Linear", params=features * p.out + p.out * p.bias,
-                   macs=rows * features * p.out, ops=rows * p.out * p.bias, spatial=None if len(x) > 1 else ())
+                   macs=rows * features * p.out, ops=rows * p.out * p.bias, spatial=MixAxis(len(x) - 1))
 
 
 @layer("flatten", doc="Flatten dimensions start_dim … end_dim into one (PyTorch's numbering: 0 is the batch).",
@@ -32,7 +33,7 @@ def flatten(p: Params, x: Shape) -> RuleOut:
             "flatten's dimensions must lie after the batch, start_dim before end_dim",
             start_dim=p.start_dim, end_dim=p.end_dim, input=show(x))
     out = (*x[: start - 1], numel(x[start - 1: end]), *x[end:])
-    return RuleOut(out, "Flatten", spatial=() if out == x else None)
+    return RuleOut(out, "Flatten", spatial=Fuse(start - 1, end - 1))
 
 
 @layer("dropout", doc="Dropout (active in training only; no effect on sizes).",
