@@ -7,11 +7,13 @@ PyTorch would (unnamed children numbered, as in nn.Sequential), and records one 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
+from cnninspect.core.expr import ExprError, evaluate
 from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
                                    Value)
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
@@ -20,6 +22,8 @@ from cnninspect.core.receptive import Footprint
 from cnninspect.core.window import AxisWindow
 from cnninspect.errors import InputError
 
+_TEMPLATE = re.compile(r"\{([^{}]*)\}")
+_NAME = re.compile(r"[^.\s{}]{1,100}")
 MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
 _CONDITION = Field("bool")
@@ -126,9 +130,9 @@ class _Walk:
             if isinstance(node, LayerNode):
                 return self.layer(node, x, scope, env, aux)
             if isinstance(node, SeqNode):
-                return self.sequence(node.children, x, self._named(scope, common), env, aux)
+                return self.sequence(node.children, x, self._named(scope, common, env), env, aux)
             if isinstance(node, MergeNode):
-                return self.merge(node, x, self._named(scope, common), env, aux)
+                return self.merge(node, x, self._named(scope, common, env), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
                 if len(self.rows) + times > MAX_ROWS:  # each repeat adds a layer at least: refuse before walking
@@ -142,9 +146,9 @@ class _Walk:
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
-                return self.call(node, x, scope if inline else self._scope(scope, common), env, aux)
+                return self.call(node, x, scope if inline else self._scope(scope, common, env), env, aux)
             outer, self.program = self.program, []  # AuxNode
-            self.sequence(node.body.children, x, self._scope(scope, common), env, True)
+            self.sequence(node.body.children, x, self._scope(scope, common, env), env, True)
             outer.append(Aux(tuple(self.program)))
             self.program = outer
             return x
@@ -158,10 +162,17 @@ class _Walk:
 
     def layer(self, node: LayerNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         kind = BY_NAME[node.kind]
-        if node.functional:
-            path = scope.functional(f"{node.common.name or kind.name}()")
+        name = _name(node.common, env)
+        if kind.attribute:  # a tensor its module holds: named, never numbered
+            if name is None:
+                raise InputError(f"{node.common.loc}: {kind.name} is held by its module as an attribute: give it "
+                                 f"a name")
+            path = scope.functional(name)
+            self._claim(path, None, node.common.loc)
+        elif node.functional:
+            path = scope.functional(f"{name or kind.name}()")
         else:
-            path = scope.child(node.common.name)
+            path = scope.child(name)
         try:
             params = evaluate_params(kind, node.fields, env)
             key = (kind.name, params.key(), x.shape)
@@ -177,7 +188,7 @@ class _Walk:
         if node.functional and (out.params or out.buffers):
             raise InputError(f"{node.common.loc}: layer '{path}' ({node.kind}) has parameters or buffers, so it "
                              f"cannot be applied as a function: leave out 'functional'")
-        if not node.functional:
+        if not (node.functional or kind.attribute):
             self._claim(path, (kind.name, key[1]) if not (out.params or out.buffers) else None, node.common.loc)
         axes = _through(x.axes, out.spatial, out.shape)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
@@ -211,15 +222,15 @@ class _Walk:
             raise error.located(f"{loc}: block '{scope.path}' ({node.block})") from None
         return self.sequence(block.body.children, x, scope, {**self.model_env, **bound}, aux)
 
-    def _scope(self, scope: _Scope, common) -> _Scope:
+    def _scope(self, scope: _Scope, common, env: Env) -> _Scope:
         """A module that holds others: a block call, a named sequence or merge, an aux head."""
-        path = scope.child(common.name)
+        path = scope.child(_name(common, env))
         self._claim(path, None, common.loc)
         return _Scope(path)
 
-    def _named(self, scope: _Scope, common) -> _Scope:
+    def _named(self, scope: _Scope, common, env: Env) -> _Scope:
         """A named container opens a module scope; an unnamed one is transparent."""
-        return self._scope(scope, common) if common.name is not None else scope
+        return self._scope(scope, common, env) if common.name is not None else scope
 
     def _claim(self, path: str, shareable, loc: Loc) -> None:
         """A module path names one module. torch runs a parameter-free module twice where code calls it twice
@@ -258,6 +269,20 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     start = _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])))
     end = walk.sequence(model.body.children, start, _Scope(""), env, False)
     return Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
+
+
+def _name(common, env: Env) -> str | None:
+    """A node's name, its {expressions} evaluated: `denselayer{i + 1}` in a repeat."""
+    if common.name is None or "{" not in common.name:
+        return common.name
+    try:
+        name = _TEMPLATE.sub(lambda m: str(evaluate(m[1], dict(env))), common.name)
+    except ExprError as error:
+        raise InputError(f"{common.loc}: name {common.name!r}: {error}") from None
+    if not _NAME.fullmatch(name):
+        raise InputError(f"{common.loc}: name {common.name!r} gives {name!r}: a name is up to 100 characters "
+                         f"without dots or spaces")
+    return name
 
 
 def _merged(node: MergeNode, scope: _Scope, shapes: list[Shape]) -> tuple[Shape, int]:

@@ -12,7 +12,7 @@ from cnninspect.core.window import MAX_DIMS
 from cnninspect.errors import InputError
 from cnninspect.spec.source import Located, LocatedList
 
-_NAME = re.compile(r"[^.\s]{1,100}")
+_NAME = re.compile(r"(?:[^.\s{}]|\{[^{}]*\})+")  # {expressions} are evaluated when walked: denselayer{i + 1}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 RESERVED = ("in_channels",)
 
@@ -20,7 +20,8 @@ RESERVED = ("in_channels",)
 def common(body: Located, loc: Loc) -> Common:
     name = body.get("name")
     if name is not None:
-        if isinstance(name, bool) or not isinstance(name, (str, int)) or not _NAME.fullmatch(str(name)):
+        if (isinstance(name, bool) or not isinstance(name, (str, int)) or not _NAME.fullmatch(str(name))
+                or len(str(name)) > 100):
             raise InputError(f"{body.value_locs['name']}: a name is up to 100 characters without dots or spaces. "
                              f"Received {name!r}")
         name = str(name)

@@ -20,6 +20,19 @@ class Scope(nn.Module):
     """A container that only names its children (a block, a named sequence): the program runs them."""
 
 
+class _Scale:
+    """Multiply by a parameter registered elsewhere (plain callable: the parameter belongs to its module)."""
+
+    def __init__(self, parameter: nn.Parameter) -> None:
+        self.parameter = parameter
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.parameter * x
+
+    def train(self, mode: bool = True) -> None:
+        pass
+
+
 class SpecModel(nn.Module):
     """The network a spec describes. In training mode the auxiliary heads run too; their outputs are kept in
     `aux_outputs` (in eval mode, as in torchvision, they do not run)."""
@@ -38,6 +51,10 @@ class SpecModel(nn.Module):
                 calls.append(built[row.path])
                 continue
             module = BUILDERS[row.kind](row.settings, row.input)
+            if isinstance(module, nn.Parameter):  # an attribute of its module (ConvNeXt's layer_scale)
+                self._register(row.path, module)
+                calls.append(_Scale(module))
+                continue
             if row.module:
                 self._register(row.path, module)
                 built[row.path] = module
@@ -46,14 +63,17 @@ class SpecModel(nn.Module):
         self._functional = [m for r, m in zip(analysis.rows, calls) if m is not None and not r.module]
         self._program = analysis.program
 
-    def _register(self, path: str, module: nn.Module) -> None:
+    def _register(self, path: str, item: nn.Module | nn.Parameter) -> None:
         parent: nn.Module = self
         *scopes, name = path.split(".")
         for scope in scopes:
             if not hasattr(parent, scope) or not isinstance(getattr(parent, scope), nn.Module):
                 parent.add_module(scope, Scope())
             parent = getattr(parent, scope)
-        parent.add_module(name, module)
+        if isinstance(item, nn.Parameter):
+            parent.register_parameter(name, item)
+        else:
+            parent.add_module(name, item)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self._functional:  # unregistered: train() and eval() do not reach them

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import torch
 from torch import nn
 
 from cnninspect.core.layers.base import Params, Shape
@@ -46,6 +47,71 @@ def _upsample(p: Params, x: Shape) -> nn.Module:
     return nn.Upsample(p.size, p.scale, p.mode, p.align_corners)
 
 
+class Permute(nn.Module):
+    """As torchvision.ops.misc.Permute (same class name, so that cross-checks compare like with like)."""
+
+    def __init__(self, dims: list[int]) -> None:
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.permute(x, self.dims)
+
+
+class StochasticDepth(nn.Module):
+    """As torchvision.ops.StochasticDepth: in training, zero a sample's branch with probability p and scale the
+    rest by 1 / (1 − p); the identity in eval mode."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        shape = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        keep = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - self.p)
+        return x * keep.div_(1.0 - self.p) if self.p < 1.0 else x * keep
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """As torchvision's LayerNorm2d: a LayerNorm over the channels of (N, C, H, W)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class Chunk(nn.Module):
+    def __init__(self, chunks: int, index: int, dim: int) -> None:
+        super().__init__()
+        self.chunks, self.index, self.dim = chunks, index, dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.chunk(self.chunks, self.dim)[self.index]
+
+
+class ChannelShuffle(nn.Module):
+    """As torchvision's channel_shuffle (ShuffleNetV2): (N, g·c, …) → interleave the g groups."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, *rest = x.shape
+        return x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2).contiguous().view(n, c, *rest)
+
+
+def _layernorm(p: Params, x: Shape) -> nn.Module:
+    kind = LayerNorm2d if p.channels_first else nn.LayerNorm
+    return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
+
+
+def _layer_scale(p: Params, x: Shape) -> nn.Parameter:
+    """A parameter, not a module: the builder registers it on the enclosing module and multiplies by it."""
+    return nn.Parameter(torch.full((x[0], *([1] * (len(x) - 1))), float(p.init)))
+
+
 BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "conv": _conv,
     "tconv": _tconv,
@@ -70,4 +136,10 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "dropout": lambda p, x: nn.Dropout(p.p, p.inplace),
     "identity": lambda p, x: nn.Identity(),
     "upsample": _upsample,
+    "permute": lambda p, x: Permute([*p.dims] if isinstance(p.dims, tuple) else [p.dims]),
+    "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
+    "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),
+    "stochastic_depth": lambda p, x: StochasticDepth(p.p, p.mode),
+    "layernorm": _layernorm,
+    "layer_scale": _layer_scale,
 }

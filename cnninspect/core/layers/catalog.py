@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers import activation, conv, dense, norm, pool
+from cnninspect.core.layers import activation, conv, dense, norm, pool, reshape
 from cnninspect.core.layers.base import LayerKind
 
 
@@ -16,5 +16,5 @@ def _index(kinds: tuple[LayerKind, ...]) -> dict[str, LayerKind]:
     return index
 
 
-KINDS = (*conv.KINDS, *pool.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS)
+KINDS = (*conv.KINDS, *pool.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reshape.KINDS)
 BY_NAME = _index(KINDS)

@@ -32,4 +32,29 @@ def lrn(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "LocalResponseNorm", ops=numel(x) * (p.size + 3))
 
 
-KINDS = (batchnorm, lrn)
+@layer("layernorm", aliases=("layer_norm",),
+       doc="Layer normalisation over the last dimension (LayerNorm), or over the channels of a (C, H, W) tensor "
+           "(torchvision's LayerNorm2d, as in ConvNeXt).",
+       fields={"eps": Field("float", 1e-5, "added to the variance", low=0),
+               "elementwise_affine": Field("bool", True, "learn a scale (and a shift)"),
+               "bias": Field("bool", True, "learn the shift"),
+               "channels_first": Field("bool", False, "normalise the channels of (C, H, W): LayerNorm2d")})
+def layernorm(p: Params, x: Shape) -> RuleOut:
+    """params: a scale and a shift per normalised element; ops: 4 per element (centre, divide, scale, shift)."""
+    if p.channels_first:
+        require(len(x) == 3, "LayerNorm2d normalises (C, H, W) inputs", input=show(x))
+    size = x[0] if p.channels_first else x[-1]
+    params = size * p.elementwise_affine * (1 + p.bias)
+    return RuleOut(x, "LayerNorm2d" if p.channels_first else "LayerNorm", params=params, ops=4 * numel(x))
+
+
+@layer("layer_scale", attribute=True,
+       doc="A learned per-channel scale held by the enclosing module (ConvNeXt's layer_scale): no module of its "
+           "own, so it needs a name, the attribute's.",
+       fields={"init": Field("float", 1e-6, "the scale's initial value")})
+def layer_scale(p: Params, x: Shape) -> RuleOut:
+    """params: one per channel, shaped (C, 1, …); ops: a multiply per element."""
+    return RuleOut(x, "Parameter", params=x[0], ops=numel(x))
+
+
+KINDS = (batchnorm, lrn, layernorm, layer_scale)
