@@ -17,17 +17,27 @@ from cnninspect.spec.source import Located, LocatedList, empty
 from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
                                     input_shape, metadata, model_args, show, text)
 
-TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata", "expect")
+TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata", "expect", "include")
+FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
 STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
 COMMON = ("name", "if")
 
 
-def build_model(data: Located, default_name: str) -> Model:
+def build_model(data: Located, default_name: str, included: tuple[Located, ...] = ()) -> Model:
+    """`included`: the files the spec includes (spec/load.py reads them), whose blocks it may call."""
     _only(data, TOP_LEVEL, data.loc, "the spec")
     if "layers" not in data:
         raise InputError(f"{data.loc}: the spec needs 'layers', the list of its layers")
-    builder = _Builder(data.get("blocks") or {})
-    blocks = builder.blocks(data.get("blocks"), data.value_locs.get("blocks", data.loc))
+    for family in included:
+        _only(family, FAMILY_KEYS, family.loc, "an included file (it shares blocks)")
+    sources = [*included, data]
+    builder = _Builder({name for source in sources for name in (source.get("blocks") or {})})
+    blocks: dict[str, BlockDef] = {}
+    for source in sources:
+        for name, block in builder.blocks(source.get("blocks"), source.value_locs.get("blocks", source.loc)).items():
+            if name in blocks:
+                raise InputError(f"{block.loc}: block '{name}' is defined twice (also at {blocks[name].loc})")
+            blocks[name] = block
     body = builder.sequence(data["layers"], data.value_locs["layers"], "layers")
     _refuse_recursion(blocks)
     _check_calls(blocks, body)
@@ -48,8 +58,8 @@ def build_model(data: Located, default_name: str) -> Model:
 
 
 class _Builder:
-    def __init__(self, block_names) -> None:
-        self.block_names = set(block_names) if isinstance(block_names, dict) else set()
+    def __init__(self, block_names: set[str]) -> None:
+        self.block_names = block_names
 
     def blocks(self, data: object, loc: Loc) -> dict[str, BlockDef]:
         if data is None:

@@ -15,8 +15,12 @@ from cnninspect.spec.source import FORMATS, read_spec
 ZOO = pathlib.Path(__file__).parent.parent / "zoo"
 
 
+MAX_INCLUDES = 8
+
+
 def zoo_names() -> list[str]:
-    return sorted(path.stem for path in ZOO.glob("*.yaml"))
+    """The zoo's models; files named _FAMILY.yaml hold a family's shared blocks, not a model."""
+    return sorted(path.stem for path in ZOO.glob("*.yaml") if not path.stem.startswith("_"))
 
 
 def load_model(name_or_path: str) -> Model:
@@ -41,10 +45,38 @@ def _load(name_or_path: str) -> Model:
     if path.suffix.lower() in FORMATS or path.exists():
         if not path.is_file():
             raise InputError(f"{name_or_path}: no such file")
-        return build_model(read_spec(path), path.stem)
+        data = read_spec(path)
+        return build_model(data, path.stem, _includes(data, path.parent, str(path.parent), ()))
     if name_or_path in zoo_names():  # named zoo/NAME.yaml in messages, wherever the package is installed
         text = (ZOO / f"{name_or_path}.yaml").read_text(encoding="utf-8")
-        return build_model(read_spec(f"zoo/{name_or_path}.yaml", text), name_or_path)
+        data = read_spec(f"zoo/{name_or_path}.yaml", text)
+        return build_model(data, name_or_path, _includes(data, ZOO, "zoo", ()))
     close = difflib.get_close_matches(name_or_path.lower(), zoo_names(), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; the zoo has {', '.join(zoo_names())}"
     raise InputError(f"unknown model '{name_or_path}' (not a zoo name, not a file){hint}")
+
+
+def _includes(data, folder: pathlib.Path, shown: str, chain: tuple[str, ...]) -> tuple:
+    """The files a spec includes, and theirs, depth first: each a plain file name in the spec's own folder
+    (no paths: a spec reads nothing outside its folder), no cycles."""
+    names = data.get("include") or []
+    where = data.value_locs.get("include", data.loc)
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(f"{where}: 'include' is a list of file names in the spec's folder")
+    found: list = []
+    for name in names:
+        if pathlib.PurePath(name).name != name or name.startswith(".") or pathlib.PurePath(name).suffix not in FORMATS:
+            raise InputError(f"{where}: include {name!r}: a .yaml, .json or .toml file in the spec's own folder, "
+                             f"by its name alone")
+        if name in chain:
+            raise InputError(f"{where}: include {name!r} is a cycle ({' → '.join((*chain, name))})")
+        if len(chain) >= MAX_INCLUDES:
+            raise InputError(f"{where}: include {name!r} nests more than {MAX_INCLUDES} deep")
+        target = folder / name
+        if not target.is_file():
+            raise InputError(f"{where}: include {name!r}: no such file in {shown}")
+        family = read_spec(name if shown in ("", ".") else f"{shown}/{name}", target.read_text(encoding="utf-8"))
+        found += [*_includes(family, folder, shown, (*chain, name)), family]
+    return tuple(found)

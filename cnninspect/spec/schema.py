@@ -53,6 +53,8 @@ def json_schema() -> dict:
             "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
                      "additionalProperties": ARGUMENT},
             "metadata": {"type": "object"},
+            "include": {"description": "files in the spec's own folder whose blocks it uses (a family's)",
+                        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "expect": {"type": "object", "description": "budgets that `cnninspect check` enforces (docs/check.md)",
                        "additionalProperties": False, "properties": {
                            key: {"type": "boolean"} if kind == "flag" else
