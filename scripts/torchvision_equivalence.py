@@ -6,7 +6,7 @@ torchvision is never a dependency of cnninspect: run this in a scratch virtual e
     python3 -m venv /tmp/tvenv
     /tmp/tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 torchinfo
     /tmp/tvenv/bin/pip install --no-deps -e .   # plus click, rich, PyYAML
-    /tmp/tvenv/bin/python scripts/torchvision_equivalence.py
+    /tmp/tvenv/bin/python scripts/torchvision_equivalence.py [MODEL ...]   # default: every zoo model
 """
 
 from __future__ import annotations
@@ -19,22 +19,27 @@ import torchvision
 import torchvision.models as tvm
 
 import cnninspect
+import cnninspect.spec.load
 
 TOLERANCE = 1e-5
-CASES = {  # zoo name and arguments: torchvision's constructor and arguments
-    ("alexnet", ()): (tvm.alexnet, {}),
-    ("vgg16", ()): (tvm.vgg16, {}),
-    ("resnet18", ()): (tvm.resnet18, {}),
-    ("googlenet", (("aux_logits", True),)): (tvm.googlenet, {"aux_logits": True, "init_weights": True}),
-    ("googlenet", (("aux_logits", False),)): (tvm.googlenet, {"aux_logits": False, "init_weights": True}),
-    ("inception_v3", (("aux_logits", True),)): (tvm.inception_v3, {"aux_logits": True, "init_weights": True}),
-    ("inception_v3", (("aux_logits", False),)): (tvm.inception_v3, {"aux_logits": False, "init_weights": True}),
+VARIANTS = {  # zoo models with arguments: their torchvision keyword arguments (init_weights: random weights)
+    "googlenet": [({"aux_logits": True}, {"aux_logits": True, "init_weights": True}),
+                  ({"aux_logits": False}, {"aux_logits": False, "init_weights": True})],
+    "inception_v3": [({"aux_logits": True}, {"aux_logits": True, "init_weights": True}),
+                     ({"aux_logits": False}, {"aux_logits": False, "init_weights": True})],
 }
 
 
-def check(name: str, args: dict, constructor, kwargs: dict) -> bool:
+def cases(names: list[str]):
+    """Every zoo model torchvision has (or the ones named), with its variants."""
+    for name in names or cnninspect.spec.load.zoo_names():
+        if name in tvm.list_models(module=tvm):
+            yield from ((name, args, kwargs) for args, kwargs in VARIANTS.get(name, [({}, {})]))
+
+
+def check(name: str, args: dict, kwargs: dict) -> bool:
     torch.manual_seed(0)
-    reference = constructor(weights=None, **kwargs).eval()
+    reference = tvm.get_model(name, weights=None, **kwargs).eval()
     ours = cnninspect.build(name, args=args).eval()
     theirs = {k: tuple(v.shape) for k, v in reference.state_dict().items()}
     mine = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
@@ -54,7 +59,7 @@ def check(name: str, args: dict, constructor, kwargs: dict) -> bool:
 def main() -> None:
     warnings.filterwarnings("ignore")
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, cnninspect {cnninspect.__version__}")
-    results = [check(name, dict(args), constructor, kwargs) for (name, args), (constructor, kwargs) in CASES.items()]
+    results = [check(name, args, kwargs) for name, args, kwargs in cases(sys.argv[1:])]
     sys.exit(0 if all(results) else 1)
 
 

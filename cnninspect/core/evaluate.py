@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Mapping
 
 from cnninspect.core.expr import ExprError, evaluate
@@ -51,6 +52,8 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
     elif field.type == "bool":
         result = _boolean(value, env, name)
     elif field.type == "float":
+        if isinstance(value, Fraction):
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise InputError(f"'{name}' must be a finite number. Received {name}={value!r}", param=name)
         result = value

@@ -3,7 +3,8 @@
 
 Python's own parser reads the text (ast.parse, mode 'eval'); nothing is executed. Only a whitelist of node
 types is evaluated: integer and boolean literals, names bound by the spec, + − * // %, comparisons, and/or/not,
-`a if c else b`, and the functions min, max and abs. No attributes, subscripts, calls to anything else, strings,
+`a if c else b`, the functions min, max and abs, and `/`, whose exact ratio only fields that take a number accept
+(a stochastic-depth probability: `1 / 10 * i / 17`). No attributes, subscripts, calls to anything else, strings,
 floats or powers; the text is short and every result bounded, so no input can run code or exhaust memory.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import operator
+from fractions import Fraction
 
 MAX_LENGTH = 200
 MAX_MAGNITUDE = 10**18
@@ -50,11 +52,17 @@ def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
             known = ", ".join(sorted(names)) or "none"
             raise ExprError(f"unknown name {node.id!r} (names here: {known})")
         return names[node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # an exact ratio, for fields that take one
+        left, right = _number(node.left, names), _number(node.right, names)
+        if right == 0:
+            raise ExprError("division by zero")
+        return Fraction(left) / Fraction(right)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _int(node.left, names), _int(node.right, names)
+        left, right = _number(node.left, names), _number(node.right, names)
         if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
             raise ExprError("division by zero")
-        return _bounded(_BINARY[type(node.op)](left, right))
+        result = _BINARY[type(node.op)](left, right)
+        return _bounded(result.numerator if isinstance(result, Fraction) and result.denominator == 1 else result)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_int(node.operand, names)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -79,7 +87,7 @@ def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
             wanted = "one argument" if name == "abs" else "two or more arguments"
             raise ExprError(f"{name}() takes {wanted}: {ast.unparse(node)!r}")
         return _FUNCTIONS[name](*(_int(arg, names) for arg in node.args))
-    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} (integers, names, + - * // %, "
+    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} (integers, names, + - * / // %, "
                     f"comparisons, and/or/not, 'a if c else b', min, max, abs)")
 
 
@@ -90,7 +98,17 @@ def _int(node: ast.AST, names: dict[str, int | bool]) -> int:
     return value
 
 
-def _bounded(value: int | bool) -> int | bool:
+def _number(node: ast.AST, names: dict[str, int | bool]) -> int | Fraction:
+    """An integer, or an exact ratio (from `/`); arithmetic on ratios stays exact."""
+    value = _eval(node, names)
+    if type(value) is int or isinstance(value, Fraction):
+        return value
+    raise ExprError(f"{ast.unparse(node)!r} is not a number")
+
+
+def _bounded(value):
+    if isinstance(value, Fraction) and (abs(value.numerator) > MAX_MAGNITUDE or value.denominator > MAX_MAGNITUDE):
+        raise ExprError(f"value out of range: {value}")
     if type(value) is int and abs(value) > MAX_MAGNITUDE:
         raise ExprError(f"value out of range (|x| > 10^18): {value}")
     return value

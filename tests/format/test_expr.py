@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from cnninspect.core.expr import ExprError, evaluate
@@ -14,6 +16,7 @@ NAMES = {"out": 64, "stride": 2, "i": 0, "width": 100, "flag": True}
     ("stride if i == 0 else 1", 2), ("stride != 1 or out != 64", True), ("not flag", False),
     ("1 < stride <= 2", True), ("min(out, width)", 64), ("max(1, out // 128)", 1), ("abs(-3)", 3),
     ("out", 64), ("7", 7), ("True", True),
+    ("out / 2", 32), ("1 / 10 * 3", Fraction(3, 10)), ("width // 3 / 11", 3),  # `/`: exact ratios
 ])
 def test_allowed(text, value):
     assert evaluate(text, NAMES) == value
@@ -28,7 +31,6 @@ def test_allowed(text, value):
     ("'a' * 3", "not allowed"),
     ("2 ** 10", "not allowed"),
     ("1.5 * 2", "not allowed"),
-    ("out / 2", "not allowed"),
     ("width // 0", "division by zero"),
     ("depth * 2", "unknown name 'depth'"),
     ("out *", "cannot parse"),
@@ -44,3 +46,13 @@ def test_refused(text, fragment):
         return
     with pytest.raises(ExprError, match=fragment.replace("(", r"\(").replace("*", r"\*")):
         evaluate(text, NAMES)
+
+
+def test_an_integer_field_refuses_a_ratio():
+    from cnninspect.core.evaluate import field_value
+    from cnninspect.core.layers.base import Field
+    from cnninspect.errors import InputError
+
+    assert field_value(Field("float"), "1 / 10 * 3", {}, "p") == 0.3
+    with pytest.raises(InputError, match="'out' must be an integer. Received out=Fraction"):
+        field_value(Field("int"), "7 / 2", {}, "out")

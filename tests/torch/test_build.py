@@ -10,11 +10,14 @@ import pytest
 import torch
 
 import cnninspect
+from cnninspect.spec.load import zoo_names
 from tests.torch.test_custom_spec import SPEC, TinyNet
 
-REFERENCE = json.loads((pathlib.Path(__file__).parent.parent / "data" / "reference" /
-                        "tutorial-models.json").read_text())["models"]
+DATA = pathlib.Path(__file__).parent.parent / "data" / "reference"
+FAMILIES = json.loads((DATA / "zoo-models.json").read_text())["models"]
+REFERENCE = {**json.loads((DATA / "tutorial-models.json").read_text())["models"], **FAMILIES}
 CASES = {
+    **{name: (name, {}) for name in FAMILIES if name in zoo_names()},
     "lenet5": ("lenet5", {}), "alexnet": ("alexnet", {}), "vgg16": ("vgg16", {}), "resnet18": ("resnet18", {}),
     "googlenet(aux_logits=True)": ("googlenet", {"aux_logits": True}),
     "googlenet(aux_logits=False)": ("googlenet", {"aux_logits": False}),
