@@ -11,7 +11,7 @@ import pytest
 from cnninspect.core.engine import analyze
 from cnninspect.core.layers.catalog import KINDS
 from cnninspect.core.summary import summarize
-from cnninspect.spec.load import load_model
+from cnninspect.spec.load import load_model, zoo_names
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
 SPEC_DOC = (ROOT / "docs" / "spec.md").read_text()
@@ -35,7 +35,7 @@ def published():
                 if row["weights"].endswith("IMAGENET1K_V1")}
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "inception_v3", "resnet18"])
+@pytest.mark.parametrize("name", [n for n in zoo_names() if "gflops" in load_model(n).metadata])
 def test_torchvisions_gflops_column_is_our_macs(name):
     """torchvision labels GMACs of conv and linear "GFLOPS" (batch 1, eval crop): ours, to its 3 decimals."""
     model = load_model(name)
