@@ -41,7 +41,8 @@ def json_schema() -> dict:
         "title": "cnninspect architecture spec",
         "description": "A CNN architecture for cnninspect: its input, its layers, and reusable blocks (docs/spec.md).",
         "type": "object",
-        "required": ["input", "layers"],
+        "anyOf": [{"required": ["input", "layers"]},  # a model; or a family file that only shares blocks
+                  {"required": ["blocks"], "not": {"anyOf": [{"required": ["input"]}, {"required": ["layers"]}]}}],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string"},

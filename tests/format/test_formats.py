@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -10,9 +11,7 @@ from hypothesis import strategies as st
 
 from cnninspect.core.engine import analyze
 from cnninspect.core.summary import summarize
-from cnninspect.spec.build import build_model
 from cnninspect.spec.load import ZOO, load_model, zoo_names
-from cnninspect.spec.source import read_spec
 
 
 def to_toml(data: dict) -> str:
@@ -48,14 +47,16 @@ def figures(model, shape=None):
 
 @pytest.mark.parametrize("name", zoo_names())
 def test_yaml_json_and_toml_agree(name, tmp_path):
-    data = yaml.safe_load((ZOO / f"{name}.yaml").read_text())
+    """The spec written as JSON and as TOML, beside its families also written in that format."""
     expected = figures(load_model(name))
-    as_json = tmp_path / f"{name}.json"
-    as_json.write_text(json.dumps(data))
-    as_toml = tmp_path / f"{name}.toml"
-    as_toml.write_text(to_toml(nulls_as_required(data)))
-    for path in (as_json, as_toml):
-        assert figures(build_model(read_spec(path), name)) == expected
+    for suffix, write in ((".json", json.dumps), (".toml", lambda d: to_toml(nulls_as_required(d)))):
+        for source in [ZOO / f"{name}.yaml", *ZOO.glob("_*.yaml")]:  # the model and every family, converted
+            data = yaml.safe_load(source.read_text())
+            if "include" in data:
+                data["include"] = [pathlib.Path(f).with_suffix(suffix).name for f in data["include"]]
+            source_in = tmp_path / source.with_suffix(suffix).name
+            source_in.write_text(write(data))
+        assert figures(load_model(str(tmp_path / f"{name}{suffix}"))) == expected
 
 
 @settings(max_examples=40)
