@@ -42,11 +42,13 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
         value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
     if field.type == "padding" and value in ("same", "valid"):
         return value
-    if field.type in ("ints", "padding") and isinstance(value, tuple):
+    if field.type in ("ints", "padding", "order") and isinstance(value, tuple):
         result = tuple(_integer(v, env, name) for v in value)
         for item in result:
             _check_low(field, item, name, result)
         return result
+    if field.type == "order":
+        raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={value!r}", param=name)
     if field.type in ("int", "ints", "padding"):
         result = _integer(value, env, name)
     elif field.type == "bool":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 import operator
 from fractions import Fraction
 
@@ -103,6 +104,8 @@ def _number(node: ast.AST, names: dict[str, int | bool]) -> int | Fraction:
     value = _eval(node, names)
     if type(value) is int or isinstance(value, Fraction):
         return value
+    if type(value) is float and math.isfinite(value):  # a model argument such as --set p=0.2: exactly its value
+        return Fraction(value)
     raise ExprError(f"{ast.unparse(node)!r} is not a number")
 
 

@@ -52,7 +52,7 @@ def _load(name_or_path: str) -> Model:
         data = read_spec(f"zoo/{name_or_path}.yaml", text)
         return build_model(data, name_or_path, _includes(data, ZOO, "zoo", ()))
     close = difflib.get_close_matches(name_or_path.lower(), zoo_names(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; the zoo has {', '.join(zoo_names())}"
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; `cnninspect zoo` lists the {len(zoo_names())} models"
     raise InputError(f"unknown model '{name_or_path}' (not a zoo name, not a file){hint}")
 
 

@@ -21,6 +21,8 @@ TYPES = {
     "ints": {"anyOf": [{"$ref": "#/$defs/int"},
                        {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 3}]},
     "padding": {"anyOf": [{"enum": ["same", "valid"]}, {"$ref": "#/$defs/ints"}]},
+    "order": {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 2, "maxItems": 5},
+                        {"$ref": "#/$defs/expression"}]},
     "bool": {"anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/expression"}]},
     "float": {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/expression"}]},
 }

@@ -45,6 +45,11 @@ def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
             raise InputError(f"{loc}: '{name}' must be one of {', '.join(map(repr, field.choices))}. "
                              f"Received {name}={value!r}")
         return value
+    if kind == "order" and isinstance(value, LocatedList):  # one per dimension, the batch included
+        if not 2 <= len(value) <= MAX_DIMS + 2:
+            raise InputError(f"{loc}: '{name}' lists every dimension, the batch first (2 to {MAX_DIMS + 2}). "
+                             f"Received {len(value)} values")
+        return tuple(field_form(Field("int"), v, loc, name) for v in value)
     if kind in ("ints", "padding") and isinstance(value, LocatedList):
         if not 1 <= len(value) <= MAX_DIMS:
             raise InputError(f"{loc}: '{name}' takes one value or one per spatial axis (1 to {MAX_DIMS}). "
@@ -57,6 +62,7 @@ def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
     if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     expected = {"int": "an integer", "ints": "an integer or a list of them", "bool": "true or false",
+                "order": "a list of the dimensions, e.g. [0, 2, 3, 1]",
                 "padding": "an integer, a list of them, 'same' or 'valid'", "float": "a number"}[kind]
     raise InputError(f"{loc}: '{name}' must be {expected}. Received {name}={show(value)}")
 

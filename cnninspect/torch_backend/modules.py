@@ -54,6 +54,9 @@ class Permute(nn.Module):
         super().__init__()
         self.dims = list(dims)
 
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.permute(x, self.dims)
 
@@ -65,6 +68,9 @@ class StochasticDepth(nn.Module):
     def __init__(self, p: float, mode: str) -> None:
         super().__init__()
         self.p, self.mode = p, mode
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode={self.mode}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
@@ -136,7 +142,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "dropout": lambda p, x: nn.Dropout(p.p, p.inplace),
     "identity": lambda p, x: nn.Identity(),
     "upsample": _upsample,
-    "permute": lambda p, x: Permute([*p.dims] if isinstance(p.dims, tuple) else [p.dims]),
+    "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
     "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),
     "stochastic_depth": lambda p, x: StochasticDepth(p.p, p.mode),

@@ -104,7 +104,7 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    ("compare alexnet resnt18 vgg16", "unknown model 'resnt18' (not a zoo name, not a file); did you mean resnet18?"),
+    ("compare alexnet resnt18 vgg16", "unknown model 'resnt18' (not a zoo name, not a file); did you mean resnet18,"),
     ("compare alexnet tests/data/bad/unknown_field.yaml", "unknown_field.yaml:"),
     ("compare alexnet", "compare needs two models or more, or one model with --sweep or several --input"),
     ("compare alexnet vgg16 --sweep 160:512:32", "--sweep: --sweep and several --input compare one model"),

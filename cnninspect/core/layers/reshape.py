@@ -7,9 +7,9 @@ from cnninspect.core.layers.base import Field, Params, Reorder, RuleOut, Shape, 
 
 
 @layer("permute", doc="Reorder the dimensions (torchvision's Permute), e.g. [0, 2, 3, 1] for channels-last.",
-       fields={"dims": Field("ints", doc="the new order, in PyTorch's numbering: 0 is the batch and stays first")})
+       fields={"dims": Field("order", doc="the new order, in PyTorch's numbering: 0 is the batch and stays first")})
 def permute(p: Params, x: Shape) -> RuleOut:
-    dims = p.dims if isinstance(p.dims, tuple) else (p.dims,)
+    dims = p.dims
     require(sorted(dims) == list(range(len(x) + 1)) and dims[0] == 0,
             f"dims must order 0 … {len(x)} with the batch (0) first", dims=list(dims), input=show(x))
     order = tuple(d - 1 for d in dims[1:])
