@@ -6,9 +6,8 @@ import json
 import shlex
 
 import pytest
-from click.testing import CliRunner
 
-from cnninspect.cli import main
+from tests.cli_support import assert_golden_output, assert_refused, run_cli
 
 GOLDEN_CASES = {
     "shape_alexnet_227.txt": "--n 227 --f 11 --s 4",
@@ -36,14 +35,12 @@ GOLDEN_CASES = {
 
 
 def run(args: str):
-    return CliRunner().invoke(main, ["shape", *shlex.split(args)])
+    return run_cli(["shape", *shlex.split(args)])
 
 
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_golden(name, assert_golden):
-    result = run(GOLDEN_CASES[name])
-    assert result.exit_code == 0, result.output
-    assert_golden(name, result.stdout)
+    assert_golden_output(assert_golden, name, "shape " + GOLDEN_CASES[name])
 
 
 def test_chain_golden_is_consistent():
@@ -95,11 +92,7 @@ def test_json_shape_is_stable():
     ("--n 224 --f 3 --bogus", "No such option '--bogus'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
-    result = run(args)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("cnninspect: error: ") and message in lines[0], lines
+    assert_refused(run(args), message)
 
 
 def test_no_arguments_shows_help():

@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shlex
 
 import pytest
-from click.testing import CliRunner
 
-from cnninspect.cli import main
+from tests.cli_support import assert_golden_output, assert_refused, run_cli
 from cnninspect.spec.load import zoo_names
 
 GOLDEN_CASES = {
@@ -28,15 +26,12 @@ GOLDEN_CASES = {
 }
 
 
-def run(args: str):
-    return CliRunner().invoke(main, shlex.split(args))
+run = run_cli
 
 
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_golden(name, assert_golden):
-    result = run(GOLDEN_CASES[name])
-    assert result.exit_code == 0, result.output
-    assert_golden(name, result.stdout)
+    assert_golden_output(assert_golden, name, GOLDEN_CASES[name])
 
 
 def test_json_rows_sum_to_its_totals():
@@ -81,7 +76,4 @@ def test_zoo_json_lists_every_model():
     ("summary resnet18 --dtype int3", "Invalid value for '--dtype'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
-    result = run(args)
-    assert result.exit_code == 2 and result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("cnninspect: error: ") and message in lines[0], lines
+    assert_refused(run(args), message)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import shlex
 import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from click.testing import CliRunner
 
-from cnninspect.cli import main
+from tests.cli_support import assert_golden_output, assert_refused, run_cli
 from cnninspect.core.engine import analyze
 from cnninspect.core.summary import summarize
 from cnninspect.spec.load import load_model
@@ -29,15 +27,12 @@ GOLDEN_CASES = {
 }
 
 
-def run(args: str):
-    return CliRunner().invoke(main, shlex.split(args))
+run = run_cli
 
 
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_golden(name, assert_golden):
-    result = run(GOLDEN_CASES[name])
-    assert result.exit_code == 0, result.output
-    assert_golden(name, result.stdout)
+    assert_golden_output(assert_golden, name, GOLDEN_CASES[name])
 
 
 def test_figures_and_ratios_are_the_engines():
@@ -115,6 +110,4 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path):
     ("compare lenet5 examples/tiny_net.yaml --plot x.png", "--plot: --plot shows published accuracy against MACs"),
 ])
 def test_bad_input(args, message):
-    result = run(args)
-    assert result.exit_code == 2 and result.stdout == ""
-    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+    assert_refused(run(args), message)
