@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from tests.cli_support import assert_golden_output, assert_refused, run_cli
 from cnninspect.spec.load import zoo_names
+from tests.cli_support import assert_golden_output, assert_refused, run_cli
 
 GOLDEN_CASES = {
     "summary_resnet18.txt": "summary resnet18",

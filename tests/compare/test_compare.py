@@ -10,10 +10,10 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from tests.cli_support import assert_golden_output, assert_refused, run_cli
 from cnninspect.core.engine import analyze
 from cnninspect.core.summary import summarize
 from cnninspect.spec.load import load_model
+from tests.cli_support import assert_golden_output, assert_refused, run_cli
 
 TUTORIAL = "alexnet vgg16 resnet18 googlenet inception_v3"
 GOLDEN_CASES = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+
 import pytest
 import yaml
 from hypothesis import given, settings
