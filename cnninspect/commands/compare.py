@@ -119,8 +119,6 @@ def _number(metadata, key: str) -> float | None:
 
 
 def _timed(columns, batch, dtype, device, runs, warmup):
-    import dataclasses
-
     from cnninspect.torch_backend import require_torch
     require_torch("--time")
     from cnninspect.torch_backend.timing import best_device, time_interleaved
@@ -129,4 +127,4 @@ def _timed(columns, batch, dtype, device, runs, warmup):
     timings = time_interleaved([c.summary.analysis for c in ready], device=device or best_device(), dtype=dtype,
                                batch=batch, channels_last=False, warmup=warmup, runs=runs, compile=False)
     by_label = {c.label: t for c, t in zip(ready, timings)}
-    return [dataclasses.replace(c, timing=by_label.get(c.label)) for c in columns]
+    return [c._replace(timing=by_label.get(c.label)) for c in columns]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from typing import Mapping, NamedTuple
 
 from cnninspect.core.engine import Row
@@ -48,8 +47,7 @@ class Disagreement(NamedTuple):
     torch: str
 
 
-@dataclass(frozen=True, slots=True)
-class Expectation:
+class Expectation(NamedTuple):
     key: str  # a KEYS name, or VERIFY
     limit: Limit | tuple[int, ...] | bool
     origin: str  # the flag ('--max-params') or the spec's key ('max_params')
@@ -60,8 +58,7 @@ class Expectation:
         return self.loc is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     expectation: Expectation
     ok: bool
     actual: int | tuple  # a count or bytes; a shape; receptive-field sizes; LayerRefs; Disagreements
@@ -194,8 +191,7 @@ def verification(ok: bool, mismatches, rows: tuple[Row, ...], torch_version: str
     return Finding(Expectation(VERIFY, True, "--verify"), ok, found, _ref(first) if first else None, torch_version)
 
 
-@dataclass(frozen=True, slots=True)
-class SpecCheck:
+class SpecCheck(NamedTuple):
     """One spec's verdict, or why it could not be checked."""
 
     name: str  # as given, or as found in a directory: examples/small_cnn.yaml, resnet18
@@ -211,8 +207,7 @@ class SpecCheck:
         return "pass" if all(f.ok for f in self.findings) else "fail"
 
 
-@dataclass(frozen=True, slots=True)
-class CheckReport:
+class CheckReport(NamedTuple):
     specs: tuple[SpecCheck, ...]
     batch: int
     dtype: str

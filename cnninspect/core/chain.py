@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from cnninspect.core.coverage import Coverage, ExactAlternatives, coverage, exact_alternatives
 from cnninspect.core.receptive import Footprint
@@ -11,14 +10,12 @@ from cnninspect.core.window import AxisWindow, Window
 from cnninspect.errors import InputError, received
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     label: str  # how the user wrote it, for messages and tables
     window: Window
 
 
-@dataclass(frozen=True, slots=True)
-class StepResult:
+class StepResult(NamedTuple):
     step: Step
     axes: tuple[AxisWindow, ...]
     input: tuple[int, ...]

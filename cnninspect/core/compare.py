@@ -3,7 +3,7 @@ ratios against the first column. Columns are models (`compare a b c`) or input s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from fractions import Fraction
 
 from cnninspect.core.engine import Row
@@ -12,8 +12,7 @@ from cnninspect.core.summary import Summary
 DEPTH_KINDS = ("conv", "tconv", "linear")  # what "depth" counts, as papers count VGG-16's 16
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     label: str  # the model's name or file, or the input size in a sweep
     summary: Summary | None  # None when the walk failed (a layer stops fitting, in a sweep)
     failure: str = ""  # why, when summary is None
@@ -23,8 +22,7 @@ class Column:
     timing: object | None = None  # a torch_backend Timing, with --time
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
+class Metric(NamedTuple):
     key: str
     label: str
     values: tuple[object, ...]  # one per column; None where it does not apply
@@ -46,8 +44,7 @@ class Metric:
         return Fraction(value) / Fraction(first)
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(NamedTuple):
     columns: tuple[Column, ...]
     metrics: tuple[Metric, ...]
     sweep: bool  # columns are input sizes of one model

@@ -7,15 +7,13 @@ positions are never read (or, in ceil mode, the last window hangs over the end).
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnninspect.core.window import AxisWindow, Kind
 
 
-@dataclass(frozen=True, slots=True)
-class Coverage:
+class Coverage(NamedTuple):
     room: int  # n + padding − span: the number the stride divides
     remainder: int  # room mod stride; 0 when exact
     unused_input: int  # real input positions after the last window, never read
@@ -51,8 +49,7 @@ def coverage(axis: AxisWindow, n: int) -> Coverage:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ExactAlternatives:
+class ExactAlternatives(NamedTuple):
     """The nearest settings that make an inexact axis exact."""
 
     inputs: tuple[tuple[int, int], ...]  # (input size, its output), the nearest below and above
@@ -95,4 +92,4 @@ def _exact_paddings(axis: AxisWindow, n: int) -> tuple[tuple[tuple[int, int], ..
 
 
 def _with_padding(axis: AxisWindow, p: int) -> AxisWindow:
-    return dataclasses.replace(axis, pad_left=p, pad_right=p)
+    return axis._replace(pad_left=p, pad_right=p)

@@ -8,8 +8,7 @@ PyTorch would (unnamed children numbered, as in nn.Sequential), and records one 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
@@ -30,8 +29,7 @@ _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One layer application (or one merge) in forward order."""
 
     path: str
@@ -52,8 +50,7 @@ class Row:
     settings: Params | None = None  # the layer's evaluated fields (None for merges)
 
 
-@dataclass(frozen=True, slots=True)
-class Merge:
+class Merge(NamedTuple):
     """A step of the program: run each branch on the same input, then add or concatenate (row: its Row)."""
 
     op: str
@@ -61,8 +58,7 @@ class Merge:
     row: int
 
 
-@dataclass(frozen=True, slots=True)
-class Aux:
+class Aux(NamedTuple):
     """A step of the program: a head that reads the tensor in training and passes it on unchanged."""
 
     body: "Program"
@@ -71,8 +67,7 @@ class Aux:
 Program = tuple  # of steps: a Row's index (run that layer), a Merge, or an Aux
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     model: Model
     input: Shape
     output: Shape
@@ -84,18 +79,19 @@ class Analysis:
 Axes = "tuple[Footprint | None, ...] | None"  # a footprint per axis of a sample; None for channel axes
 
 
-@dataclass(slots=True)
-class _Tensor:
+class _Tensor(NamedTuple):
     shape: Shape
     axes: Axes  # None once every output reads every input position
 
 
-@dataclass(slots=True)
 class _Scope:
     """A module's namespace: unnamed module children get the next index."""
 
-    path: str
-    count: int = 0
+    __slots__ = ("path", "count")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.count = 0
 
     def child(self, name: str | None) -> str:
         if name is None:
@@ -107,15 +103,17 @@ class _Scope:
         return f"{self.path}.{name}" if self.path else name
 
 
-@dataclass(slots=True)
 class _Walk:
-    model: Model
-    model_env: Env  # the model's arguments: what a block sees besides its own
-    rows: list[Row] = field(default_factory=list)
-    rules: dict = field(default_factory=dict)  # (kind, params, input shape) -> what the rule gave: rules are pure
-    program: list = field(default_factory=list)  # the steps of the sequence being walked
-    names: dict = field(default_factory=dict)  # module path -> what it names, to refuse a name used twice
-    depth: int = 0
+    __slots__ = ("model", "model_env", "rows", "rules", "program", "names", "depth")
+
+    def __init__(self, model: Model, model_env: Env) -> None:
+        self.model = model
+        self.model_env = model_env  # the model's arguments: what a block sees besides its own
+        self.rows: list[Row] = []
+        self.rules: dict = {}  # (kind, params, input shape) -> what the rule gave: rules are pure
+        self.program: list = []  # the steps of the sequence being walked
+        self.names: dict = {}  # module path -> what it names, to refuse a name used twice
+        self.depth = 0
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
@@ -178,7 +176,7 @@ class _Walk:
             key = (kind.name, params.key(), x.shape)
             if key not in self.rules:
                 out = kind.rule(params, x.shape)
-                per_axis = out.spatial if isinstance(out.spatial, tuple) else ()
+                per_axis = out.spatial if type(out.spatial) is tuple else ()
                 windows = tuple(a for a in per_axis if isinstance(a, AxisWindow))
                 self.rules[key] = out, windows, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:]))
             out, windows, covers = self.rules[key]

@@ -2,21 +2,21 @@
 
 The spec loader builds it from a file; values may still be expressions (strings) that the engine evaluates
 as it walks, because they can depend on the incoming tensor (`in_channels`) and on block arguments.
+
+Records are NamedTuples rather than dataclasses here and throughout the core: a frozen dataclass costs about
+0.7 ms to define and builds its instances slowly, and both show in every command's start-up and every walk.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Mapping, NamedTuple, Union
 
 Value = Union[int, bool, float, str, None, tuple]  # raw spec values; strings in integer fields are expressions
 
 
 class Loc(NamedTuple):
-    """Where a node was written: file, and line and column where the format gives them (YAML does).
-
-    A NamedTuple rather than a dataclass: the reader makes one for every value of a spec, and tuples build fast.
-    """
+    """Where a node was written: file, and line and column where the format gives them (YAML does)."""
 
     file: str
     line: int | None = None
@@ -30,10 +30,10 @@ class Loc(NamedTuple):
 
 
 NOWHERE = Loc("<spec>")
+_NOTHING: Mapping = MappingProxyType({})  # a default mapping no one can change
 
 
-@dataclass(frozen=True, slots=True)
-class Common:
+class Common(NamedTuple):
     """What every node may carry."""
 
     name: str | None = None  # its module name; unnamed module children are numbered, as in nn.Sequential
@@ -41,8 +41,7 @@ class Common:
     loc: Loc = NOWHERE
 
 
-@dataclass(frozen=True, slots=True)
-class LayerNode:
+class LayerNode(NamedTuple):
     kind: str
     fields: Mapping[str, Value]
     field_locs: Mapping[str, Loc]
@@ -50,37 +49,32 @@ class LayerNode:
     functional: bool = False  # applied as a function in the reference code: no module, no module path
 
 
-@dataclass(frozen=True, slots=True)
-class SeqNode:
+class SeqNode(NamedTuple):
     children: tuple["Node", ...]
     common: Common
 
 
-@dataclass(frozen=True, slots=True)
-class MergeNode:
+class MergeNode(NamedTuple):
     op: str  # "add", "mul" (broadcasting, as a squeeze-excitation scales) or "concat" (along channels)
     branches: tuple["Node", ...]
     common: Common
 
 
-@dataclass(frozen=True, slots=True)
-class RepeatNode:
+class RepeatNode(NamedTuple):
     times: Value
     var: str  # the loop variable, 0-based, visible in the body
     body: SeqNode
     common: Common
 
 
-@dataclass(frozen=True, slots=True)
-class CallNode:
+class CallNode(NamedTuple):
     block: str
     args: Mapping[str, Value]
     arg_locs: Mapping[str, Loc]
     common: Common
 
 
-@dataclass(frozen=True, slots=True)
-class AuxNode:
+class AuxNode(NamedTuple):
     """A side head (an auxiliary classifier): it reads the tensor, runs only in training, and passes it on."""
 
     body: SeqNode
@@ -92,8 +86,7 @@ Node = Union[LayerNode, SeqNode, MergeNode, RepeatNode, CallNode, AuxNode]
 REQUIRED = object()  # a block parameter without a default
 
 
-@dataclass(frozen=True, slots=True)
-class BlockDef:
+class BlockDef(NamedTuple):
     name: str
     params: Mapping[str, Value]  # name -> default (or REQUIRED)
     body: SeqNode
@@ -101,8 +94,7 @@ class BlockDef:
     inline: bool = False  # its layers join the caller's module instead of forming a module of their own
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
+class Model(NamedTuple):
     name: str
     input: tuple[int, ...]  # per sample: (C, H, W) or any rank
     args: Mapping[str, Value]  # top-level parameters with their defaults, overridable (--set)
@@ -110,8 +102,8 @@ class Model:
     body: SeqNode
     source: str = ""  # the reference implementation it follows
     description: str = ""
-    metadata: Mapping[str, Value] = field(default_factory=dict)
+    metadata: Mapping[str, Value] = _NOTHING
     file: str = "<spec>"
-    arg_locs: Mapping[str, Loc] = field(default_factory=dict)
-    expect: Mapping[str, Value] = field(default_factory=dict)  # budgets the spec carries (cnninspect check)
-    expect_locs: Mapping[str, Loc] = field(default_factory=dict)
+    arg_locs: Mapping[str, Loc] = _NOTHING
+    expect: Mapping[str, Value] = _NOTHING  # budgets the spec carries (cnninspect check)
+    expect_locs: Mapping[str, Loc] = _NOTHING

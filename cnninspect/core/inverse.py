@@ -7,16 +7,13 @@ bisection on the forward formula itself. The forward formula stays the one sourc
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from cnninspect.core.window import AxisWindow, Kind
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """An inclusive range of integers."""
 
     first: int
@@ -43,7 +40,7 @@ def paddings_for(axis: AxisWindow, n: int, target: int) -> Span | None:
         top = (target * axis.stride + axis.span) // 2 + 1
 
     def out(p: int) -> float:
-        value = dataclasses.replace(axis, pad_left=p, pad_right=p).output_or_none(n)
+        value = axis._replace(pad_left=p, pad_right=p).output_or_none(n)
         if axis.kind is Kind.TRANSPOSED:  # negated to be non-decreasing in p; too much padding is refused
             return -value if value is not None else math.inf
         return value or 0  # too little padding for the kernel is refused

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnninspect.core.inverse import Span, inputs_for, paddings_for, same_asymmetric, same_target
 from cnninspect.core.window import AxisWindow, Kind, Window
 from cnninspect.errors import InputError
 
 
-@dataclass(frozen=True, slots=True)
-class AxisAnswer:
+class AxisAnswer(NamedTuple):
     target: int
     paddings: Span | None  # symmetric paddings that give the target at the input size (None: none do)
     inputs: Span | None  # input sizes that give the target with the layer's own padding (None: none do)
@@ -19,8 +17,7 @@ class AxisAnswer:
     output_padding: int | None = None  # transposed only: the output_padding the answers assume
 
 
-@dataclass(frozen=True, slots=True)
-class Inverse:
+class Inverse(NamedTuple):
     question: str  # "out" or "same"
     axes: tuple[AxisAnswer, ...]
 
@@ -41,7 +38,7 @@ def _solve_axis(axis: AxisWindow, target: int, n: int | None) -> AxisAnswer:
     if axis.kind is Kind.TRANSPOSED:
         choices += [op for op in range(max(axis.stride, axis.dilation)) if op != axis.output_padding]
     for op in choices:
-        trial = dataclasses.replace(axis, output_padding=op)
+        trial = axis._replace(output_padding=op)
         paddings = paddings_for(trial, n, target) if n is not None else None
         inputs = inputs_for(trial, target)
         if paddings or (inputs and n is None):

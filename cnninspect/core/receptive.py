@@ -10,9 +10,8 @@ transposed layers keeps period 1 and costs O(1) a layer, and one with them stays
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from cnninspect.core.window import AxisWindow, Kind
 
@@ -22,8 +21,7 @@ Number = int | Fraction  # ints wherever the value is whole: Fraction arithmetic
 Reads = Callable[[int], "tuple[int, int, int] | None"]  # output o reads positions first, first + step, ..., last
 
 
-@dataclass(frozen=True, slots=True)
-class Footprint:
+class Footprint(NamedTuple):
     jump: Number  # input positions between the windows of neighbouring output positions
     lo: tuple[Number | None, ...]  # per residue o mod period: lo(o) − jump·o; None where o reads nothing
     hi: tuple[Number | None, ...]
@@ -138,8 +136,7 @@ def _pick(choose, a: Number | None, b: Number | None) -> Number | None:
     return choose(a, b)
 
 
-@dataclass(frozen=True, slots=True)
-class AxisResample:
+class AxisResample(NamedTuple):
     """One axis of a layer that maps output positions to input positions by a ratio: adaptive pooling
     (windows ⌊o·n/m⌋ … ⌈(o+1)·n/m⌉ − 1) and upsampling (nearest, or the two neighbours of linear modes).
 

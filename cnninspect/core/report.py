@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnninspect.core.chain import StepResult
 from cnninspect.core.questions import Inverse
 from cnninspect.core.window import Window
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeReport:
+class ShapeReport(NamedTuple):
     input: tuple[int, ...] | None  # None when only an inverse question was asked (--out without --n)
     steps: tuple[StepResult, ...]
     single: Window | None  # the one layer given by flags; None for a chain of steps

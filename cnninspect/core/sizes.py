@@ -11,8 +11,8 @@ bytes under it (at most 1,288,490,188), which is exactly what `bytes ≤ 1.2GiB`
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 
 from cnninspect.errors import InputError
@@ -31,8 +31,7 @@ HOW = {COUNT: "a count such as 5M or 1.5G (k, M, G, T: powers of 1000)",
               "powers of 1024)"}
 
 
-@dataclass(frozen=True, slots=True)
-class Limit:
+class Limit(NamedTuple):
     """A limit as written and as an exact integer (the largest whole count or byte size it allows)."""
 
     text: str  # as written: '5M', '1.2 GiB', '5000000'

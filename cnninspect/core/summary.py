@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Row
 from cnninspect.core.layers.base import numel
@@ -10,8 +10,7 @@ from cnninspect.core.layers.base import numel
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     """Whole-model figures. MACs and ops are for the whole batch; inference excludes the auxiliary heads,
     which run in training only, as torch does in eval mode. Parameters include them: they exist."""
 
@@ -32,8 +31,7 @@ class Totals:
         return 2 * self.macs
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     analysis: Analysis
     batch: int
     dtype: str

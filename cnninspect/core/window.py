@@ -8,7 +8,7 @@ Sizes are Python ints and the arithmetic is integer only, so nothing overflows o
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnninspect.errors import InputError, received
 
@@ -30,8 +30,7 @@ def _fail(param: str, message: str, **values: object) -> None:
     raise InputError(received(message, **values), param=param)
 
 
-@dataclass(frozen=True, slots=True)
-class AxisWindow:
+class AxisWindow(NamedTuple):
     """One spatial axis of a windowed layer, with its padding resolved to a left and a right part."""
 
     kind: Kind
@@ -98,9 +97,9 @@ class AxisWindow:
         return -(-self.room(n) // self.stride) + 1
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A windowed layer over 1 to 3 spatial axes. Validated when built, as PyTorch validates a module."""
+class Window(NamedTuple):
+    """A windowed layer over 1 to 3 spatial axes. make_window builds and validates it, as PyTorch validates a
+    module."""
 
     kind: Kind
     kernel: tuple[int, ...]
@@ -109,9 +108,6 @@ class Window:
     dilation: tuple[int, ...]
     output_padding: tuple[int, ...]
     ceil_mode: bool = False
-
-    def __post_init__(self) -> None:
-        _validate(self)
 
     @property
     def ndim(self) -> int:
@@ -157,7 +153,9 @@ def make_window(kind: Kind, kernel, stride=None, padding=0, dilation=1, output_p
     kernel_t = spread(kernel)
     stride_t = kernel_t if stride is None and kind.is_pool else spread(1 if stride is None else stride)
     pad = padding if isinstance(padding, str) else spread(padding)
-    return Window(kind, kernel_t, stride_t, pad, spread(dilation), spread(output_padding), ceil_mode)
+    window = Window(kind, kernel_t, stride_t, pad, spread(dilation), spread(output_padding), ceil_mode)
+    _validate(window)
+    return window
 
 
 def _resolve_padding(padding: tuple[int, ...] | str, axis: int, kernel: int, dilation: int) -> tuple[int, int]:

@@ -36,8 +36,8 @@ def test_a_wrong_figure_is_caught():
     analysis = analyze(load_model("resnet18"))
     rows = list(analysis.rows)
     index = next(i for i, r in enumerate(rows) if r.path == "layer2.0.conv1")
-    rows[index] = dataclasses.replace(rows[index], output=(128, 27, 27), params=1)
-    found = verify(dataclasses.replace(analysis, rows=tuple(rows)))
+    rows[index] = rows[index]._replace(output=(128, 27, 27), params=1)
+    found = verify(analysis._replace(rows=tuple(rows)))
     assert not found.ok
     truth = next(layer for layer in REFERENCE["resnet18"]["layers_in_forward_order"]
                  if layer["name"] == "layer2.0.conv1")

@@ -14,8 +14,7 @@ All per sample: the engine multiplies by the batch.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 from cnninspect.core.graph import REQUIRED
 from cnninspect.errors import InputError, received
@@ -23,8 +22,7 @@ from cnninspect.errors import InputError, received
 Shape = tuple[int, ...]  # one sample's shape: (C, *spatial), or (features,) after a flatten
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     type: str  # int, ints (one or per axis), padding (ints, 'same', 'valid'), bool, float, choice, size
     default: object = REQUIRED
     doc: str = ""
@@ -32,40 +30,36 @@ class Field:
     low: float | None = None  # the smallest value allowed, checked once the value is known
 
 
-@dataclass(frozen=True, slots=True)
-class Reorder:
+class Reorder(NamedTuple):
     """The output's axis i is the input's axis order[i] (per sample: a permute without the batch)."""
 
     order: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class MixAxis:
+class MixAxis(NamedTuple):
     """Every output position along `axis` reads every input position along it; the other axes map one to one
     (a linear layer over the last axis, a softmax)."""
 
     axis: int
 
 
-@dataclass(frozen=True, slots=True)
-class Fuse:
+class Fuse(NamedTuple):
     """Axes first … last become one (a flatten)."""
 
     first: int
     last: int
 
 
-@dataclass(frozen=True, slots=True)
-class RuleOut:
+class RuleOut(NamedTuple):
     shape: Shape
     type_name: str  # the PyTorch class it corresponds to: Conv2d, BatchNorm2d, ...
     params: int = 0
     buffers: int = 0
     macs: int = 0
     ops: int = 0
-    # How output positions read input positions: a window or resampling per spatial axis (AxisWindow or
-    # AxisResample, axis 0 being the channels); () elementwise; Reorder, MixAxis or Fuse; None where every output
-    # reads every input position.
+    # How output positions read input positions: a plain tuple of a window or resampling per spatial axis
+    # (AxisWindow or AxisResample, axis 0 being the channels); () elementwise; Reorder, MixAxis or Fuse (tuples
+    # too, being NamedTuples: tell them apart by type); None where every output reads every input position.
     spatial: "tuple | Reorder | MixAxis | Fuse | None" = ()
 
 
@@ -94,8 +88,7 @@ class Params:
 Rule = Callable[[Params, Shape], RuleOut]
 
 
-@dataclass(frozen=True, slots=True)
-class LayerKind:
+class LayerKind(NamedTuple):
     name: str
     fields: Mapping[str, Field]
     rule: Rule
