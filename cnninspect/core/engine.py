@@ -3,6 +3,13 @@
 Torch-free and file-free. It names no layer kind: each leaf's kind is looked up in the catalog and its rule does
 the arithmetic. The engine keeps the tensor's shape and receptive-field footprints, names every module as
 PyTorch would (unnamed children numbered, as in nn.Sequential), and records one Row per layer application.
+
+Two memories make repeated analysis cheap, and neither changes a result: rule results are kept by (kind,
+settings, input shape), since rules are pure; and a model's last analysis is kept as a plan that another input
+shape can replay (the same layers and settings through the same program). A replay holds while every tensor
+keeps the channels it had in the walk: `in_channels` is the one value of the spec's expressions that comes from
+the tensor. Anything else it finds wrong sends it back to a full walk, which also locates the problem.
+clear_caches() forgets both.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[^.\s{}]{1,100}")
 MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
+MAX_RULES = 8192  # rule results kept: a few hundred models' worth of distinct layers
+MAX_PLANS = 32  # models whose last analysis is kept for replay
 _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
 
@@ -104,13 +113,12 @@ class _Scope:
 
 
 class _Walk:
-    __slots__ = ("model", "model_env", "rows", "rules", "program", "names", "depth")
+    __slots__ = ("model", "model_env", "rows", "program", "names", "depth")
 
     def __init__(self, model: Model, model_env: Env) -> None:
         self.model = model
         self.model_env = model_env  # the model's arguments: what a block sees besides its own
         self.rows: list[Row] = []
-        self.rules: dict = {}  # (kind, params, input shape) -> what the rule gave: rules are pure
         self.program: list = []  # the steps of the sequence being walked
         self.names: dict = {}  # module path -> what it names, to refuse a name used twice
         self.depth = 0
@@ -173,13 +181,7 @@ class _Walk:
             path = scope.child(name)
         try:
             params = evaluate_params(kind, node.fields, env)
-            key = (kind.name, params.key(), x.shape)
-            if key not in self.rules:
-                out = kind.rule(params, x.shape)
-                per_axis = out.spatial if type(out.spatial) is tuple else ()
-                windows = tuple(a for a in per_axis if isinstance(a, AxisWindow))
-                self.rules[key] = out, windows, tuple(coverage(a, n) for a, n in zip(windows, x.shape[1:]))
-            out, windows, covers = self.rules[key]
+            out, windows, covers = _applied(kind, params, x.shape)
         except InputError as error:
             loc = node.field_locs.get(error.param, node.common.loc)
             raise error.located(f"{loc}: layer '{path}' ({node.kind}), input {show(x.shape)}") from None
@@ -187,7 +189,7 @@ class _Walk:
             raise InputError(f"{node.common.loc}: layer '{path}' ({node.kind}) has parameters or buffers, so it "
                              f"cannot be applied as a function: leave out 'functional'")
         if not (node.functional or kind.attribute):
-            self._claim(path, (kind.name, key[1]) if not (out.params or out.buffers) else None, node.common.loc)
+            self._claim(path, (kind.name, params.key()) if not (out.params or out.buffers) else None, node.common.loc)
         axes = _through(x.axes, out.spatial, out.shape)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
                       out.ops, _spatial(axes), covers, windows, aux, not (node.functional or kind.attribute),
@@ -203,9 +205,7 @@ class _Walk:
             branches.append(tuple(self.program))
         self.program = outer
         shape, ops = _merged(node, scope, [o.shape for o in outs])
-        axes = _broadcast(outs[0].axes, outs[0].shape, shape)
-        for other in outs[1:]:
-            axes = _union(axes, _broadcast(other.axes, other.shape, shape))
+        axes = _merged_axes(outs, shape)
         self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, _spatial(axes), (),
                       (), aux, False, node.common.loc))
         outer.append(Merge(node.op, tuple(branches), len(self.rows) - 1))
@@ -259,14 +259,92 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     if unknown:
         known = ", ".join(sorted(model.args)) or "none"
         raise InputError(f"unknown model argument '{sorted(unknown)[0]}' (this model's arguments: {known})")
+    settings = tuple(sorted((args or {}).items()))
+    plan = _PLANS.get(id(model))
+    if plan is not None and plan[0] is model and plan[1] == settings:
+        replayed = _replay(plan[2], shape)
+        if replayed is not None:
+            return replayed
     try:
         env = bind_arguments(model.args, args or {}, {}, {}, f"model '{model.name}'")
     except InputError as error:
         raise error.located(str(model.arg_locs.get(error.param, model.file))) from None
     walk = _Walk(model, env)
-    start = _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])))
-    end = walk.sequence(model.body.children, start, _Scope(""), env, False)
-    return Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
+    end = walk.sequence(model.body.children, _start(shape), _Scope(""), env, False)
+    analysis = Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
+    if plan is None or plan[0] is not model:
+        if len(_PLANS) >= MAX_PLANS:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[id(model)] = model, settings, analysis  # holding the model keeps its id from being reused
+    return analysis
+
+
+def clear_caches() -> None:
+    """Forget kept rule results and plans (to measure a first analysis, or to free their memory)."""
+    _RULES.clear()
+    _PLANS.clear()
+
+
+_RULES: dict = {}  # (kind, settings, input shape) -> (RuleOut, windows, coverage)
+_PLANS: dict = {}  # id(model) -> (model, its arguments, its last Analysis)
+
+
+def _applied(kind, params: Params, shape: Shape) -> tuple:
+    """A layer kind's rule on `shape`, with the windows it uses and how they cover each axis; kept, being pure."""
+    key = (kind.name, params.key(), shape)
+    found = _RULES.get(key)
+    if found is None:
+        out = kind.rule(params, shape)
+        per_axis = out.spatial if type(out.spatial) is tuple else ()
+        windows = tuple(a for a in per_axis if isinstance(a, AxisWindow))
+        found = out, windows, tuple(coverage(a, n) for a, n in zip(windows, shape[1:]))
+        if len(_RULES) >= MAX_RULES:
+            _RULES.clear()
+        _RULES[key] = found
+    return found
+
+
+def _start(shape: Shape) -> _Tensor:
+    """The network's input: each spatial position reads itself."""
+    return _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])))
+
+
+def _replay(plan: Analysis, shape: Shape) -> Analysis | None:
+    """The plan's layers, with their settings, through its program again at another input shape; None where a
+    tensor's channels differ from the walk's, a rule or a merge refuses, or a layer gains or loses parameters
+    (the walk's checks would differ: a walk then gives the answer, or says where and why not)."""
+    if shape[0] != plan.input[0]:
+        return None
+    rows = list(plan.rows)
+    try:
+        end = _replay_program(plan.program, plan.rows, rows, _start(shape))
+    except InputError:
+        return None
+    return Analysis(plan.model, shape, end.shape, _spatial(end.axes), tuple(rows), plan.program)
+
+
+def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor) -> _Tensor:
+    for step in program:
+        if type(step) is int:
+            row = old[step]
+            out, windows, covers = _applied(BY_NAME[row.kind], row.settings, x.shape)
+            if out.shape[0] != row.output[0] or bool(out.params or out.buffers) != bool(row.params or row.buffers):
+                raise InputError("not as walked")
+            axes = _through(x.axes, out.spatial, out.shape)
+            new[step] = Row(row.path, row.kind, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
+                            out.ops, _spatial(axes), covers, windows, row.aux, row.module, row.loc, row.settings)
+            x = _Tensor(out.shape, axes)
+        elif isinstance(step, Merge):
+            outs = [_replay_program(branch, old, new, x) for branch in step.branches]
+            shape, ops = _merge_shape(step.op, [o.shape for o in outs])
+            if shape[0] != old[step.row].output[0]:
+                raise InputError("not as walked")
+            axes = _merged_axes(outs, shape)
+            new[step.row] = old[step.row]._replace(input=x.shape, output=shape, ops=ops, footprint=_spatial(axes))
+            x = _Tensor(shape, axes)
+        else:  # Aux: a training-only head reads the tensor and passes it on
+            _replay_program(step.body, old, new, x)
+    return x
 
 
 def _name(common, env: Env) -> str | None:
@@ -274,7 +352,7 @@ def _name(common, env: Env) -> str | None:
     if common.name is None or "{" not in common.name:
         return common.name
     try:
-        name = _TEMPLATE.sub(lambda m: str(evaluate(m[1], dict(env))), common.name)
+        name = _TEMPLATE.sub(lambda m: str(evaluate(m[1], env)), common.name)
     except ExprError as error:
         raise InputError(f"{common.loc}: name {common.name!r}: {error}") from None
     if not _NAME.fullmatch(name):
@@ -284,17 +362,23 @@ def _name(common, env: Env) -> str | None:
 
 
 def _merged(node: MergeNode, scope: _Scope, shapes: list[Shape]) -> tuple[Shape, int]:
+    try:
+        return _merge_shape(node.op, shapes)
+    except InputError as error:
+        raise error.located(f"{node.common.loc}: {node.op} in '{scope.path or 'model'}'") from None
+
+
+def _merge_shape(op: str, shapes: list[Shape]) -> tuple[Shape, int]:
     """The shape a merge gives, and its ops: add needs equal shapes, mul broadcasts (a squeeze-excitation's
     scale), concat joins channels."""
-    where = f"{node.common.loc}: {node.op} in '{scope.path or 'model'}'"
-    if node.op == "concat":
+    if op == "concat":
         if len({(len(s), s[1:]) for s in shapes}) > 1:
-            raise InputError(f"{where}: the branches differ beyond their channels: {', '.join(map(show, shapes))}")
+            raise InputError(f"the branches differ beyond their channels: {', '.join(map(show, shapes))}")
         return (sum(s[0] for s in shapes), *shapes[0][1:]), 0
-    if node.op == "add" and len(set(shapes)) > 1:
-        raise InputError(f"{where}: the branches' shapes differ: {', '.join(map(show, shapes))}")
+    if op == "add" and len(set(shapes)) > 1:
+        raise InputError(f"the branches' shapes differ: {', '.join(map(show, shapes))}")
     if len({len(s) for s in shapes}) > 1 or any(len({n for n in sizes if n != 1}) > 1 for sizes in zip(*shapes)):
-        raise InputError(f"{where}: the branches' shapes do not broadcast: {', '.join(map(show, shapes))}")
+        raise InputError(f"the branches' shapes do not broadcast: {', '.join(map(show, shapes))}")
     shape = tuple(max(sizes) for sizes in zip(*shapes))
     return shape, (len(shapes) - 1) * numel(shape)
 
@@ -315,6 +399,13 @@ def _through(axes: Axes, spatial, shape: Shape) -> Axes:
     if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
         return None
     return (None, *(f.through(axis) for f, axis in zip(axes[1:], spatial)))
+
+
+def _merged_axes(outs: list[_Tensor], shape: Shape) -> Axes:
+    axes = _broadcast(outs[0].axes, outs[0].shape, shape)
+    for other in outs[1:]:
+        axes = _union(axes, _broadcast(other.axes, other.shape, shape))
+    return axes
 
 
 def _union(a: Axes, b: Axes) -> Axes:

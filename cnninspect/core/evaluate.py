@@ -16,19 +16,34 @@ _INTEGERS = ("int", "ints", "padding")
 
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
-    values = {}
-    for name, field in kind.fields.items():
-        if name in raw:
-            value = raw[name]
-            if type(value) is int and field.type in _INTEGERS and (field.low is None or value >= field.low):
-                values[name] = value  # the common case: a literal, already checked for its form
-            else:
-                values[name] = field_value(field, value, env, name)
-        elif field.default is REQUIRED:
-            raise InputError(f"{kind.name} needs the field '{name}' ({field.doc})", param=name)
+    """The layer's fields in their declared order (Params.key() relies on it), raw values over defaults."""
+    initial, literal_low = _layout(kind)
+    values = dict(initial)
+    for name, value in raw.items():
+        low = literal_low.get(name)
+        if low is not None and type(value) is int and value >= low:
+            values[name] = value  # the common case: an integer literal, its form checked when the spec was read
         else:
-            values[name] = field.default
+            values[name] = field_value(kind.fields[name], value, env, name)
+    if len(raw) < len(values) and REQUIRED in values.values():
+        name = next(n for n, v in values.items() if v is REQUIRED)
+        raise InputError(f"{kind.name} needs the field '{name}' ({kind.fields[name].doc})", param=name)
     return Params(values)
+
+
+_LAYOUTS: dict[str, tuple[dict, dict, Mapping]] = {}
+
+
+def _layout(kind: LayerKind) -> tuple[dict, dict]:
+    """Per kind, once: every field's default (REQUIRED where none) in order, and for the integer fields the
+    lowest literal that passes unchecked."""
+    layout = _LAYOUTS.get(kind.name)
+    if layout is None or layout[2] is not kind.fields:
+        initial = {name: field.default for name, field in kind.fields.items()}
+        literal_low = {name: -math.inf if field.low is None else field.low
+                       for name, field in kind.fields.items() if field.type in _INTEGERS}
+        layout = _LAYOUTS[kind.name] = initial, literal_low, kind.fields
+    return layout[0], layout[1]
 
 
 def field_value(field: Field, value: Value, env: Env, name: str) -> object:
@@ -81,7 +96,7 @@ def _boolean(value: Value, env: Env, name: str) -> bool:
 
 def _expression(text: str, env: Env, name: str) -> int | bool:
     try:
-        return evaluate(text, dict(env))
+        return evaluate(text, env)
     except ExprError as error:
         raise InputError(f"'{name}': {error}", param=name) from None
 

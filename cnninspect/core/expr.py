@@ -15,6 +15,7 @@ import functools
 import math
 import operator
 from fractions import Fraction
+from typing import Mapping
 
 MAX_LENGTH = 200
 MAX_MAGNITUDE = 10**18
@@ -30,7 +31,7 @@ class ExprError(ValueError):
     """An expression that cannot be evaluated; the message says why."""
 
 
-def evaluate(text: str, names: dict[str, int | bool]) -> int | bool:
+def evaluate(text: str, names: Mapping[str, int | bool]) -> int | bool:
     return _eval(_parse(text), names)
 
 
@@ -45,7 +46,7 @@ def _parse(text: str) -> ast.AST:
         raise ExprError(f"cannot parse the expression {text!r}") from None
 
 
-def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
+def _eval(node: ast.AST, names: Mapping[str, int | bool]) -> int | bool:
     if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
         return _bounded(node.value)
     if isinstance(node, ast.Name):
@@ -92,14 +93,14 @@ def _eval(node: ast.AST, names: dict[str, int | bool]) -> int | bool:
                     f"comparisons, and/or/not, 'a if c else b', min, max, abs)")
 
 
-def _int(node: ast.AST, names: dict[str, int | bool]) -> int:
+def _int(node: ast.AST, names: Mapping[str, int | bool]) -> int:
     value = _eval(node, names)
     if type(value) is not int:
         raise ExprError(f"{ast.unparse(node)!r} is not an integer")
     return value
 
 
-def _number(node: ast.AST, names: dict[str, int | bool]) -> int | Fraction:
+def _number(node: ast.AST, names: Mapping[str, int | bool]) -> int | Fraction:
     """An integer, or an exact ratio (from `/`); arithmetic on ratios stays exact."""
     value = _eval(node, names)
     if type(value) is int or isinstance(value, Fraction):

@@ -80,6 +80,14 @@ class Params:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Params are read-only")
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Params) and self._values == other._values
+
+    __hash__ = None  # equal by value, and holds a dict: key() is the hashable form
+
+    def __repr__(self) -> str:
+        return f"Params({self._values!r})"
+
     def key(self) -> tuple:
         """The values, hashable: two layers with the same key and input give the same result."""
         return tuple(self._values.values())

@@ -1,0 +1,129 @@
+"""The engine's two memories (kept rule results, and a model's last analysis replayed at another input shape)
+never change an answer: every analysis equals a first walk with both forgotten, errors included."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cnninspect.core import engine
+from cnninspect.core.engine import analyze, clear_caches
+from cnninspect.errors import InputError
+from cnninspect.spec.build import build_model
+from cnninspect.spec.load import load_model, zoo_names
+from cnninspect.spec.source import read_spec
+
+
+def first_walk(model, shape=None, args=None):
+    """What a fresh process would answer: no kept rules, no plan."""
+    clear_caches()
+    return answer(model, shape, args)
+
+
+def answer(model, shape=None, args=None):
+    try:
+        return analyze(model, shape, args)
+    except InputError as error:
+        return str(error)
+
+
+def spec(text: str):
+    return build_model(read_spec("net.yaml", text), "net")
+
+
+@pytest.mark.parametrize("name", zoo_names())
+def test_zoo_models_replayed_at_other_sizes_equal_a_first_walk(name):
+    model = load_model(name)
+    c, h, w = model.input
+    sizes = [(c, h, w), (c, h + 32, w + 32), (c, h - 17, w + 5), (c, 33, 47), (c, h, w)]
+    first_walk(model)  # leaves the plan at the spec's own size
+    replayed = [answer(model, size) for size in sizes]
+    assert replayed == [first_walk(model, size) for size in sizes]
+
+
+def test_a_replay_does_take_place():
+    """Otherwise the test above would prove nothing about replays."""
+    model = load_model("resnet18")
+    first_walk(model)
+    plan = engine._PLANS[id(model)][2]
+    again = analyze(model, (3, 256, 200))
+    assert again.rows[0].settings is plan.rows[0].settings  # the plan's settings, not evaluated again
+
+
+@given(st.integers(1, 400), st.integers(1, 400))
+def test_resnet18_at_any_size_equals_a_first_walk(h, w):
+    model = load_model("resnet18")
+    analyze(model)  # a plan at 224x224 exists (or is made here)
+    assert answer(model, (3, h, w)) == first_walk(model, (3, h, w))
+
+
+def test_a_size_that_breaks_a_layer_gives_the_walk_s_located_error():
+    model = load_model("alexnet")
+    analyze(model)
+    error = answer(model, (3, 40, 40))
+    assert isinstance(error, str) and error.startswith("zoo/alexnet.yaml:") and "does not fit" in error
+    assert error == first_walk(model, (3, 40, 40))
+
+
+FEATURES_DRIVE_A_WIDTH = """
+name: head
+input: [3, 8, 8]
+layers:
+  - conv: {out: 4, kernel: 3, padding: 1}
+  - flatten
+  - linear: {out: in_channels // 2}
+  - linear: {out: 10}
+"""
+
+
+def test_a_width_computed_from_flattened_features_is_walked_again():
+    """in_channels after a flatten depends on the spatial size: the plan's settings no longer hold."""
+    model = spec(FEATURES_DRIVE_A_WIDTH)
+    analyze(model)
+    at_10 = analyze(model, (3, 10, 10))
+    assert at_10.rows[2].output == (200,)  # 4 * 10 * 10 // 2, not the 128 of the 8x8 plan
+    assert at_10 == first_walk(model, (3, 10, 10))
+
+
+CONDITION_ON_CHANNELS = """
+name: cond
+input: [3, 16, 16]
+layers:
+  - conv: {out: 8, kernel: 3, padding: 1, if: in_channels == 3}
+  - conv: {out: 5, kernel: 1}
+"""
+
+
+def test_a_condition_on_the_input_channels_is_walked_again():
+    model = spec(CONDITION_ON_CHANNELS)
+    analyze(model)
+    other = analyze(model, (4, 16, 16))
+    assert [row.kind for row in other.rows] == ["conv"]
+    assert other == first_walk(model, (4, 16, 16))
+
+
+def test_other_arguments_are_walked_again():
+    model = load_model("resnet18")
+    analyze(model)
+    ten = analyze(model, args={"num_classes": 10})
+    assert ten.output == (10,)
+    assert ten == first_walk(model, args={"num_classes": 10})
+
+
+def test_kept_rule_results_are_bounded(monkeypatch):
+    monkeypatch.setattr(engine, "MAX_RULES", 5)
+    clear_caches()
+    model = load_model("resnet18")
+    assert analyze(model) == first_walk(model)
+    assert len(engine._RULES) <= 5
+
+
+def test_kept_plans_are_bounded(monkeypatch):
+    monkeypatch.setattr(engine, "MAX_PLANS", 2)
+    clear_caches()
+    models = [load_model(name) for name in ("lenet5", "alexnet", "vgg16")]
+    for model in models:
+        analyze(model)
+    assert len(engine._PLANS) == 2
+    assert all(entry[0] is not models[0] for entry in engine._PLANS.values())
