@@ -375,7 +375,10 @@ def _merge_shape(op: str, shapes: list[Shape]) -> tuple[Shape, int]:
         if len({(len(s), s[1:]) for s in shapes}) > 1:
             raise InputError(f"the branches differ beyond their channels: {', '.join(map(show, shapes))}")
         return (sum(s[0] for s in shapes), *shapes[0][1:]), 0
-    if op == "add" and len(set(shapes)) > 1:
+    first = shapes[0]
+    if all(s == first for s in shapes):  # the common case, and the only one add accepts
+        return first, (len(shapes) - 1) * numel(first)
+    if op == "add":
         raise InputError(f"the branches' shapes differ: {', '.join(map(show, shapes))}")
     if len({len(s) for s in shapes}) > 1 or any(len({n for n in sizes if n != 1}) > 1 for sizes in zip(*shapes)):
         raise InputError(f"the branches' shapes do not broadcast: {', '.join(map(show, shapes))}")
@@ -398,7 +401,7 @@ def _through(axes: Axes, spatial, shape: Shape) -> Axes:
         return axes if len(axes) == len(shape) else None
     if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
         return None
-    return (None, *(f.through(axis) for f, axis in zip(axes[1:], spatial)))
+    return (None, *[f.through(axis) for f, axis in zip(axes[1:], spatial)])
 
 
 def _merged_axes(outs: list[_Tensor], shape: Shape) -> Axes:
@@ -418,11 +421,15 @@ def _union(a: Axes, b: Axes) -> Axes:
 
 def _broadcast(axes: Axes, shape: Shape, to: Shape) -> Axes:
     """An axis of size 1 broadcast over a larger one: every output position reads its one position."""
-    if axes is None:
-        return None
+    if axes is None or shape == to:
+        return axes
     return tuple(f.constant() if f is not None and n == 1 and m > 1 else f for f, n, m in zip(axes, shape, to))
 
 
 def _spatial(axes: Axes) -> tuple[Footprint, ...] | None:
     """What a Row shows: the footprints of the axes that hold positions."""
-    return None if axes is None else tuple(f for f in axes if f is not None)
+    if axes is None:
+        return None
+    if axes[0] is None and None not in axes[1:]:  # the common layout: channels, then positions
+        return axes[1:]
+    return tuple(f for f in axes if f is not None)

@@ -45,13 +45,15 @@ class Footprint(NamedTuple):
 
     def through(self, axis: "AxisWindow | AxisResample") -> Footprint:
         """The footprint of a layer's output, given this footprint of its input."""
+        lo = self.lo
+        if len(lo) == 1 and lo[0] is not None and type(axis) is AxisWindow and axis.kind is not Kind.TRANSPOSED:
+            jump, pad = self.jump, axis.pad_left  # affine in, affine out: the closed form
+            return Footprint(jump * axis.stride, (lo[0] - jump * pad,),
+                             (self.hi[0] + jump * (axis.dilation * (axis.kernel - 1) - pad),), self.exact)
         if isinstance(axis, AxisResample):
             return self._compose(_whole(axis.scale), len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:
             return self._compose(Fraction(1, axis.stride), len(self.lo) * axis.stride, _transposed_reads(axis))
-        if len(self.lo) == 1 and self.lo[0] is not None:  # affine in, affine out: the closed form
-            return Footprint(self.jump * axis.stride, (self.lo[0] - self.jump * axis.pad_left,),
-                             (self.hi[0] + self.jump * (axis.span - 1 - axis.pad_left),), self.exact)
         start, s = -axis.pad_left, axis.stride
         return self._compose(s, len(self.lo) // math.gcd(len(self.lo), s),
                              lambda o: (o * s + start, o * s + start + axis.span - 1, axis.dilation))
@@ -63,6 +65,11 @@ class Footprint(NamedTuple):
 
     def union(self, other: Footprint) -> Footprint:
         """Where two branches merge (add, concat): each output position reads what either branch reads."""
+        if self == other:
+            return self
+        if len(self.lo) == 1 == len(other.lo) and self.jump == other.jump and None not in (self.lo[0], other.lo[0]):
+            return Footprint(self.jump, (min(self.lo[0], other.lo[0]),), (max(self.hi[0], other.hi[0]),),
+                             self.exact and other.exact)
         if self.jump != other.jump:  # misaligned branches: keep the widest hull of each
             a, b = self._folded(), other._folded()
             return Footprint(max(a.jump, b.jump), (min(a.lo[0], b.lo[0]),), (max(a.hi[0], b.hi[0]),), False)

@@ -66,10 +66,11 @@ class RuleOut(NamedTuple):
 class Params:
     """A layer's evaluated fields, read as attributes."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "_key")
 
     def __init__(self, values: Mapping[str, object]) -> None:
         object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_key", None)
 
     def __getattr__(self, name: str) -> object:
         try:
@@ -90,7 +91,9 @@ class Params:
 
     def key(self) -> tuple:
         """The values, hashable: two layers with the same key and input give the same result."""
-        return tuple(self._values.values())
+        if self._key is None:
+            object.__setattr__(self, "_key", tuple(self._values.values()))
+        return self._key
 
 
 Rule = Callable[[Params, Shape], RuleOut]
