@@ -3,7 +3,7 @@
 YAML is composed with PyYAML's SafeLoader (no Python tags, no code) and converted node by node, so every
 mapping and sequence knows its line and column; JSON and TOML give positions only for syntax errors. Sizes are
 bounded: file size, nesting depth and the number of values after aliases are expanded (a YAML alias bomb
-stops at the budget, quickly).
+stops at the budget, quickly). PyYAML and tomllib are imported only when a text of theirs is parsed.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-import tomllib
-
-import yaml
 
 from cnninspect.core.graph import Loc
 from cnninspect.errors import InputError
@@ -76,6 +73,9 @@ def _read_text(path: pathlib.Path) -> str:
 
 
 def _yaml(text: str, name: str) -> object:
+    global yaml
+    import yaml  # on first use, not at start-up: a cached spec never needs it, and its import costs about 12 ms
+
     _refuse_deep_flow(text, name)
     try:
         try:  # libyaml composes the same tree with the same marks several times faster
@@ -203,6 +203,8 @@ def _json(text: str, name: str) -> object:
 
 
 def _toml(text: str, name: str) -> object:
+    import tomllib  # only TOML specs pay for its import
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
