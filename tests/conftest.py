@@ -1,13 +1,21 @@
-"""Shared fixtures: golden files and the torch oracle's settings."""
+"""Shared fixtures: golden files, the torch oracle's settings, and a parsed-spec cache of the run's own."""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import settings
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+# The suite's parsed-spec cache lives in a folder of its own, set here, at import, so that subprocesses inherit it:
+# tests never read or write the real one in the home folder.
+SESSION_CACHE = tempfile.mkdtemp(prefix="cnninspect-test-cache-")
+os.environ["CNNINSPECT_CACHE_DIR"] = SESSION_CACHE
 
 # Property tests against torch: enough examples to mean something, no per-example deadline (torch's first
 # call warms up its dispatcher).
@@ -17,6 +25,10 @@ settings.load_profile("default")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@
 YAML is composed with PyYAML's SafeLoader (no Python tags, no code) and converted node by node, so every
 mapping and sequence knows its line and column; JSON and TOML give positions only for syntax errors. Sizes are
 bounded: file size, nesting depth and the number of values after aliases are expanded (a YAML alias bomb
-stops at the budget, quickly). PyYAML and tomllib are imported only when a text of theirs is parsed.
+stops at the budget, quickly). A YAML file read again with the same text comes from the parsed-spec cache
+(cache.py), and PyYAML is imported only when a text must be parsed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 
@@ -42,16 +44,29 @@ class LocatedList(list):
     item_locs: list
 
 
-def read_spec(path: str | pathlib.Path, text: str | None = None) -> Located:
-    """Parse a spec file (or `text`, named by `path`) into Located data."""
+def read_spec(path: str | pathlib.Path, text: str | None = None, *,
+              read_from: str | os.PathLike | None = None) -> Located:
+    """Parse a spec file (or `text`, named by `path`) into Located data.
+
+    YAML from a file (`path`, or `read_from` where the caller read `text` and names it otherwise, as the zoo does)
+    goes through the parsed-spec cache: the same name and text a second time load from there, without PyYAML.
+    """
     name = str(path)
     if text is None:
-        text = _read_text(pathlib.Path(path))
+        text, read_from = _read_text(pathlib.Path(path)), path
     fmt = FORMATS.get(pathlib.Path(name).suffix.lower(), "yaml")
+    cached = fmt == "yaml" and read_from is not None  # JSON and TOML parse nearly as fast as an entry loads
+    if cached:
+        from cnninspect.spec import cache  # here, not at the top: the cache module imports this one's types
+
+        if (data := cache.fetch(name, read_from, text)) is not None:
+            return data
     data = {"yaml": _yaml, "json": _json, "toml": _toml}[fmt](text, name)
     if not isinstance(data, Located):
         raise InputError(f"{name}: a spec is a mapping (name, input, layers, ...); this file holds "
                          f"{_describe(data)}")
+    if cached:
+        cache.store(name, read_from, text, data)
     return data
 
 
