@@ -3,8 +3,8 @@ ratios against the first column. Columns are models (`compare a b c`) or input s
 
 from __future__ import annotations
 
-from typing import NamedTuple
 from fractions import Fraction
+from typing import NamedTuple
 
 from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary

@@ -7,6 +7,7 @@ positions are never read (or, in ceil mode, the last window hangs over the end).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ class Coverage(NamedTuple):
 EXACT = Coverage(0, 0, 0, 0, 0, 0, False)
 
 
+@functools.lru_cache(maxsize=4096)
 def coverage(axis: AxisWindow, n: int) -> Coverage:
     """How the windows cover the padded input. Transposed convolutions have no remainder: always exact."""
     out = axis.output(n)

@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from typing import Mapping, NamedTuple
 
+from cnninspect.core import window
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.expr import ExprError, evaluate
-from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
-                                   Value)
+from cnninspect.core.graph import CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode, Value
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
@@ -283,6 +283,8 @@ def clear_caches() -> None:
     """Forget kept rule results and plans (to measure a first analysis, or to free their memory)."""
     _RULES.clear()
     _PLANS.clear()
+    window.clear_caches()
+    coverage.cache_clear()
 
 
 _RULES: dict = {}  # (kind, settings, input shape) -> (RuleOut, windows, coverage)
@@ -324,27 +326,29 @@ def _replay(plan: Analysis, shape: Shape) -> Analysis | None:
 
 
 def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor) -> _Tensor:
+    shape, axes = x
     for step in program:
         if type(step) is int:
             row = old[step]
-            out, windows, covers = _applied(BY_NAME[row.kind], row.settings, x.shape)
-            if out.shape[0] != row.output[0] or bool(out.params or out.buffers) != bool(row.params or row.buffers):
+            out, windows, covers = _applied(BY_NAME[row.kind], row.settings, shape)
+            if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)):
                 raise InputError("not as walked")
-            axes = _through(x.axes, out.spatial, out.shape)
-            new[step] = Row(row.path, row.kind, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
+            axes = _through(axes, out.spatial, out.shape)
+            new[step] = Row(row.path, row.kind, out.type_name, shape, out.shape, out.params, out.buffers, out.macs,
                             out.ops, _spatial(axes), covers, windows, row.aux, row.module, row.loc, row.settings)
-            x = _Tensor(out.shape, axes)
+            shape = out.shape
         elif isinstance(step, Merge):
-            outs = [_replay_program(branch, old, new, x) for branch in step.branches]
-            shape, ops = _merge_shape(step.op, [o.shape for o in outs])
-            if shape[0] != old[step.row].output[0]:
-                raise InputError("not as walked")
-            axes = _merged_axes(outs, shape)
-            new[step.row] = old[step.row]._replace(input=x.shape, output=shape, ops=ops, footprint=_spatial(axes))
             x = _Tensor(shape, axes)
+            outs = [_replay_program(branch, old, new, x) for branch in step.branches]
+            merged, ops = _merge_shape(step.op, [o.shape for o in outs])
+            if merged[0] != old[step.row].output[0]:
+                raise InputError("not as walked")
+            axes = _merged_axes(outs, merged)
+            new[step.row] = old[step.row]._replace(input=shape, output=merged, ops=ops, footprint=_spatial(axes))
+            shape = merged
         else:  # Aux: a training-only head reads the tensor and passes it on
-            _replay_program(step.body, old, new, x)
-    return x
+            _replay_program(step.body, old, new, _Tensor(shape, axes))
+    return _Tensor(shape, axes)
 
 
 def _name(common, env: Env) -> str | None:
@@ -390,6 +394,12 @@ def _through(axes: Axes, spatial, shape: Shape) -> Axes:
     """The footprints of a layer's output axes, from its input's (None: every output reads every input)."""
     if axes is None or spatial is None:
         return None
+    if type(spatial) is tuple:  # per axis, or () for elementwise: the common cases first
+        if not spatial:
+            return axes if len(axes) == len(shape) else None
+        if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
+            return None
+        return (None, *[f.through(axis) for f, axis in zip(axes[1:], spatial)])
     if isinstance(spatial, Reorder):
         return tuple(axes[i] for i in spatial.order)
     if isinstance(spatial, MixAxis):  # mixing the channels (a None axis) keeps every position's window
@@ -397,11 +407,7 @@ def _through(axes: Axes, spatial, shape: Shape) -> Axes:
     if isinstance(spatial, Fuse):
         fused = axes[spatial.first: spatial.last + 1]
         return None if any(fused) else (*axes[: spatial.first], None, *axes[spatial.last + 1:])
-    if not spatial:
-        return axes if len(axes) == len(shape) else None
-    if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
-        return None
-    return (None, *[f.through(axis) for f, axis in zip(axes[1:], spatial)])
+    raise TypeError(f"a rule gave an unknown spatial mapping: {spatial!r}")
 
 
 def _merged_axes(outs: list[_Tensor], shape: Shape) -> Axes:

@@ -11,9 +11,9 @@ bytes under it (at most 1,288,490,188), which is exactly what `bytes ≤ 1.2GiB`
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import re
 from fractions import Fraction
+from typing import NamedTuple
 
 from cnninspect.errors import InputError
 

@@ -8,6 +8,7 @@ Sizes are Python ints and the arithmetic is integer only, so nothing overflows o
 from __future__ import annotations
 
 import enum
+import functools
 from typing import NamedTuple
 
 from cnninspect.errors import InputError, received
@@ -114,11 +115,7 @@ class Window(NamedTuple):
         return len(self.kernel)
 
     def axes(self) -> tuple[AxisWindow, ...]:
-        within = self.kind is Kind.AVGPOOL and self.ndim == 3
-        return tuple(
-            AxisWindow(self.kind, k, s, *_resolve_padding(self.padding, i, k, d), d, op, self.ceil_mode, within)
-            for i, (k, s, d, op) in enumerate(zip(self.kernel, self.stride, self.dilation, self.output_padding))
-        )
+        return _axes(self)
 
     def output(self, sizes: tuple[int, ...]) -> tuple[int, ...]:
         if len(sizes) != self.ndim:
@@ -126,6 +123,16 @@ class Window(NamedTuple):
         return tuple(axis.output(n) for axis, n in zip(self.axes(), sizes))
 
 
+@functools.lru_cache(maxsize=1024)
+def _axes(window: Window) -> tuple[AxisWindow, ...]:
+    within = window.kind is Kind.AVGPOOL and window.ndim == 3
+    return tuple(
+        AxisWindow(window.kind, k, s, *_resolve_padding(window.padding, i, k, d), d, op, window.ceil_mode, within)
+        for i, (k, s, d, op) in enumerate(zip(window.kernel, window.stride, window.dilation, window.output_padding))
+    )
+
+
+@functools.lru_cache(maxsize=1024)  # a network repeats a few settings many times; a Window is immutable
 def make_window(kind: Kind, kernel, stride=None, padding=0, dilation=1, output_padding=0,
                 ceil_mode: bool = False, ndim: int | None = None) -> Window:
     """Build a Window from scalars or per-axis tuples, broadcasting scalars to every axis.
@@ -156,6 +163,11 @@ def make_window(kind: Kind, kernel, stride=None, padding=0, dilation=1, output_p
     window = Window(kind, kernel_t, stride_t, pad, spread(dilation), spread(output_padding), ceil_mode)
     _validate(window)
     return window
+
+
+def clear_caches() -> None:
+    make_window.cache_clear()
+    _axes.cache_clear()
 
 
 def _resolve_padding(padding: tuple[int, ...] | str, axis: int, kernel: int, dilation: int) -> tuple[int, int]:
