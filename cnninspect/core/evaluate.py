@@ -17,12 +17,12 @@ _INTEGERS = ("int", "ints", "padding")
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
     """The layer's fields in their declared order (Params.key() relies on it), raw values over defaults."""
-    initial, literal_low = _layout(kind)
+    initial, literals = _layout(kind)
     values = dict(initial)
     for name, value in raw.items():
-        low = literal_low.get(name)
-        if low is not None and type(value) is int and value >= low:
-            values[name] = value  # the common case: an integer literal, its form checked when the spec was read
+        literal = literals.get(name)
+        if literal is not None and type(value) is literal[0] and value >= literal[1]:
+            values[name] = value  # the common case: a literal, its form checked when the spec was read
         else:
             values[name] = field_value(kind.fields[name], value, env, name)
     if len(raw) < len(values) and REQUIRED in values.values():
@@ -32,17 +32,24 @@ def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Para
 
 
 _LAYOUTS: dict[str, tuple[dict, dict, Mapping]] = {}
+_LITERAL_TYPES = {"int": int, "ints": int, "padding": int, "bool": bool, "choice": str}
+_NO_LOWER_BOUND = {int: -math.inf, bool: False, str: ""}
 
 
 def _layout(kind: LayerKind) -> tuple[dict, dict]:
-    """Per kind, once: every field's default (REQUIRED where none) in order, and for the integer fields the
-    lowest literal that passes unchecked."""
+    """Per kind, once: every field's default (REQUIRED where none) in order; and per field, the type and the
+    lowest value of a literal that needs no more checks (integers and flags as written, choices checked on
+    reading)."""
     layout = _LAYOUTS.get(kind.name)
     if layout is None or layout[2] is not kind.fields:
         initial = {name: field.default for name, field in kind.fields.items()}
-        literal_low = {name: -math.inf if field.low is None else field.low
-                       for name, field in kind.fields.items() if field.type in _INTEGERS}
-        layout = _LAYOUTS[kind.name] = initial, literal_low, kind.fields
+        literals = {}
+        for name, field in kind.fields.items():
+            literal_type = _LITERAL_TYPES.get(field.type)
+            if literal_type is not None:
+                low = field.low if literal_type is int and field.low is not None else _NO_LOWER_BOUND[literal_type]
+                literals[name] = literal_type, low
+        layout = _LAYOUTS[kind.name] = initial, literals, kind.fields
     return layout[0], layout[1]
 
 
