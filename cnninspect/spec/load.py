@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import pathlib
 
@@ -48,9 +47,10 @@ def _load(name_or_path: str) -> Model:
         data = read_spec(path)
         return build_model(data, path.stem, _includes(data, path.parent, str(path.parent), ()))
     if name_or_path in zoo_names():  # named zoo/NAME.yaml in messages, wherever the package is installed
-        file = ZOO / f"{name_or_path}.yaml"
-        data = read_spec(f"zoo/{name_or_path}.yaml", file.read_text(encoding="utf-8"), read_from=file)
+        data = read_spec(f"zoo/{name_or_path}.yaml", read_from=ZOO / f"{name_or_path}.yaml")
         return build_model(data, name_or_path, _includes(data, ZOO, "zoo", ()))
+    import difflib  # here: only a misspelt name needs it
+
     close = difflib.get_close_matches(name_or_path.lower(), zoo_names(), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; `cnninspect zoo` lists the {len(zoo_names())} models"
     raise InputError(f"unknown model '{name_or_path}' (not a zoo name, not a file){hint}")
@@ -77,7 +77,6 @@ def _includes(data, folder: pathlib.Path, shown: str, chain: tuple[str, ...]) ->
         target = folder / name
         if not target.is_file():
             raise InputError(f"{where}: include {name!r}: no such file in {shown}")
-        family = read_spec(name if shown in ("", ".") else f"{shown}/{name}", target.read_text(encoding="utf-8"),
-                           read_from=target)
+        family = read_spec(name if shown in ("", ".") else f"{shown}/{name}", read_from=target)
         found += [*_includes(family, folder, shown, (*chain, name)), family]
     return tuple(found)

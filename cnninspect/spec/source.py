@@ -22,6 +22,7 @@ MAX_VALUES = 200_000
 MAX_DEPTH = 64
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_TOO_LONG = "a number of thousands of digits (Python reads at most 4300; no size in a network comes near)"
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
@@ -46,14 +47,17 @@ class LocatedList(list):
 
 def read_spec(path: str | pathlib.Path, text: str | None = None, *,
               read_from: str | os.PathLike | None = None) -> Located:
-    """Parse a spec file (or `text`, named by `path`) into Located data.
+    """Parse a spec into Located data: `text` if given, else the file `read_from` (default: `path`), read with
+    the same care for every file (size, NUL bytes, UTF-8). `path` names it in messages and locations: the zoo's
+    files are `zoo/NAME.yaml` wherever the package is installed.
 
-    YAML from a file (`path`, or `read_from` where the caller read `text` and names it otherwise, as the zoo does)
-    goes through the parsed-spec cache: the same name and text a second time load from there, without PyYAML.
+    YAML read from a file goes through the parsed-spec cache: the same name and text a second time load from
+    there, without PyYAML.
     """
     name = str(path)
     if text is None:
-        text, read_from = _read_text(pathlib.Path(path)), path
+        read_from = path if read_from is None else read_from
+        text = _read_text(pathlib.Path(read_from), name)
     fmt = FORMATS.get(pathlib.Path(name).suffix.lower(), "yaml")
     cached = fmt == "yaml" and read_from is not None  # JSON and TOML parse nearly as fast as an entry loads
     if cached:
@@ -70,21 +74,22 @@ def read_spec(path: str | pathlib.Path, text: str | None = None, *,
     return data
 
 
-def _read_text(path: pathlib.Path) -> str:
+def _read_text(path: pathlib.Path, name: str) -> str:
+    """The file's text, `name` in messages: bounded, no NUL bytes, UTF-8 (a byte-order mark dropped)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{path}: the file is {size} bytes; specs are at most {MAX_BYTES} bytes")
+            raise InputError(f"{name}: the file is {size} bytes; specs are at most {MAX_BYTES} bytes")
         raw = path.read_bytes()
     except OSError as error:
-        raise InputError(f"{path}: cannot read the file: {error.strerror or error}") from None
+        raise InputError(f"{name}: cannot read the file: {error.strerror or error}") from None
     if b"\0" in raw:
-        raise InputError(f"{path}: not a text file (it contains NUL bytes)")
+        raise InputError(f"{name}: not a text file (it contains NUL bytes)")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text (byte {error.start})") from None
+        raise InputError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
 
 
 def _yaml(text: str, name: str) -> object:
@@ -178,6 +183,8 @@ class _YamlConverter:
         except yaml.YAMLError as error:
             raise InputError(f"{self.loc(node)}: {getattr(error, 'problem', None) or error} "
                              f"(specs are data: only plain YAML values)") from None
+        except ValueError:  # Python refuses to read an integer of thousands of digits
+            raise InputError(f"{self.loc(node)}: {_TOO_LONG}") from None
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> Located:
         result = Located()
@@ -212,6 +219,8 @@ def _json(text: str, name: str) -> object:
         data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as error:
         raise InputError(f"{name}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}") from None
+    except ValueError:
+        raise InputError(f"{name}: {_TOO_LONG}") from None
     except RecursionError:
         raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
     return _wrap(data, name, [MAX_VALUES], 0, "")
@@ -227,6 +236,8 @@ def _toml(text: str, name: str) -> object:
         where = f"{name}:{at[1]}:{at[2]}" if at else name
         message = str(error)[: at.start()] if at else str(error)
         raise InputError(f"{where}: TOML syntax error: {message}") from None
+    except ValueError:
+        raise InputError(f"{name}: {_TOO_LONG}") from None
     except RecursionError:
         raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
     if not data:

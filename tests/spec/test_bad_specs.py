@@ -53,6 +53,7 @@ JSON = {
     "json_add_mismatch.json": (None, "add in 'res': the branches' shapes differ: 32x32x32, 16x32x32"),
     "json_linear_features.json": (None, "layer 'fc' (linear), input 256: expects 512 input features but receives 256"),
     "json_upsample_nan.json": (None, "layers[0].upsample.scale: 'scale' must be a finite number && scale=nan"),
+    "json_number_too_long.json": (None, "a number of thousands of digits"),
 }
 
 KNOWN_FAILURES: dict[str, str] = {

@@ -42,5 +42,21 @@ def test_bad_includes(tmp_path, include, files, message):
     assert message in str(refused.value)
 
 
+@pytest.mark.parametrize("content, message", [
+    (b"blocks: {}\n\xff\xfe\n", "_fam.yaml:2: not UTF-8 text"),
+    (b"blocks: {}\n\0\n", "_fam.yaml: not a text file"),
+    (b"\xef\xbb\xbf" + FAMILY.encode(), None),  # a byte-order mark, as some editors write: read as text
+])
+def test_an_included_file_is_read_as_carefully_as_the_spec(tmp_path, content, message):
+    (tmp_path / "_fam.yaml").write_bytes(content)
+    write(tmp_path, net__yaml="include: [_fam.yaml]\ninput: [3, 8, 8]\nlayers:\n  - cbr: {out: 4}\n")
+    if message is None:
+        assert analyze(load_model(str(tmp_path / "net.yaml"))).output == (4, 8, 8)
+        return
+    with pytest.raises(InputError) as refused:
+        load_model(str(tmp_path / "net.yaml"))
+    assert message in str(refused.value)
+
+
 def test_family_files_are_not_zoo_models():
     assert not [name for name in zoo_names() if name.startswith("_")]
