@@ -15,6 +15,16 @@ def installed_cnninspect() -> str:
     return shutil.which("cnninspect") or sys.exit("install cnninspect first: pip install -e .")
 
 
+def compile_package() -> None:
+    """Bytecode for cnninspect's modules, as `pip install` leaves them: with PYTHONDONTWRITEBYTECODE set, an
+    editable install would otherwise compile every module again in every process, and torch would not."""
+    import compileall
+
+    import cnninspect
+
+    compileall.compile_dir(pathlib.Path(cnninspect.__file__).parent, quiet=1)
+
+
 def wall_time(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
