@@ -43,9 +43,21 @@ def alternate(commands: dict[str, list[str]], runs: int) -> dict[str, list[float
 
 
 def machine(load_before: float) -> str:
-    """The machine and how busy it was: other work shows in every time."""
+    """The machine, how busy it was (other work shows in every time) and how cnninspect is installed."""
     return (f"Python {platform.python_version()}, {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; "
-            f"1-minute load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.")
+            f"1-minute load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end. "
+            f"{install_kind()}")
+
+
+def install_kind() -> str:
+    """An editable install (a development checkout) adds its import hook to every Python start in the environment,
+    about 10 ms, for both sides of a comparison; `pip install .` as the README sets up does not."""
+    import importlib.util
+
+    origin = pathlib.Path(importlib.util.find_spec("cnninspect").origin)
+    if "site-packages" in origin.parts:
+        return "cnninspect installed as `pip install .` does, in this environment with torch and torchinfo."
+    return "cnninspect installed editable (a development checkout): every Python start here pays its import hook."
 
 
 def verdict(ok: bool) -> str:

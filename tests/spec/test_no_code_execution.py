@@ -47,7 +47,7 @@ def test_a_spec_reads_no_file_but_itself(tmp_path, monkeypatch):
     real_open, real_io_open = builtins.open, io.open
 
     def watching(file, *args, **kwargs):
-        if not isinstance(file, int):  # a descriptor: the cache's temporary entry, made by mkstemp in its folder
+        if not isinstance(file, int):  # a descriptor: the temporary entry the cache opens in its own folder
             opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
