@@ -5,7 +5,6 @@ and recursion between blocks. Every error says file:line:column (where the forma
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from cnninspect.core.graph import (REQUIRED, AuxNode, BlockDef, CallNode, Common, LayerNode, Loc, MergeNode, Model,
@@ -192,6 +191,8 @@ def _named(body: Located) -> str:
 
 
 def _suggest(word: str, choices) -> str:
+    import difflib  # here: only a misspelt word needs it
+
     close = difflib.get_close_matches(word, list(choices), n=3)
     return f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
 
