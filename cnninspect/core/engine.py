@@ -327,15 +327,18 @@ def _replay(plan: Analysis, shape: Shape) -> Analysis | None:
 
 def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor) -> _Tensor:
     shape, axes = x
+    footprint = _spatial(axes)
     for step in program:
         if type(step) is int:
             row = old[step]
             out, windows, covers = _applied(BY_NAME[row.kind], row.settings, shape)
             if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)):
                 raise InputError("not as walked")
-            axes = _through(axes, out.spatial, out.shape)
+            if out.spatial != () or len(out.shape) != len(shape):  # elementwise layers keep every footprint
+                axes = _through(axes, out.spatial, out.shape)
+                footprint = _spatial(axes)
             new[step] = Row(row.path, row.kind, out.type_name, shape, out.shape, out.params, out.buffers, out.macs,
-                            out.ops, _spatial(axes), covers, windows, row.aux, row.module, row.loc, row.settings)
+                            out.ops, footprint, covers, windows, row.aux, row.module, row.loc, row.settings)
             shape = out.shape
         elif isinstance(step, Merge):
             x = _Tensor(shape, axes)
@@ -344,7 +347,8 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
             if merged[0] != old[step.row].output[0]:
                 raise InputError("not as walked")
             axes = _merged_axes(outs, merged)
-            new[step.row] = old[step.row]._replace(input=shape, output=merged, ops=ops, footprint=_spatial(axes))
+            footprint = _spatial(axes)
+            new[step.row] = old[step.row]._replace(input=shape, output=merged, ops=ops, footprint=footprint)
             shape = merged
         else:  # Aux: a training-only head reads the tensor and passes it on
             _replay_program(step.body, old, new, _Tensor(shape, axes))
