@@ -21,6 +21,7 @@ benchmarks/results/summary_vs_torchinfo.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import pathlib
@@ -99,14 +100,24 @@ def in_process(repeat: int) -> tuple[dict[str, float], float, int, int]:
         TORCHINFO: lambda: torchinfo.summary(model, input_size=torch_resnet18.INPUT_SIZE, verbose=0),
     }
     seconds = {name: per_call(fn, repeat) for name, fn in calls.items()}
-    first()
-    start = time.perf_counter()
-    for side in SWEEP_SIZES:
-        summarize(analyze(spec, (3, side, side)))
-    sweep = (time.perf_counter() - start) / len(SWEEP_SIZES)
+    sweep = statistics.median(sweep_once(first, lambda side: summarize(analyze(spec, (3, side, side))))
+                              for _ in range(repeat))
     macs = first().totals.macs
     mult_adds = torchinfo.summary(model, input_size=torch_resnet18.INPUT_SIZE, verbose=0).total_mult_adds
     return seconds, sweep, macs, mult_adds
+
+
+def sweep_once(first, at_size) -> float:
+    """Seconds per size over SWEEP_SIZES after a first analysis; the collector paused, as timeit pauses it."""
+    first()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for side in SWEEP_SIZES:
+            at_size(side)
+        return (time.perf_counter() - start) / len(SWEEP_SIZES)
+    finally:
+        gc.enable()
 
 
 def process_table(times: dict[str, list[float]]) -> list[str]:
@@ -130,7 +141,8 @@ def process_table(times: dict[str, list[float]]) -> list[str]:
 def call_table(seconds: dict[str, float], sweep: float, macs: int, mult_adds: int) -> list[str]:
     speed_up = {name: seconds[TORCHINFO] / s for name, s in seconds.items()}
     first, again, loaded = speed_up[FIRST], speed_up[AGAIN], speed_up[LOADED]
-    sweep_name = f"sweep: `summarize(analyze(model, (3, n, n)))`, n = {SWEEP_SIZES.start}..{SWEEP_SIZES.stop - 1}"
+    sweep_name = (f"sweep: `summarize(analyze(model, (3, n, n)))`, n = {SWEEP_SIZES.start}..{SWEEP_SIZES.stop - 1} "
+                  f"(median of the sweeps)")
     return [
         "| call | ms per call | torchinfo / this |",
         "|---|---|---|",

@@ -14,6 +14,7 @@ clear_caches() forgets both.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Mapping, NamedTuple
 
@@ -325,6 +326,9 @@ def _replay(plan: Analysis, shape: Shape) -> Analysis | None:
     return Analysis(plan.model, shape, end.shape, _spatial(end.axes), tuple(rows), plan.program)
 
 
+_row = functools.partial(tuple.__new__, Row)  # Row(*fields) without the Python frame of its __new__: the replay's loop
+
+
 def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor) -> _Tensor:
     shape, axes = x
     footprint = _spatial(axes)
@@ -337,8 +341,8 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
             if out.spatial != () or len(out.shape) != len(shape):  # elementwise layers keep every footprint
                 axes = _through(axes, out.spatial, out.shape)
                 footprint = _spatial(axes)
-            new[step] = Row(row.path, row.kind, out.type_name, shape, out.shape, out.params, out.buffers, out.macs,
-                            out.ops, footprint, covers, windows, row.aux, row.module, row.loc, row.settings)
+            new[step] = _row((row.path, row.kind, out.type_name, shape, out.shape, out.params, out.buffers, out.macs,
+                              out.ops, footprint, covers, windows, row.aux, row.module, row.loc, row.settings))
             shape = out.shape
         elif isinstance(step, Merge):
             x = _Tensor(shape, axes)

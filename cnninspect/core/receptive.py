@@ -9,6 +9,7 @@ transposed layers keeps period 1 and costs O(1) a layer, and one with them stays
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -48,8 +49,8 @@ class Footprint(NamedTuple):
         lo = self.lo
         if len(lo) == 1 and lo[0] is not None and type(axis) is AxisWindow and axis.kind is not Kind.TRANSPOSED:
             jump, pad = self.jump, axis.pad_left  # affine in, affine out: the closed form
-            return Footprint(jump * axis.stride, (lo[0] - jump * pad,),
-                             (self.hi[0] + jump * (axis.dilation * (axis.kernel - 1) - pad),), self.exact)
+            return _footprint((jump * axis.stride, (lo[0] - jump * pad,),
+                               (self.hi[0] + jump * (axis.dilation * (axis.kernel - 1) - pad),), self.exact))
         if isinstance(axis, AxisResample):
             return self._compose(_whole(axis.scale), len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:
@@ -111,6 +112,9 @@ class Footprint(NamedTuple):
         lows = [x for x in self.lo if x is not None]
         highs = [x for x in self.hi if x is not None]
         return Footprint(self.jump, (min(lows),), (max(highs),), exact=False)
+
+
+_footprint = functools.partial(tuple.__new__, Footprint)  # Footprint(*fields) without its __new__'s Python frame
 
 
 def _transposed_reads(axis: AxisWindow) -> Reads:
