@@ -5,7 +5,7 @@ the arithmetic. The engine keeps the tensor's shape and receptive-field footprin
 PyTorch would (unnamed children numbered, as in nn.Sequential), and records one Row per layer application.
 
 Two memories make repeated analysis cheap, and neither changes a result: rule results are kept by (kind,
-settings, input shape), since rules are pure; and a model's last analysis is kept as a plan that another input
+settings, input shape), since rules are pure; and a model's last walk is kept as a plan that another input
 shape can replay (the same layers and settings through the same program). A replay holds while every tensor
 keeps the channels it had in the walk: `in_channels` is the one value of the spec's expressions that comes from
 the tensor. Anything else it finds wrong sends it back to a full walk, which also locates the problem.
@@ -34,7 +34,8 @@ _NAME = re.compile(r"[^.\s{}]{1,100}")
 MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
 MAX_RULES = 8192  # rule results kept: a few hundred models' worth of distinct layers
-MAX_PLANS = 32  # models whose last analysis is kept for replay
+MAX_PLANS = 32  # models whose last walk is kept for replay
+MAX_PLAN_ROWS = 100_000  # rows kept over all plans: some tens of MB at most
 _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
 
@@ -273,11 +274,19 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     walk = _Walk(model, env)
     end = walk.sequence(model.body.children, _start(shape), _Scope(""), env, False)
     analysis = Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
-    if plan is None or plan[0] is not model:
-        if len(_PLANS) >= MAX_PLANS:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[id(model)] = model, settings, analysis  # holding the model keeps its id from being reused
+    _keep_plan(model, settings, analysis)
     return analysis
+
+
+def _keep_plan(model: Model, settings: tuple, analysis: Analysis) -> None:
+    """The model's last walk becomes its plan; the oldest plans go first, within MAX_PLANS and MAX_PLAN_ROWS."""
+    _PLANS.pop(id(model), None)
+    if len(analysis.rows) > MAX_PLAN_ROWS:
+        return
+    while _PLANS and (len(_PLANS) >= MAX_PLANS
+                      or sum(len(kept[2].rows) for kept in _PLANS.values()) + len(analysis.rows) > MAX_PLAN_ROWS):
+        del _PLANS[next(iter(_PLANS))]
+    _PLANS[id(model)] = model, settings, analysis  # holding the model keeps its id from being reused
 
 
 def clear_caches() -> None:

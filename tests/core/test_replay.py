@@ -127,3 +127,35 @@ def test_kept_plans_are_bounded(monkeypatch):
         analyze(model)
     assert len(engine._PLANS) == 2
     assert all(entry[0] is not models[0] for entry in engine._PLANS.values())
+
+
+def test_kept_plans_hold_a_bounded_number_of_rows(monkeypatch):
+    monkeypatch.setattr(engine, "MAX_PLAN_ROWS", 110)
+    clear_caches()
+    lenet, resnet = load_model("lenet5"), load_model("resnet18")  # 12 and 69 rows
+    analyze(lenet)
+    analyze(resnet)
+    assert [entry[0] for entry in engine._PLANS.values()] == [lenet, resnet]
+    analyze(load_model("vgg16"))  # 40 rows, 121 in all: lenet's plan goes, resnet's stays
+    assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
+    analyze(load_model("googlenet"))  # more rows than all plans may hold: not kept
+    assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
+
+
+def test_the_last_walk_of_a_model_is_its_plan():
+    model = load_model("resnet18")
+    clear_caches()
+    analyze(model)
+    ten = analyze(model, args={"num_classes": 10})
+    assert engine._PLANS[id(model)][2] is ten
+
+
+@pytest.mark.parametrize("name", ["googlenet", "inception_v3"])
+def test_models_without_their_aux_heads_replay_as_walked(name):
+    model, args = load_model(name), {"aux_logits": False}
+    c, h, w = model.input
+    first_walk(model, args=args)
+    sizes = [(c, h + 64, w + 64), (c, h, w + 31)]
+    replayed = [answer(model, size, args) for size in sizes]
+    assert replayed == [first_walk(model, size, args) for size in sizes]
+    assert not any(row.aux for row in replayed[0].rows)
