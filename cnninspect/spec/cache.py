@@ -23,6 +23,7 @@ from cnninspect.spec import source
 FORMAT = 1  # bump when the encoding below changes, or what read_spec returns for a text
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a 4 MB spec's entry is far smaller; a bigger file was not written by us
 SCALARS = (str, int, float, bool, type(None))
+MAX_ENTRIES = 2000  # spec files remembered; an entry is a few times its spec's size
 
 
 def _file_stamp(path: str) -> list[int] | None:
@@ -92,8 +93,24 @@ def store(name: str, read_from: str | os.PathLike, text: str, data: source.Locat
         return
     try:
         _write_atomically(where, _entry_path(where, name, read_from), encoded)
+        _prune(where)
     except (OSError, ValueError):
         pass
+
+
+def _prune(where: str) -> None:
+    """Entries are per file, and files come and go (specs written to temporary folders): past MAX_ENTRIES, the
+    least recently written half goes. Only after a write, that is after a parse, which costs far more."""
+    with os.scandir(where) as found:
+        kept = [entry for entry in found if entry.name.endswith(".json") and entry.is_file(follow_symlinks=False)]
+    if len(kept) <= MAX_ENTRIES:
+        return
+    kept.sort(key=lambda entry: entry.stat(follow_symlinks=False).st_mtime_ns)
+    for entry in kept[: len(kept) - MAX_ENTRIES // 2]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _entry_path(where: str, name: str, read_from: str | os.PathLike) -> str:

@@ -141,6 +141,21 @@ def test_a_changed_text_is_a_miss_and_replaces_the_entry(cache_dir, tmp_path):
     assert_same(cache.fetch(str(spec), spec, changed), data)
 
 
+def test_the_cache_keeps_a_bounded_number_of_entries_the_newest(cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 4)
+    specs = []
+    for i in range(5):
+        spec = tmp_path / f"net{i}.yaml"
+        spec.write_text(SPEC)
+        specs.append(spec)
+        read_spec(spec)
+        path = cache._entry_path(str(cache_dir), str(spec), spec)
+        if i < 4:
+            os.utime(path, ns=(i * 10**9, i * 10**9))  # written in this order, a second apart
+    assert len(entries(cache_dir)) == 2  # five, past four: down to half of four, the two written last
+    assert [cache.fetch(str(spec), spec, SPEC) is not None for spec in specs] == [False, False, False, True, True]
+
+
 def test_the_same_file_under_two_names_keeps_each_names_locations(cache_dir, tmp_path):
     spec = tmp_path / "net.yaml"
     spec.write_text(SPEC)
