@@ -121,14 +121,19 @@ def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[st
 def require(condition: bool, message: str, param: str = "", **values: object) -> None:
     """Refuse with a message and the values received; `param` names the field at fault, to locate it."""
     if not condition:
-        raise InputError(received(message, **values), param=param)
+        refuse(message, param, **values)
+
+
+def refuse(message: str, param: str = "", **values: object) -> None:
+    """require's failure alone, for checks on every layer: their message is built only when they fail."""
+    raise InputError(received(message, **values), param=param)
 
 
 def spatial_rank(x: Shape, what: str, low: int = 1, high: int = 3) -> int:
     """The number of spatial axes of (C, *spatial), checked against what the layer supports."""
     rank = len(x) - 1
-    require(low <= rank <= high, f"{what} needs a (channels, {low} to {high} spatial axes) input",
-            input=show(x))
+    if not low <= rank <= high:
+        refuse(f"{what} needs a (channels, {low} to {high} spatial axes) input", input=show(x))
     return rank
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, refuse, require, spatial_rank
 from cnninspect.core.window import Kind, make_window
 
 COMMON = {
@@ -58,10 +58,13 @@ def tconv(p: Params, x: Shape) -> RuleOut:
 
 
 def _check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:
-    require(expected is None or expected == c_in, f"expects {expected} input channels but receives {c_in}",
-            param="in_channels", in_channels=expected, input_channels=c_in)
-    require(c_in % groups == 0, "in_channels must be divisible by groups", in_channels=c_in, groups=groups)
-    require(out % groups == 0, "out_channels must be divisible by groups", out_channels=out, groups=groups)
+    if expected is not None and expected != c_in:
+        refuse(f"expects {expected} input channels but receives {c_in}", "in_channels", in_channels=expected,
+               input_channels=c_in)
+    if c_in % groups:
+        refuse("in_channels must be divisible by groups", in_channels=c_in, groups=groups)
+    if out % groups:
+        refuse("out_channels must be divisible by groups", out_channels=out, groups=groups)
 
 
 KINDS = (conv, tconv)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, refuse, require, show
 
 
 @layer("batchnorm", aliases=("bn", "batchnorm1d", "batchnorm2d", "batchnorm3d", "batch_norm"),
@@ -14,7 +14,8 @@ from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, nu
 def batchnorm(p: Params, x: Shape) -> RuleOut:
     """params: weight and bias (C each); buffers: running_mean, running_var (C each), num_batches_tracked (1).
     ops: 2 per element (a scale and a shift, once folded for inference)."""
-    require(1 <= len(x) <= 4, "batch norm needs (C), (C, L), (C, H, W) or (C, D, H, W)", input=show(x))
+    if not 1 <= len(x) <= 4:
+        refuse("batch norm needs (C), (C, L), (C, H, W) or (C, D, H, W)", input=show(x))
     c = x[0]
     rank = max(len(x) - 1, 1)
     return RuleOut(x, f"BatchNorm{rank}d", params=2 * c * p.affine, buffers=(2 * c + 1) * p.track_running_stats,
