@@ -285,7 +285,7 @@ def _keep_plan(model: Model, settings: tuple, analysis: Analysis) -> None:
         return
     while _PLANS and (len(_PLANS) >= MAX_PLANS
                       or sum(len(kept[2].rows) for kept in _PLANS.values()) + len(analysis.rows) > MAX_PLAN_ROWS):
-        del _PLANS[next(iter(_PLANS))]
+        _PLANS.pop(next(iter(_PLANS), None), None)  # pop, not del: another thread may have taken it
     _PLANS[id(model)] = model, settings, analysis  # holding the model keeps its id from being reused
 
 
