@@ -65,7 +65,9 @@ class _Boundary(click.Group):
         sys.exit(status if isinstance(status, int) else 0)
 
 
-@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Parsed YAML specs are cached as JSON in $CNNINSPECT_CACHE_DIR, else $XDG_CACHE_HOME/cnninspect, "
+                    "else ~/.cache/cnninspect; CNNINSPECT_NO_CACHE=1 turns that off.")
 @click.version_option(__version__, prog_name="cnninspect")
 def main() -> None:
     """Inspect convolutional network architectures: sizes, parameters and MACs, exact to PyTorch."""
