@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from itertools import repeat
 from typing import Iterator
@@ -35,12 +36,25 @@ def _file_stamp(path: str) -> list[int] | None:
     return [stat.st_mtime_ns, stat.st_size]
 
 
-# What must match for an entry to be used, besides its name and text.
+def _parser_stamp() -> list | None:
+    """PyYAML's, found without importing it (a hit never does): another PyYAML may read a text otherwise."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("yaml")
+    except (ImportError, ValueError):
+        return None
+    return _file_stamp(spec.origin) if spec is not None else None
+
+
+# What must match for an entry to be used, besides its name and text: whatever made the data from the text.
 HEADER = {
     "format": FORMAT,
     "cnninspect": __version__,
     "loc_fields": list(Loc._fields),
     "reader": [_file_stamp(source.__file__), _file_stamp(__file__)],
+    "parser": _parser_stamp(),
+    "python": list(sys.version_info[:3]),  # ints as Python reads them, the limit on their digits included
 }
 
 

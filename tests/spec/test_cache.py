@@ -141,6 +141,17 @@ def test_a_changed_text_is_a_miss_and_replaces_the_entry(cache_dir, tmp_path):
     assert_same(cache.fetch(str(spec), spec, changed), data)
 
 
+@pytest.mark.parametrize("what", ["parser", "python", "reader", "cnninspect", "format"])
+def test_an_entry_another_parser_or_reader_made_is_a_miss(cache_dir, tmp_path, monkeypatch, what):
+    spec = tmp_path / "net.yaml"
+    spec.write_text(SPEC)
+    data = read_spec(spec)
+    assert_same(cache.fetch(str(spec), spec, SPEC), data)
+    assert cache.HEADER["parser"] is not None  # PyYAML found: its stamp is in every entry
+    monkeypatch.setitem(cache.HEADER, what, ["another"])
+    assert cache.fetch(str(spec), spec, SPEC) is None
+
+
 def test_the_cache_keeps_a_bounded_number_of_entries_the_newest(cache_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MAX_ENTRIES", 4)
     specs = []
