@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import time
 from itertools import repeat
@@ -76,14 +77,30 @@ def folder() -> str | None:
     return os.path.join(base, "cnninspect") if os.path.isabs(base) else None
 
 
+def _private(where: str) -> bool:
+    """A folder only its owner, this user, can write to: nobody else can plant an entry there. Where the folder does
+    not exist yet, store makes it so (mode 0700)."""
+    try:
+        status = os.stat(where)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    owner = getattr(os, "getuid", lambda: status.st_uid)()  # no owners to compare on Windows
+    return stat.S_ISDIR(status.st_mode) and status.st_uid == owner and not status.st_mode & 0o022
+
+
 def fetch(name: str, read_from: str | os.PathLike, text: str) -> source.Located | None:
     """The data read_spec made of `text` named `name`, if an entry holds it; None otherwise."""
     where = folder()
-    if where is None:
+    if where is None or not _private(where):
         return None
     try:
-        with open(_entry_path(where, name, read_from), "rb") as file:
-            if os.fstat(file.fileno()).st_size > MAX_ENTRY_BYTES:  # asked first: read(n) would allocate n bytes
+        # Non-blocking, then a regular file of a sane size only: a FIFO or a device is a miss, not a wait.
+        with open(os.open(_entry_path(where, name, read_from), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)),
+                  "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:  # before read() allocates it
                 return None
             entry = json.loads(file.read())
         if (type(entry) is not dict or entry.get("name") != name or entry.get("text") != text
@@ -97,7 +114,7 @@ def fetch(name: str, read_from: str | os.PathLike, text: str) -> source.Located 
 def store(name: str, read_from: str | os.PathLike, text: str, data: source.Located) -> None:
     """Keep what read_spec made of `text`, if it can be kept exactly; silently nothing if the folder is unwritable."""
     where = folder()
-    if where is None:
+    if where is None or not _private(where):
         return
     try:
         numbers: list[int] = []

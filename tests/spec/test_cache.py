@@ -152,6 +152,34 @@ def test_an_entry_another_parser_or_reader_made_is_a_miss(cache_dir, tmp_path, m
     assert cache.fetch(str(spec), spec, SPEC) is None
 
 
+@pytest.mark.parametrize("change", ["group-writable", "other-writable", "someone else's"])
+def test_a_folder_others_could_write_to_is_not_used(cache_dir, tmp_path, change):
+    """Anyone who can write an entry could make a spec read as something else: such a folder is no cache."""
+    spec = tmp_path / "net.yaml"
+    spec.write_text(SPEC)
+    read_spec(spec)
+    assert cache.fetch(str(spec), spec, SPEC) is not None
+    if change == "someone else's":
+        if not hasattr(os, "chown") or os.getuid() != 0:
+            pytest.skip("giving a folder away takes root")
+        os.chown(cache_dir, os.getuid() + 1, -1)
+    else:
+        cache_dir.chmod(0o770 if change == "group-writable" else 0o707)
+    assert cache.fetch(str(spec), spec, SPEC) is None
+    before = {entry: entry.read_bytes() for entry in entries(cache_dir)}
+    spec.write_text(SPEC + "# changed\n")
+    read_spec(spec)
+    assert {entry: entry.read_bytes() for entry in entries(cache_dir)} == before  # nothing written there either
+
+
+def test_an_entry_that_is_not_a_regular_file_is_a_miss_not_a_wait(cache_dir, tmp_path):
+    spec = tmp_path / "net.yaml"
+    spec.write_text(SPEC)
+    cache_dir.mkdir(mode=0o700)
+    os.mkfifo(cache._entry_path(str(cache_dir), str(spec), spec))  # a FIFO with no writer: open() would block
+    assert_same(read_spec(spec), fresh(str(spec), SPEC))
+
+
 def test_the_cache_keeps_a_bounded_number_of_entries_the_newest(cache_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "MAX_ENTRIES", 4)
     specs = []
