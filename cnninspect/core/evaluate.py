@@ -12,7 +12,6 @@ from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
 
 Env = Mapping[str, "int | bool"]
-_INTEGERS = ("int", "ints", "padding")
 
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:

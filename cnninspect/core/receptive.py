@@ -50,7 +50,7 @@ class Footprint(NamedTuple):
         if len(lo) == 1 and lo[0] is not None and type(axis) is AxisWindow and axis.kind is not Kind.TRANSPOSED:
             jump, pad = self.jump, axis.pad_left  # affine in, affine out: the closed form
             return _footprint((jump * axis.stride, (lo[0] - jump * pad,),
-                               (self.hi[0] + jump * (axis.dilation * (axis.kernel - 1) - pad),), self.exact))
+                               (self.hi[0] + jump * (axis.span - 1 - pad),), self.exact))
         if isinstance(axis, AxisResample):
             return self._compose(_whole(axis.scale), len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:

@@ -82,7 +82,7 @@ def test_a_width_computed_from_flattened_features_is_walked_again():
     model = spec(FEATURES_DRIVE_A_WIDTH)
     analyze(model)
     at_10 = analyze(model, (3, 10, 10))
-    assert at_10.rows[2].output == (200,)  # 4 * 10 * 10 // 2, not the 128 of the 8x8 plan
+    assert at_10.rows[2].output == (4 * 10 * 10 // 2,)  # the flattened features halved, not the 8x8 plan's
     assert at_10 == first_walk(model, (3, 10, 10))
 
 
@@ -130,15 +130,18 @@ def test_kept_plans_are_bounded(monkeypatch):
 
 
 def test_kept_plans_hold_a_bounded_number_of_rows(monkeypatch):
-    monkeypatch.setattr(engine, "MAX_PLAN_ROWS", 110)
+    lenet, resnet, vgg, googlenet = (load_model(n) for n in ("lenet5", "resnet18", "vgg16", "googlenet"))
+    rows = {m.name: len(first_walk(m).rows) for m in (lenet, resnet, vgg, googlenet)}
+    # Room for resnet18 and vgg16 together, not for lenet5 beside them, nor for googlenet at all.
+    assert rows["lenet5"] + rows["resnet18"] + rows["vgg16"] > rows["resnet18"] + rows["vgg16"] < rows["googlenet"]
+    monkeypatch.setattr(engine, "MAX_PLAN_ROWS", rows["resnet18"] + rows["vgg16"])
     clear_caches()
-    lenet, resnet = load_model("lenet5"), load_model("resnet18")  # 12 and 69 rows
     analyze(lenet)
     analyze(resnet)
     assert [entry[0] for entry in engine._PLANS.values()] == [lenet, resnet]
-    analyze(load_model("vgg16"))  # 40 rows, 121 in all: lenet's plan goes, resnet's stays
+    analyze(vgg)  # the oldest plan goes to make room, the next stays
     assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
-    analyze(load_model("googlenet"))  # more rows than all plans may hold: not kept
+    analyze(googlenet)  # more rows than all plans may hold: not kept, nothing evicted
     assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
 
 
