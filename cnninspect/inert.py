@@ -42,7 +42,7 @@ def _spell(match: re.Match) -> str:
 def inert(text: object) -> str:
     """`text` on one line, with every control, format, surrogate or noncharacter code point spelt as an escape."""
     text = str(text)
-    if text.isascii() and text.isprintable():  # the common case: nothing to do
+    if text.isprintable():  # the common case: Python calls every character `_unsafe` spells unprintable
         return text
     return _CANDIDATE.sub(_spell, text)
 
@@ -85,6 +85,6 @@ def json_string(text: str) -> str:
     """`text` as a JSON string literal that parses back to exactly `text`, with every character `inert` would
     spell written as a \\u escape: valid JSON (a lone surrogate too) that shows nothing raw on a terminal."""
     quoted = encode_basestring(text)  # escapes the quote, the backslash and C0; leaves the rest raw
-    if quoted.isascii() and quoted.isprintable():
+    if quoted.isprintable():
         return quoted
     return _CANDIDATE.sub(_json_escape, quoted)

@@ -110,3 +110,15 @@ def test_csv_cells_read_back_as_one_cell_that_is_not_a_formula(text):
 ])
 def test_markdown_text_escapes_what_markdown_or_html_would_read(text, escaped):
     assert markdown_text(text) == escaped
+
+
+def test_the_fast_path_is_sound():
+    """`inert` and `json_string` return text Python calls printable unchanged: that holds only because every code
+    point they spell is unprintable to Python. Checked over all of Unicode (this Python's database)."""
+    import sys
+
+    from cnninspect.inert import _CANDIDATE, _unsafe
+
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    spelt = [c for c in _CANDIDATE.findall(everything) if _unsafe(c)]
+    assert len(spelt) > 100_000 and not any(c.isprintable() for c in spelt)
