@@ -201,6 +201,18 @@ def test_a_sweep_names_hostile_layers_inert(hostile, fmt):
         assert_visible(result.stdout, markdown=fmt == "markdown")
 
 
+def test_the_plot_labels_hostile_names_as_text(hostile, tmp_path):
+    """matplotlib reads `$...$` as mathtext (a parse error, or formatting); the labels are text, the SVG valid."""
+    pytest.importorskip("matplotlib")
+    maths = tmp_path / "$\\frac{a$x^.json"
+    maths.write_text(json.dumps(_spec()), encoding="utf-8")
+    figure = tmp_path / "models.svg"
+    result = invoke("compare", hostile, str(maths), "lenet5", "--plot", str(figure))
+    assert result.exit_code == 0, result.output
+    assert_inert(result.stderr)
+    ElementTree.parse(figure)
+
+
 # check --------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
