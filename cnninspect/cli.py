@@ -32,8 +32,8 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
 
 
 class _Boundary(click.Group):
-    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2.
-    Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
+    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2, and so
+    output that cannot be written. Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -97,6 +97,7 @@ def _say(line: str) -> None:
         click.echo(line, err=True)
     except streams.OutputError:
         pass
+
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog="Parsed YAML specs are cached as JSON in $CNNINSPECT_CACHE_DIR, else $XDG_CACHE_HOME/cnninspect, "
