@@ -308,7 +308,7 @@ def assert_csv(text: str) -> None:
     assert len(rows) == text.count("\n") and len({len(row) for row in rows}) == 1, rows
     for row in rows:
         for cell in row:
-            assert not cell.lstrip(" ").startswith(FORMULA) or _number(cell), (cell, row)
+            assert not cell.lstrip(" ").startswith(FORMULA) or _number(cell) or cell == "-", (cell, row)
 
 
 def _number(cell: str) -> bool:
