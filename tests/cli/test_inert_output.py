@@ -286,6 +286,20 @@ def test_bad_flags_and_names_are_refused_on_one_inert_line(case):
     assert time.perf_counter() - start < 1.0
 
 
+@pytest.mark.parametrize("case", REFUSED)
+def test_bad_flags_and_names_are_refused_in_bounded_memory(case):
+    """As tests/spec/test_bad_specs.py bounds the corpus: what Python allocates while refusing, traced."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        invoke(*REFUSED[case][0])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"{peak / 2**20:.1f} MiB"
+
+
 def test_a_located_error_keeps_its_prefix_with_the_file_name_spelt(tmp_path):
     path = tmp_path / "f\x1b[2J\n\u202e\udcff.yaml"
     path.write_bytes((BAD / "inert_field_controls.yaml").read_bytes())
