@@ -8,9 +8,12 @@ not JSON: writing one is refused (ValueError), as json.dumps(allow_nan=False) do
 
 from __future__ import annotations
 
+import functools
 import json
 
 from cnninspect.inert import json_string
+
+_key = functools.lru_cache(maxsize=1024)(json_string)  # a document repeats its few keys thousands of times
 
 
 def dumps(value: object, indent: int = 2) -> str:
@@ -25,7 +28,7 @@ def _write(value: object, parts: list[str], indent: int, depth: int) -> None:
         inner, outer = "\n" + " " * (indent * (depth + 1)), "\n" + " " * (indent * depth)
         parts.append("{")
         for index, (key, item) in enumerate(value.items()):
-            parts.append(("," if index else "") + inner + json_string(key) + ": ")
+            parts.append(("," if index else "") + inner + _key(key) + ": ")
             _write(item, parts, indent, depth + 1)
         parts.append(outer + "}")
     elif type(value) is list and value and not _flat(value):
