@@ -1,7 +1,8 @@
 """The command line: a click group, its commands, and the single error boundary.
 
-Exit status: 0 ok · 1 a check found a failure · 2 bad input (usage, spec, shape, missing extra).
-Results go to stdout, diagnostics to stderr.
+Exit status: 0 ok · 1 a check found a failure · 2 bad input (usage, spec, shape, missing extra) or output that
+cannot be written (a full disk) · 141 the reader of stdout went away (a closed pipe), quietly.
+Results go to stdout, diagnostics to stderr, every message on one line with text from files and flags inert.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import sys
 
 import click
 
-from cnninspect import __version__
-from cnninspect.errors import InputError
+from cnninspect import __version__, streams
+from cnninspect.errors import InputError, error_line
 
 BAD_INPUT = 2
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program that stops when its reader goes (`| head`)
 
 
 COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, so each starts lean
@@ -30,8 +32,8 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
 
 
 class _Boundary(click.Group):
-    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2.
-    Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
+    """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2, and so
+    output that cannot be written. Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -45,24 +47,56 @@ class _Boundary(click.Group):
     def main(self, args=None, prog_name=None, **extra):  # noqa: D102 (click's signature)
         gc.disable()  # a short run over acyclic data: the cycle collector would only cost time (about 1/3)
         extra["standalone_mode"] = False
+        with streams.guarded():
+            status = self._run(args, prog_name or "cnninspect", extra)
+        sys.exit(status)
+
+    def _run(self, args, prog_name: str, extra: dict) -> int:
+        """The exit status; every message printed inert, on one line. A failed write to stdout or stderr (a full
+        disk, a closed pipe) ends the run: one line and exit 2, or quietly for a closed pipe."""
         try:
-            status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
+            try:
+                return self._invoke(args, prog_name, extra)
+            finally:
+                streams.flush()
+        except streams.OutputError as failed:
+            if failed.broken_pipe:
+                return BROKEN_PIPE
+            if failed.stream != "stderr":
+                _say(error_line(failed))
+            return BAD_INPUT
+
+    def _invoke(self, args, prog_name: str, extra: dict) -> int:
+        try:
+            status = super().main(args, prog_name=prog_name, **extra)
         except click.exceptions.Exit as done:
-            sys.exit(done.exit_code)
+            return done.exit_code
+        except SystemExit as done:  # a command's sys.exit(status)
+            if done.code is None or isinstance(done.code, int):
+                return done.code or 0
+            raise
         except click.exceptions.NoArgsIsHelpError as asked:
             click.echo(asked.ctx.get_help())
-            sys.exit(0)
+            return 0
         except click.exceptions.Abort:
-            click.echo("cnninspect: aborted", err=True)
-            sys.exit(1)
+            _say("cnninspect: aborted")
+            return 1
         except click.ClickException as error:
             hint = f" (see '{error.ctx.command_path} --help')" if getattr(error, "ctx", None) else ""
-            click.echo(f"cnninspect: error: {error.format_message()}{hint}", err=True)
-            sys.exit(BAD_INPUT)
+            _say(error_line(f"{error.format_message()}{hint}"))
+            return BAD_INPUT
         except InputError as error:
-            click.echo(f"cnninspect: error: {error}", err=True)
-            sys.exit(BAD_INPUT)
-        sys.exit(status if isinstance(status, int) else 0)
+            _say(error_line(error))
+            return BAD_INPUT
+        return status if isinstance(status, int) else 0
+
+
+def _say(line: str) -> None:
+    """A diagnostic on stderr; if stderr itself cannot be written, there is no one to tell."""
+    try:
+        click.echo(line, err=True)
+    except streams.OutputError:
+        pass
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from cnninspect.inert import inert
+
+PREFIX = "cnninspect: error: "
+
 
 class InputError(Exception):
     """Bad input: a flag value, a spec, or a layer that does not fit its input.
@@ -27,3 +31,8 @@ def received(message: str, **values: object) -> str:
     """Keras-style: say what is wrong, then what was received."""
     got = ", ".join(f"{name}={value}" for name, value in values.items())
     return f"{message}. Received {got}" if got else message
+
+
+def error_line(error: object) -> str:
+    """`cnninspect: error: FILE:LINE:COL: message`, inert: one line whatever the file, key or flag held."""
+    return PREFIX + inert(error)

@@ -59,7 +59,8 @@ def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None,
             raise InputError("--plot compares models; a sweep has one", where="--plot")
         from cnninspect.render.plot import write_plot
         shown = write_plot(comparison, plot)
-        click.echo(f"cnninspect: wrote {plot} ({shown} models)", err=True)
+        from cnninspect.inert import inert
+        click.echo(f"cnninspect: wrote {inert(plot)} ({shown} models)", err=True)
     from cnninspect.render import compare_text
     render = {"json": compare_text.render_json, "markdown": compare_text.render_markdown,
               "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, sys.stdout.isatty()))

@@ -7,7 +7,8 @@ import sys
 import click
 
 from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
-from cnninspect.errors import InputError
+from cnninspect.errors import InputError, error_line
+from cnninspect.inert import inert
 
 
 @click.command()
@@ -45,14 +46,14 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
             spec = load_model(name)
             found = cross_check(analyze(spec, parse_input(input_text, spec.input), parse_settings(settings)), batch)
         except InputError as error:
-            click.echo(f"cnninspect: error: {error}", err=True)
+            click.echo(error_line(error), err=True)
             invalid = True
             entries.append({"model": name, "ok": None, "error": str(error)})
             continue
         entries.append({"model": name, **torch_text.verification_json(found, torch.__version__)})
         if not as_json:
             lines = torch_text.verification_lines(found, torch.__version__)
-            click.echo(f"{name}: {lines[0]}")
+            click.echo(f"{inert(name)}: {lines[0]}")
             for line in lines[1:]:
                 click.echo(line)
     if as_json:

@@ -1,4 +1,7 @@
-"""`cnninspect check` for CI systems: GitHub workflow annotations and JUnit XML."""
+"""`cnninspect check` for CI systems: GitHub workflow annotations and JUnit XML.
+
+Text from files and flags is inert in both: no control character reaches a CI log, and the XML stays well-formed
+(XML 1.0 forbids most C0 characters, lone surrogates and U+FFFE/U+FFFF, all of which `inert` spells)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import xml.etree.ElementTree as ET
 
 from cnninspect.core.budget import CheckReport, SpecCheck
 from cnninspect.core.graph import Loc
+from cnninspect.inert import inert
 from cnninspect.render.check_text import failure, held_phrase, total, unchecked, where
 
 TITLE = "cnninspect check"
@@ -20,7 +24,7 @@ def render_github(report: CheckReport) -> str:
     lines = []
     for spec in report.specs:
         if spec.error:
-            lines.append(annotation(error_loc(spec), _unlocated(spec)))
+            lines.append(annotation(error_loc(spec), inert(_unlocated(spec))))
         for finding in spec.findings:
             if not finding.ok:
                 lines.append(annotation(where(spec, finding), failure(finding)))
@@ -29,7 +33,8 @@ def render_github(report: CheckReport) -> str:
 
 
 def annotation(loc: Loc | None, message: str) -> str:
-    """`::error file=F,line=L,col=C,title=T::message`; a file without a known line points at line 1."""
+    """`::error file=F,line=L,col=C,title=T::message`; a file without a known line points at line 1. The report's
+    messages come inert (one line); any other control character is spelt here."""
     properties = []
     if loc is not None:
         properties += [f"file={_property(loc.file)}", f"line={loc.line or 1}"]
@@ -59,10 +64,12 @@ def _unlocated(spec: SpecCheck) -> str:
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message, escaped as GitHub documents (`%`, CR, LF), then inert."""
+    return inert(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
+    """A property's value: as a message, and `:` and `,` too (they end a property)."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -74,15 +81,16 @@ def render_junit(report: CheckReport) -> str:
     root = ET.Element("testsuites", {"name": SUITE, **{k: v for k, v in counts.items() if k != "skipped"}})
     suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts})
     for spec in report.specs:
-        case = ET.SubElement(suite, "testcase", {"classname": CLASSNAME, "name": spec.name,
-                                                 **({"file": spec.file} if spec.file else {})})
+        case = ET.SubElement(suite, "testcase", {"classname": CLASSNAME, "name": inert(spec.name),
+                                                 **({"file": inert(spec.file)} if spec.file else {})})
         failed = [f for f in spec.findings if not f.ok]
         if spec.error:
-            ET.SubElement(case, "error", {"type": "invalid spec", "message": spec.error}).text = spec.error
+            error = inert(spec.error)
+            ET.SubElement(case, "error", {"type": "invalid spec", "message": error}).text = error
         elif failed:
             message = "; ".join(failure(f) for f in failed)
-            details = [f"{where(spec, f) or spec.name}: {failure(f)}" for f in failed]
-            ET.SubElement(case, "failure", {"type": ", ".join(f.expectation.key for f in failed),
+            details = [inert(f"{where(spec, f) or spec.name}: {failure(f)}") for f in failed]
+            ET.SubElement(case, "failure", {"type": inert(", ".join(f.expectation.key for f in failed)),
                                             "message": message}).text = "\n".join(details)
         held = [held_phrase(f) for f in spec.findings if f.ok]
         if held or not spec.findings and not spec.error:

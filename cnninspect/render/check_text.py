@@ -1,5 +1,6 @@
 """`cnninspect check` in words: a line per spec, a line per failed expectation (located, so editors can jump),
-and a total. The phrases are shared by the github and junit reports."""
+and a total. The phrases are shared by the github and junit reports. Every line is inert: spec names, file names,
+layer paths, keys and limits as written are text from files and flags."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fractions import Fraction
 from cnninspect.core.budget import VERIFY, CheckReport, Finding, LayerRef, SpecCheck
 from cnninspect.core.graph import Loc
 from cnninspect.core.sizes import BYTES, Limit
+from cnninspect.inert import inert
 from cnninspect.render import figures
 from cnninspect.render.text import plural
 
@@ -26,6 +28,10 @@ def render_text(report: CheckReport) -> str:
 
 
 def spec_lines(spec: SpecCheck) -> list[str]:
+    return [inert(line) for line in _spec_lines(spec)]
+
+
+def _spec_lines(spec: SpecCheck) -> list[str]:
     if spec.error:
         return [f"{FAIL} {spec.name}  invalid", f"  {spec.error}"]
     held = " · ".join(held_phrase(f) for f in spec.findings if f.ok)
@@ -74,7 +80,11 @@ def plain(loc: Loc) -> Loc:
 
 
 def failure(finding: Finding) -> str:
-    """`max_params: params 138,357,544 > 5M (5,000,000), over by 133,357,544 (+2667%)`."""
+    """`max_params: params 138,357,544 > 5M (5,000,000), over by 133,357,544 (+2667%)`, inert."""
+    return inert(_failure(finding))
+
+
+def _failure(finding: Finding) -> str:
     e, actual = finding.expectation, finding.actual
     if isinstance(e.limit, Limit):
         over = f", over by {_amount(finding.over, e.limit.kind)}"
@@ -95,7 +105,11 @@ def failure(finding: Finding) -> str:
 
 
 def held_phrase(finding: Finding) -> str:
-    """`params 61,706 ≤ 100k (100,000)`: what held, compactly."""
+    """`params 61,706 ≤ 100k (100,000)`: what held, compactly; inert."""
+    return inert(_held_phrase(finding))
+
+
+def _held_phrase(finding: Finding) -> str:
     e, actual = finding.expectation, finding.actual
     if isinstance(e.limit, Limit):
         return f"{LABELS[e.key]} {_amount(actual, e.limit.kind)} ≤ {limit(e.limit)}"

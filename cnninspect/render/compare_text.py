@@ -1,14 +1,19 @@
 """A comparison as a table (best of each row marked, ratios against the first column) with a bar chart, and as
-markdown, CSV and JSON."""
+markdown, CSV and JSON. Labels (model names, files), failures and accuracy sources are text from files and flags:
+inert in every format (markdown- and CSV-safe in those)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from typing import Callable
+
 from cnninspect.core.compare import Comparison, Metric
+from cnninspect.inert import csv_cell, inert, markdown_text
 from cnninspect.render import figures
 from cnninspect.render.jsonfmt import dumps
+from cnninspect.render.text import drawn, plain_console
 
 RATIO_KEYS = ("params", "macs", "flops", "param_bytes", "activation_bytes", "latency", "throughput", "gflops_per_s")
 BARS = (("params", "parameters"), ("macs", "MACs"), ("top1", "top-1 %"), ("throughput", "throughput /s"))
@@ -43,44 +48,44 @@ def _format(key: str, value) -> str:
         return f"{value:,.1f}"
     if key == "inexact":
         return "none" if not value else f"{len(value)} layer{'s' if len(value) > 1 else ''}"
-    return str(value)
+    return inert(value)
 
 
 def render_table(comparison: Comparison, color: bool = False) -> str:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=io.StringIO(), width=400, color_system="auto" if color else None, force_terminal=color,
-                      highlight=False, soft_wrap=False)
+    console = plain_console(color)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", no_wrap=True)
     for column in comparison.columns:
-        table.add_column(column.label, justify="right", no_wrap=True)
+        table.add_column(inert(column.label), justify="right", no_wrap=True)
     for metric in comparison.metrics:
-        cells = [cell(metric, i) for i in range(len(comparison.columns))]
+        cells: list = [cell(metric, i) for i in range(len(comparison.columns))]
         if color and metric.best is not None:
-            cells[metric.best] = f"[bold green]{cells[metric.best]}[/]"
+            cells[metric.best] = Text(cells[metric.best], style="bold green")
         table.add_row(metric.label, *cells)
     console.print(table)
-    console.print("\n".join(_notes(comparison) + [""] + bars(comparison)), highlight=False)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+    console.print("\n".join(_notes(comparison) + [""] + bars(comparison)))
+    return drawn(console)
 
 
-def _notes(comparison: Comparison) -> list[str]:
+def _notes(comparison: Comparison, text: Callable[[object], str] = inert) -> list[str]:
+    """The lines under the table; `text` makes what came from files and flags safe for the format."""
     notes = [f"{BEST} best of the row; ×N: the ratio to the first column"]
     inputs = {c.summary.analysis.input for c in comparison.columns if c.summary}
     if not comparison.sweep and len(inputs) > 1:
         notes.append("inputs differ: each model is measured at its own input (see the input row)")
     for column in comparison.columns:
         if column.failure:
-            notes.append(f"{column.label}: {column.failure}")
+            notes.append(f"{text(column.label)}: {text(column.failure)}")
     sources = sorted({c.accuracy_source for c in comparison.columns if c.accuracy_source})
-    notes += [f"accuracy: {source}" for source in sources]
-    return notes + _sweep_lint(comparison)
+    notes += [f"accuracy: {text(source)}" for source in sources]
+    return notes + _sweep_lint(comparison, text)
 
 
-def _sweep_lint(comparison: Comparison) -> list[str]:
+def _sweep_lint(comparison: Comparison, text: Callable[[object], str]) -> list[str]:
     """In a sweep: which layers lose input at which sizes, grouped by the sizes."""
     metric = next((m for m in comparison.metrics if m.key == "inexact"), None)
     if metric is None:
@@ -93,25 +98,26 @@ def _sweep_lint(comparison: Comparison) -> list[str]:
     for layer, sizes in sizes_by_layer.items():
         groups.setdefault(tuple(sizes), []).append(layer)
     everywhere = len([c for c in comparison.columns if c.summary is not None])
-    return [f"input never read by {', '.join(layers)}: "
-            f"{'at every size' if len(sizes) == everywhere else 'at ' + ', '.join(sizes)}"
+    return [f"input never read by {', '.join(map(text, layers))}: "
+            f"{'at every size' if len(sizes) == everywhere else 'at ' + ', '.join(map(text, sizes))}"
             for sizes, layers in groups.items()]
 
 
 def bars(comparison: Comparison) -> list[str]:
     """A compact bar chart of the main figures, each scaled to its largest value."""
     lines: list[str] = []
-    width = max(len(c.label) for c in comparison.columns)
+    labels = [inert(c.label) for c in comparison.columns]
+    width = max(map(len, labels))
     for key, title in BARS:
         metric = next((m for m in comparison.metrics if m.key == key), None)
         numbers = [v for v in metric.values if isinstance(v, (int, float))] if metric else []
         if not numbers or max(numbers) <= 0 or len(set(numbers)) == 1:  # nothing to see in equal bars
             continue
-        for index, (column, value) in enumerate(zip(comparison.columns, metric.values)):
+        for index, (label_text, value) in enumerate(zip(labels, metric.values)):
             label = title if index == 0 else ""
             bar = _bar(value / max(numbers)) if isinstance(value, (int, float)) else ""
             shown = _format(key, value) if value is not None else "-"
-            lines.append(f"{label:<16}{column.label:<{width}}  {bar} {shown}".rstrip())
+            lines.append(f"{label:<16}{label_text:<{width}}  {bar} {shown}".rstrip())
     return lines
 
 
@@ -121,18 +127,18 @@ def _bar(fraction: float) -> str:
 
 
 def render_markdown(comparison: Comparison) -> str:
-    head = ["", *(c.label for c in comparison.columns)]
+    head = ["", *(markdown_text(c.label) for c in comparison.columns)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for metric in comparison.metrics:
         lines.append("| " + " | ".join([metric.label, *(cell(metric, i) for i in range(len(head) - 1))]) + " |")
-    return "\n".join(lines + [""] + _notes(comparison)) + "\n"
+    return "\n".join(lines + [""] + _notes(comparison, markdown_text)) + "\n"
 
 
 def render_csv(comparison: Comparison) -> str:
     """Raw values: one line per metric, one column per model."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["metric", *(c.label for c in comparison.columns)])
+    writer.writerow(["metric", *(csv_cell(c.label) for c in comparison.columns)])
     for metric in comparison.metrics:
         writer.writerow([metric.key, *(_raw(v) for v in metric.values)])
     return out.getvalue()
@@ -142,8 +148,8 @@ def _raw(value) -> str:
     if value is None:
         return ""
     if isinstance(value, tuple):
-        return "x".join(map(str, value)) if all(isinstance(v, int) for v in value) else " ".join(value)
-    return str(value)
+        return "x".join(map(str, value)) if all(isinstance(v, int) for v in value) else csv_cell(" ".join(value))
+    return csv_cell(value) if isinstance(value, str) else str(value)
 
 
 def render_json(comparison: Comparison) -> str:

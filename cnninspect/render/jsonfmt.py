@@ -1,13 +1,19 @@
 """JSON that stays readable and writes fast: objects indented, lists of numbers on one line.
 
 json.dumps with an indent falls back to the pure-Python encoder; this writer joins the pieces itself and leaves
-only strings to the C escaper, so a summary of 10,000 layers writes in a fraction of a second.
+only strings to the C escaper, so a summary of 10,000 layers writes in a fraction of a second. Strings are written
+by `inert.json_string`: exact, and without a raw control, bidi or surrogate character. NaN and the infinities are
+not JSON: writing one is refused (ValueError), as json.dumps(allow_nan=False) does.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from json.encoder import encode_basestring
+
+from cnninspect.inert import json_string
+
+_key = functools.lru_cache(maxsize=1024)(json_string)  # a document repeats its few keys thousands of times
 
 
 def dumps(value: object, indent: int = 2) -> str:
@@ -22,7 +28,7 @@ def _write(value: object, parts: list[str], indent: int, depth: int) -> None:
         inner, outer = "\n" + " " * (indent * (depth + 1)), "\n" + " " * (indent * depth)
         parts.append("{")
         for index, (key, item) in enumerate(value.items()):
-            parts.append(("," if index else "") + inner + encode_basestring(key) + ": ")
+            parts.append(("," if index else "") + inner + _key(key) + ": ")
             _write(item, parts, indent, depth + 1)
         parts.append(outer + "}")
     elif type(value) is list and value and not _flat(value):
@@ -42,14 +48,22 @@ def _inline(value: object) -> str:
     if kind is int:
         return str(value)
     if kind is str:
-        return encode_basestring(value)
-    if kind is list:
+        return json_string(value)
+    if kind is list or kind is tuple:
         return "[" + ", ".join(map(_inline, value)) + "]"
     if value is None:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)  # floats, {}
+    if isinstance(value, float):
+        return json.dumps(float(value), allow_nan=False)
+    if isinstance(value, str):
+        return json_string(str(value))
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, dict):  # {}
+        return "{}"
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _flat(values: list) -> bool:

@@ -7,6 +7,7 @@ import pathlib
 
 from cnninspect.core.compare import Comparison
 from cnninspect.errors import InputError
+from cnninspect.inert import inert
 
 FORMATS = (".svg", ".png")
 SIZE_INCHES, DPI = (8.0, 5.0), 100  # a PNG of 800 x 500 pixels
@@ -35,8 +36,8 @@ def write_plot(comparison: Comparison, path: str) -> int:
     scatter.set_gid("models")
     for index, (label, x, y, params) in enumerate(sorted(points, key=lambda p: p[1])):
         above = index % 2 == 0  # neighbours in x alternate above and below, so that close labels do not collide
-        axes.annotate(f"{label}\n{params / 1e6:.1f}M params", (x, y), textcoords="offset points", fontsize=8,
-                      xytext=(8, 8) if above else (8, -24))
+        axes.annotate(f"{inert(label)}\n{params / 1e6:.1f}M params", (x, y), textcoords="offset points", fontsize=8,
+                      xytext=(8, 8) if above else (8, -24), parse_math=False)  # a name is text: `$` is no mathtext
     axes.margins(x=0.15, y=0.2)
     axes.set_xscale("log")
     axes.set_xlabel("GMACs per image (torchvision's \"GFLOPS\"), log scale")

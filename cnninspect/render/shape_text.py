@@ -7,6 +7,7 @@ from cnninspect.core.inverse import Span
 from cnninspect.core.questions import AxisAnswer, Inverse
 from cnninspect.core.report import ShapeReport
 from cnninspect.core.window import AxisWindow, Kind, Window
+from cnninspect.inert import inert
 from cnninspect.render.formula import symbolic, worked
 from cnninspect.render.lint_text import axes_lint
 from cnninspect.render.text import axis_labels, columns, fraction, sizes
@@ -80,7 +81,7 @@ def _chain(report: ShapeReport) -> list[str]:
         notes = [line for line in axes_lint(result.axes, result.input, result.coverage, result.alternatives,
                                             suggest_always=False) if not line.startswith("✓")]
         if notes:
-            lines.append(f"step {index} {result.step.label}:")
+            lines.append(f"step {index} {inert(result.step.label)}:")
             lines += [f"  {note}" for note in notes]
     lines.append(_receptive_field(report.steps[-1]))
     return lines

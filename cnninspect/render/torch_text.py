@@ -1,10 +1,12 @@
-"""What the torch backend found, in words and in JSON: the cross-check's verdict per layer, and the timing."""
+"""What the torch backend found, in words and in JSON: the cross-check's verdict per layer, and the timing.
+Layer paths come from the spec: the lines are inert."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from cnninspect.core.engine import Analysis, Row
+from cnninspect.inert import inert
 from cnninspect.render import figures
 
 if TYPE_CHECKING:  # the renderers stay importable without torch
@@ -37,7 +39,7 @@ def verification_lines(verification: "Verification", torch_version: str) -> list
                 f"parameters (torchinfo), {verification.torch_params:,} parameters, and the MACs "
                 f"(FlopCounterMode: {verification.torch_flops:,} FLOPs)"]
     lines = [f"{FAIL} torch {torch_version} disagrees in {len(verification.mismatches)} place(s):"]
-    lines += [f"  {m.path}: {m.what}: cnninspect {m.ours}, torch {m.torch}" for m in verification.mismatches]
+    lines += [inert(f"  {m.path}: {m.what}: cnninspect {m.ours}, torch {m.torch}") for m in verification.mismatches]
     return lines
 
 
