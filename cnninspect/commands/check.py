@@ -80,6 +80,7 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
 
 def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dtype: str, verify: bool):
     """One spec's findings; an invalid spec (or expectation) becomes an entry with its located error."""
+    from cnninspect.commands.rank import fit_rank
     from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
@@ -88,6 +89,8 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
     try:
         model = load_model(name)
         expectations = combine(from_spec(model), flags)
+        if shape:
+            fit_rank(shape, model)
         analysis = analyze(model, shape or model.input, arguments)
         summary = summarize(analysis, batch, dtype)
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())

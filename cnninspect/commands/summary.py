@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
@@ -61,7 +61,7 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
 
     _refuse_timing_options_without_time(timing, timing_options)
     spec = load_model(model)
-    analysis = analyze(spec, parse_input(input_text, spec.input), parse_settings(settings))
+    analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
     click.echo(_render(result, fmt, explain, checks, notes, sections), nl=False)
