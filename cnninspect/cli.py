@@ -6,14 +6,16 @@ Results go to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import sys
+import warnings
 
 import click
 
 from cnninspect import __version__
-from cnninspect.errors import InputError
+from cnninspect.errors import InputError, Note
 
 BAD_INPUT = 2
 
@@ -46,7 +48,8 @@ class _Boundary(click.Group):
         gc.disable()  # a short run over acyclic data: the cycle collector would only cost time (about 1/3)
         extra["standalone_mode"] = False
         try:
-            status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
+            with _notes_on_stderr():
+                status = super().main(args, prog_name=prog_name or "cnninspect", **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.exceptions.NoArgsIsHelpError as asked:
@@ -63,6 +66,23 @@ class _Boundary(click.Group):
             click.echo(f"cnninspect: error: {error}", err=True)
             sys.exit(BAD_INPUT)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+@contextlib.contextmanager
+def _notes_on_stderr():
+    """A Note (errors.py) is one line on stderr, `cnninspect: note: ...`, whatever PYTHONWARNINGS says."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", Note)
+        shown = warnings.showwarning
+
+        def show(message, category, *rest, **options):
+            if issubclass(category, Note):
+                click.echo(f"cnninspect: note: {message}", err=True)
+            else:
+                shown(message, category, *rest, **options)
+
+        warnings.showwarning = show
+        yield
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -126,6 +126,10 @@ def expand(arguments: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
 
 
 def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, str]]:
+    from cnninspect.spec.load import resolve
+
+    if pattern and resolve(argument)[0] != "file":  # standard input or the zoo's, by the naming rule: the loader's
+        return [(argument, None, "")]
     path = pathlib.Path(argument)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
