@@ -60,6 +60,9 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     from cnninspect.spec.load import load_model
 
     _refuse_timing_options_without_time(timing, timing_options)
+    if explain and fmt in ("markdown", "csv"):
+        raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
+                         f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
     analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
@@ -70,7 +73,10 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
 
 
 def _render(result, fmt: str, explain: bool, checks, notes, sections) -> str:
-    if explain:
+    if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
+        from cnninspect.render.explain_json import explain_section
+        sections = {**sections, "explain": explain_section(result)}
+    elif explain:
         from cnninspect.render.summary_text import render_explain
         return render_explain(result)
     if fmt == "json":
