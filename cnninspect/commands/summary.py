@@ -11,12 +11,22 @@ from cnninspect.commands.options import input_option, model_input, parse_setting
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
-HELP = """A layer-by-layer summary of MODEL, a zoo name (see `cnninspect zoo`) or a spec file.
+HELP = """A layer-by-layer summary of MODEL: a zoo name (see `cnninspect zoo`), a spec file, or - for
+standard input.
 
 \b
 Computed from the spec without torch: output shapes, parameters, MACs (conv and linear, as
 torch.utils.flop_counter counts them; FLOPs = 2 × MACs), receptive field and jump, the
-divisibility lint (! input never read, ~ only padding), and memory.
+divisibility lint (! input never read, ~ only padding), and memory. --input is one sample
+(the batch goes in --batch), of the rank the spec is written for (C x H x W for the zoo's).
+
+\b
+MODEL is read by its spelling alone (as in compare, check and verify):
+  a name with a / or a .yaml, .yml, .json or .toml suffix is a file (/dev/stdin, <(...) too);
+  - is standard input (YAML; JSON if it starts with {, TOML with a [table] or key = value);
+  zoo:NAME is always the zoo's model;
+  a bare name is the zoo's model of that name, else a file of that name. A bare zoo name
+  that is also a file or folder here stays the zoo's, with a note: write ./NAME for the file.
 
 \b
 With the torch extra (pip install 'cnninspect[torch]'):
@@ -28,7 +38,9 @@ With the torch extra (pip install 'cnninspect[torch]'):
   cnninspect summary resnet18
   cnninspect summary vgg16 --input 3x512x512 --batch 8 --depth 1
   cnninspect summary googlenet --set aux_logits=false --format json
-  cnninspect summary my_net.yaml --explain
+  cnninspect summary examples/tiny_net.yaml --explain
+  cnninspect summary lenet5 --explain --format json          (the worked formulas in "explain")
+  cat examples/tiny_net.yaml | cnninspect summary - --depth 1
   cnninspect summary resnet18 --verify --time --batch 8
 """
 TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
