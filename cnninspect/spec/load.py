@@ -1,4 +1,5 @@
-"""Find a model by zoo name or file and build it: the one entry point from a name on the command line to a Model."""
+"""Find a model by its name on the command line and build it: the one entry point from a name to a Model. One rule
+names a zoo model, a file or standard input (`resolve`, README "Naming a model", docs/spec.md)."""
 
 from __future__ import annotations
 

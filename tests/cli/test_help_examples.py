@@ -58,6 +58,10 @@ def test_every_command_has_examples():
 @pytest.mark.parametrize("command, status", examples())
 def test_help_example_runs(command: str, status: int, tmp_path: pathlib.Path):
     assert shutil.which("cnninspect"), "the console script is not installed (pip install -e .)"
+    if any(word in command for word in NEEDS_TORCH):
+        pytest.importorskip("torchinfo")  # the torch extra: torch and torchinfo
+    if "--plot" in command:
+        pytest.importorskip("matplotlib")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     if "--time" in command:
         command += FEWER_PASSES
