@@ -4,6 +4,7 @@ names a zoo model, a file or standard input (`resolve`, README "Naming a model",
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import pathlib
@@ -28,7 +29,12 @@ MAX_INCLUDES = 8
 
 def zoo_names() -> list[str]:
     """The zoo's models; files named _FAMILY.yaml hold a family's shared blocks, not a model."""
-    return sorted(path.stem for path in ZOO.glob("*.yaml") if not path.stem.startswith("_"))
+    return list(_zoo_names())
+
+
+@functools.cache  # package data: it does not change while the program runs, and every name is resolved by it
+def _zoo_names() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in ZOO.glob("*.yaml") if not path.stem.startswith("_")))
 
 
 def load_model(name_or_path: str) -> Model:
@@ -52,7 +58,7 @@ def resolve(name: str) -> tuple[str, str]:
         return "zoo", name[len(ZOO_PREFIX):]
     if _is_path(name):
         return "file", name
-    if name in zoo_names():
+    if name in _zoo_names():
         if os.path.lexists(name):
             what = "folder" if os.path.isdir(name) else "file"
             warnings.warn(Note(f"{inert(name)}: the zoo's model, not the {what} ./{inert(name)} here (write "
@@ -77,7 +83,7 @@ def _load(name_or_path: str) -> Model:
     if kind == "stdin":
         return _built(_stdin(), "stdin", pathlib.Path("."), ".")
     if kind == "zoo":
-        if target not in zoo_names():
+        if target not in _zoo_names():
             raise InputError(f"unknown model '{inert(name_or_path)}' (not a zoo name){_suggest(target)}")
         # named zoo/NAME.yaml in messages, wherever the package is installed
         return _built(read_spec(f"zoo/{target}.yaml", read_from=ZOO / f"{target}.yaml"), target, ZOO, "zoo")
