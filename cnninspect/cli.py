@@ -7,14 +7,17 @@ Results go to stdout, diagnostics to stderr, every message on one line with text
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import sys
+import warnings
 
 import click
 
 from cnninspect import __version__, streams
-from cnninspect.errors import InputError, error_line
+from cnninspect.errors import InputError, Note, error_line
+from cnninspect.inert import inert
 
 BAD_INPUT = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program that stops when its reader goes (`| head`)
@@ -68,7 +71,8 @@ class _Boundary(click.Group):
 
     def _invoke(self, args, prog_name: str, extra: dict) -> int:
         try:
-            status = super().main(args, prog_name=prog_name, **extra)
+            with _notes_on_stderr():
+                status = super().main(args, prog_name=prog_name, **extra)
         except click.exceptions.Exit as done:
             return done.exit_code
         except SystemExit as done:  # a command's sys.exit(status)
@@ -97,6 +101,23 @@ def _say(line: str) -> None:
         click.echo(line, err=True)
     except streams.OutputError:
         pass
+
+
+@contextlib.contextmanager
+def _notes_on_stderr():
+    """A Note (errors.py) is one line on stderr, `cnninspect: note: ...`, whatever PYTHONWARNINGS says."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", Note)
+        shown = warnings.showwarning
+
+        def show(message, category, *rest, **options):
+            if issubclass(category, Note):
+                _say(f"cnninspect: note: {inert(message)}")
+            else:
+                shown(message, category, *rest, **options)
+
+        warnings.showwarning = show
+        yield
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},

@@ -27,6 +27,11 @@ class InputError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+class Note(UserWarning):
+    """Not an error: something a user should know, such as which of two things a model's name meant. The CLI
+    prints it as one line on stderr (`cnninspect: note: ...`) and goes on; a library caller sees a warning."""
+
+
 def received(message: str, **values: object) -> str:
     """Keras-style: say what is wrong, then what was received."""
     got = ", ".join(f"{name}={value}" for name, value in values.items())

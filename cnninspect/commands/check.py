@@ -23,10 +23,13 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
 (the other specs are still checked).
 
 \b
-  cnninspect check configs/ --max-params 5M --max-macs 1.5G
-  cnninspect check 'configs/**/*.yaml' --expect-output 10 --no-lint-warnings
-  cnninspect check examples/ --format github
-  cnninspect check configs/ --format junit --output check.xml
+  cnninspect check examples/small_cnn.yaml            (the budget in its expect: section)
+  cnninspect check 'examples/**/*_cnn.yaml' --expect-output 10 --no-lint-warnings
+  cnninspect check resnet18 mobilenet_v2 --max-params 25M --expect-output 1000
+  cnninspect check examples/ --max-params 5M --max-macs 1.5G     (exit status 1: see below)
+  cnninspect check examples/ --format github                     (exit status 1)
+  cnninspect check examples/ --format junit --output check.xml   (exit status 1)
+examples/over_budget.yaml is over its budget on purpose.
 """
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 FORMATS = ("text", "json", "github", "junit")
@@ -80,6 +83,7 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
 
 def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dtype: str, verify: bool):
     """One spec's findings; an invalid spec (or expectation) becomes an entry with its located error."""
+    from cnninspect.commands.rank import fit_rank
     from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
@@ -88,6 +92,8 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
     try:
         model = load_model(name)
         expectations = combine(from_spec(model), flags)
+        if shape:
+            fit_rank(shape, model)
         analysis = analyze(model, shape or model.input, arguments)
         summary = summarize(analysis, batch, dtype)
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
@@ -123,6 +129,10 @@ def expand(arguments: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
 
 
 def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, str]]:
+    from cnninspect.spec.load import resolve
+
+    if pattern and resolve(argument)[0] != "file":  # standard input or the zoo's, by the naming rule: the loader's
+        return [(argument, None, "")]
     path = pathlib.Path(argument)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cnninspect.commands.options import parse_input, parse_settings, set_option
+from cnninspect.commands.options import model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
@@ -75,7 +75,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
     if len(models) == 1:
         spec = load_model(models[0])
-        shapes = _sweep(sweep, spec.input) if sweep else [parse_input(text, spec.input) for text in inputs]
+        shapes = _sweep(sweep, spec.input) if sweep else [model_input(text, spec) for text in inputs]
         if sweep and inputs:
             raise InputError("give --sweep or --input, not both", where="--sweep")
         if len(shapes) < 2:
@@ -94,7 +94,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
     columns = []
     for name in models:
         spec = load_model(name)
-        shape = parse_input(inputs[0], spec.input) if inputs else spec.input
+        shape = model_input(inputs[0] if inputs else None, spec)
         meta = spec.metadata
         source = meta.get("page", "") if "acc@1" in meta else ""
         columns.append(Column(name, summarize(analyze(spec, shape, args), batch, dtype), top1=_number(meta, "acc@1"),

@@ -23,6 +23,15 @@ def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     return shape
 
 
+def model_input(text: str | None, model) -> tuple[int, ...]:
+    """--input for `model`: its spec's input when not given; refused at a rank the model is not written for."""
+    from cnninspect.commands.rank import fit_rank
+
+    shape = parse_input(text, model.input)
+    fit_rank(shape, model)
+    return shape
+
+
 def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
     values: dict[str, object] = {}
     for setting in settings:

@@ -7,16 +7,26 @@ import sys
 
 import click
 
-from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
-HELP = """A layer-by-layer summary of MODEL, a zoo name (see `cnninspect zoo`) or a spec file.
+HELP = """A layer-by-layer summary of MODEL: a zoo name (see `cnninspect zoo`), a spec file, or - for
+standard input.
 
 \b
 Computed from the spec without torch: output shapes, parameters, MACs (conv and linear, as
 torch.utils.flop_counter counts them; FLOPs = 2 × MACs), receptive field and jump, the
-divisibility lint (! input never read, ~ only padding), and memory.
+divisibility lint (! input never read, ~ only padding), and memory. --input is one sample
+(the batch goes in --batch), of the rank the spec is written for (C x H x W for the zoo's).
+
+\b
+MODEL is read by its spelling alone (as in compare, check and verify):
+  a name with a / or a .yaml, .yml, .json or .toml suffix is a file (/dev/stdin, <(...) too);
+  - is standard input (YAML; JSON if it starts with {, TOML with a [table] or key = value);
+  zoo:NAME is always the zoo's model;
+  a bare name is the zoo's model of that name, else a file of that name. A bare zoo name
+  that is also a file or folder here stays the zoo's, with a note: write ./NAME for the file.
 
 \b
 With the torch extra (pip install 'cnninspect[torch]'):
@@ -28,7 +38,9 @@ With the torch extra (pip install 'cnninspect[torch]'):
   cnninspect summary resnet18
   cnninspect summary vgg16 --input 3x512x512 --batch 8 --depth 1
   cnninspect summary googlenet --set aux_logits=false --format json
-  cnninspect summary my_net.yaml --explain
+  cnninspect summary examples/tiny_net.yaml --explain
+  cnninspect summary lenet5 --explain --format json          (the worked formulas in "explain")
+  cat examples/tiny_net.yaml | cnninspect summary - --depth 1
   cnninspect summary resnet18 --verify --time --batch 8
 """
 TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
@@ -60,8 +72,11 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     from cnninspect.spec.load import load_model
 
     _refuse_timing_options_without_time(timing, timing_options)
+    if explain and fmt in ("markdown", "csv"):
+        raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
+                         f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
-    analysis = analyze(spec, parse_input(input_text, spec.input), parse_settings(settings))
+    analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
     click.echo(_render(result, fmt, explain, checks, notes, sections), nl=False)
@@ -70,7 +85,10 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
 
 
 def _render(result, fmt: str, explain: bool, checks, notes, sections) -> str:
-    if explain:
+    if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
+        from cnninspect.render.explain_json import explain_section
+        sections = {**sections, "explain": explain_section(result)}
+    elif explain:
         from cnninspect.render.summary_text import render_explain
         return render_explain(result)
     if fmt == "json":

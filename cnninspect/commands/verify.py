@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError, error_line
 from cnninspect.inert import inert
 
@@ -44,7 +44,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     for name in models:
         try:
             spec = load_model(name)
-            found = cross_check(analyze(spec, parse_input(input_text, spec.input), parse_settings(settings)), batch)
+            found = cross_check(analyze(spec, model_input(input_text, spec), parse_settings(settings)), batch)
         except InputError as error:
             click.echo(error_line(error), err=True)
             invalid = True

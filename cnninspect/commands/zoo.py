@@ -13,11 +13,11 @@ def zoo(fmt: str) -> None:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.render import figures
-    from cnninspect.spec.load import load_model, zoo_names
+    from cnninspect.spec.load import ZOO_PREFIX, load_model, zoo_names
 
     entries = []
     for name in zoo_names():
-        model = load_model(name)
+        model = load_model(ZOO_PREFIX + name)  # the zoo's, whatever files here share its names
         totals = summarize(analyze(model)).totals
         entries.append({"name": name, "input": list(model.input), "params": totals.params, "macs": totals.macs,
                         "aux_params": totals.aux_params, "source": model.source})

@@ -107,3 +107,4 @@ class Model(NamedTuple):
     arg_locs: Mapping[str, Loc] = _NOTHING
     expect: Mapping[str, Value] = _NOTHING  # budgets the spec carries (cnninspect check)
     expect_locs: Mapping[str, Loc] = _NOTHING
+    ranks: tuple[int, ...] = ()  # the input ranks it is written for (axes of one sample, channels included); (): any

@@ -12,11 +12,13 @@ from cnninspect.core.graph import (REQUIRED, AuxNode, BlockDef, CallNode, Common
 from cnninspect.core.layers.base import Field
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.errors import InputError
+from cnninspect.spec.rank import input_ranks
 from cnninspect.spec.source import Located, LocatedList, empty
 from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
                                     input_shape, metadata, model_args, show, text)
 
-TOP_LEVEL = ("name", "description", "source", "input", "args", "blocks", "layers", "metadata", "expect", "include")
+TOP_LEVEL = ("name", "description", "source", "input", "rank", "args", "blocks", "layers", "metadata", "expect",
+             "include")
 FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
 STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
 COMMON = ("name", "if")
@@ -53,6 +55,7 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         arg_locs=dict(data["args"].value_locs) if isinstance(data.get("args"), Located) else {},
         expect=expectations(data),
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
+        ranks=input_ranks(data),
     )
 
 

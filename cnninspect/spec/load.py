@@ -1,17 +1,27 @@
-"""Find a model by zoo name or file and build it: the one entry point from a name on the command line to a Model."""
+"""Find a model by its name on the command line and build it: the one entry point from a name to a Model. One rule
+names a zoo model, a file or standard input (`resolve`, README "Naming a model", docs/spec.md)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import os
 import pathlib
+import sys
+import warnings
 
 from cnninspect.core.graph import Model
-from cnninspect.errors import InputError
+from cnninspect.errors import InputError, Note
+from cnninspect.inert import inert
 from cnninspect.spec.build import build_model
-from cnninspect.spec.source import FORMATS, read_spec
+from cnninspect.spec.source import FORMATS, read_spec, read_stream, read_text
 
 ZOO = pathlib.Path(__file__).parent.parent / "zoo"
+STDIN = "-"
+ZOO_PREFIX = "zoo:"
+STDIN_NAME = "<stdin>"  # standard input's name in messages
+NO_STABLE_NAME = ("/dev/", "/proc/")  # the kernel's files (/dev/stdin, /dev/fd/63): read once, never cached
 
 
 MAX_INCLUDES = 8
@@ -19,13 +29,42 @@ MAX_INCLUDES = 8
 
 def zoo_names() -> list[str]:
     """The zoo's models; files named _FAMILY.yaml hold a family's shared blocks, not a model."""
-    return sorted(path.stem for path in ZOO.glob("*.yaml") if not path.stem.startswith("_"))
+    return list(_zoo_names())
+
+
+@functools.cache  # package data: it does not change while the program runs, and every name is resolved by it
+def _zoo_names() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in ZOO.glob("*.yaml") if not path.stem.startswith("_")))
 
 
 def load_model(name_or_path: str) -> Model:
-    """A zoo name (resnet18) or a spec file (my_net.yaml, .json, .toml)."""
+    """The model a command-line argument names, by the rule of `resolve`: `-` (standard input), `zoo:NAME`,
+    a spec file (my_net.yaml, .json, .toml, or any path), or a zoo name (resnet18)."""
     with _collector_paused():  # a spec becomes many small acyclic objects: the cycle collector only costs time
         return _load(name_or_path)
+
+
+def resolve(name: str) -> tuple[str, str]:
+    """What a model argument names, from its spelling alone: ("stdin", "-"), ("zoo", NAME) or ("file", PATH).
+
+    `-` is standard input; `zoo:NAME` is always the zoo's; a name with a path separator or a spec suffix
+    (.yaml, .yml, .json, .toml) is a file; a bare name is the zoo's model of that name, and a file of that name
+    otherwise. A bare zoo name that is also a file or folder here stays the zoo's, with a note (a Note warning)
+    that says so and how to name the file.
+    """
+    if name == STDIN:
+        return "stdin", name
+    if name.startswith(ZOO_PREFIX):
+        return "zoo", name[len(ZOO_PREFIX):]
+    if _is_path(name):
+        return "file", name
+    if name in _zoo_names():
+        if os.path.lexists(name):
+            what = "folder" if os.path.isdir(name) else "file"
+            warnings.warn(Note(f"{inert(name)}: the zoo's model, not the {what} ./{inert(name)} here (write "
+                               f"./{inert(name)} or zoo:{inert(name)} to say which)"))
+        return "zoo", name
+    return "file", name
 
 
 @contextlib.contextmanager
@@ -40,20 +79,52 @@ def _collector_paused():
 
 
 def _load(name_or_path: str) -> Model:
-    path = pathlib.Path(name_or_path)
-    if path.suffix.lower() in FORMATS or path.exists():
-        if not path.is_file():
-            raise InputError(f"{name_or_path}: no such file")
-        data = read_spec(path)
-        return build_model(data, path.stem, _includes(data, path.parent, str(path.parent), ()))
-    if name_or_path in zoo_names():  # named zoo/NAME.yaml in messages, wherever the package is installed
-        data = read_spec(f"zoo/{name_or_path}.yaml", read_from=ZOO / f"{name_or_path}.yaml")
-        return build_model(data, name_or_path, _includes(data, ZOO, "zoo", ()))
+    kind, target = resolve(name_or_path)
+    if kind == "stdin":
+        return _built(_stdin(), "stdin", pathlib.Path("."), ".")
+    if kind == "zoo":
+        if target not in _zoo_names():
+            raise InputError(f"unknown model '{inert(name_or_path)}' (not a zoo name){_suggest(target)}")
+        # named zoo/NAME.yaml in messages, wherever the package is installed
+        return _built(read_spec(f"zoo/{target}.yaml", read_from=ZOO / f"{target}.yaml"), target, ZOO, "zoo")
+    path = pathlib.Path(target)
+    if path.is_dir():
+        raise InputError(f"{inert(target)}: a folder, not a spec file (cnninspect check reads folders)")
+    if path.is_file() and not str(path.absolute()).startswith(NO_STABLE_NAME):
+        return _built(read_spec(path), path.stem, path.parent, str(path.parent))
+    if path.exists():  # a pipe, a device, a process substitution: read once, no cache, includes from here
+        return _built(read_spec(target, read_text(path, target)), path.stem, pathlib.Path("."), ".")
+    if not _is_path(target):
+        raise InputError(f"unknown model '{inert(target)}' (not a zoo name, not a file){_suggest(target)}")
+    raise InputError(f"{inert(target)}: no such file")
+
+
+def _built(data, name: str, folder: pathlib.Path, shown: str) -> Model:
+    return build_model(data, name, _includes(data, folder, shown, ()))
+
+
+def _stdin():
+    """Standard input's spec: bounded as a file is, its format sniffed (source.sniff), never cached."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError(f"{STDIN_NAME}: there is no standard input to read")
+    if sys.stdin.isatty():
+        raise InputError(f"{STDIN_NAME}: standard input is a terminal; pipe a spec in: "
+                         f"cnninspect summary - < my_net.yaml")
+    return read_spec(STDIN_NAME, read_stream(stream, STDIN_NAME))
+
+
+def _is_path(name: str) -> bool:
+    """Spelt as a path: a separator in it, or a spec suffix."""
+    separators = ("/", os.sep, os.altsep)
+    return any(sep and sep in name for sep in separators) or pathlib.PurePath(name).suffix.lower() in FORMATS
+
+
+def _suggest(name: str) -> str:
     import difflib  # here: only a misspelt name needs it
 
-    close = difflib.get_close_matches(name_or_path.lower(), zoo_names(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; `cnninspect zoo` lists the {len(zoo_names())} models"
-    raise InputError(f"unknown model '{name_or_path}' (not a zoo name, not a file){hint}")
+    close = difflib.get_close_matches(name.lower(), zoo_names(), n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(close)}?" if close else f"; `cnninspect zoo` lists the {len(zoo_names())} models"
 
 
 def _includes(data, folder: pathlib.Path, shown: str, chain: tuple[str, ...]) -> tuple:

@@ -10,6 +10,7 @@ from cnninspect.core.budget import KEYS as BUDGET_KEYS
 from cnninspect.core.graph import REQUIRED
 from cnninspect.core.layers.base import Field, LayerKind
 from cnninspect.core.layers.catalog import BY_NAME, KINDS
+from cnninspect.spec import rank
 from cnninspect.spec.build import STRUCTURES
 
 EXPRESSION = {"type": "string", "description": "integer arithmetic over the names in scope (block parameters, model "
@@ -30,6 +31,7 @@ COMMON = {
     "name": {"type": ["string", "integer"], "description": "the module name (no dots); unnamed modules are numbered"},
     "if": {"$ref": "#/$defs/bool", "description": "a condition; when false the node acts as identity"},
 }
+RANK = {"type": "integer", "minimum": 1, "maximum": rank.MOST}
 ARGUMENT = {"anyOf": [{"type": ["number", "boolean", "string", "null"]},
                       {"type": "array", "items": {"type": ["number", "string"]}}]}
 
@@ -53,6 +55,10 @@ def json_schema() -> dict:
             "input": {"description": "one sample's shape, e.g. [3, 224, 224] or '3x224x224'",
                       "anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
                                  "maxItems": 4}, {"type": "string", "pattern": r"^\d+(x\d+){0,3}$"}]},
+            rank.KEY: {"description": "the input ranks the spec is written for (axes of one sample, channels "
+                              "included: 3 for C x H x W), or 'any' [default: the rank of 'input']",
+                     "anyOf": [{"const": rank.ANY}, RANK, {"type": "array", "items": RANK, "minItems": 1,
+                                                         "uniqueItems": True}]},
             "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
                      "additionalProperties": ARGUMENT},
             "metadata": {"type": "object"},

@@ -13,6 +13,7 @@ import json
 import os
 import pathlib
 import re
+from typing import BinaryIO
 
 from cnninspect.core.graph import Loc
 from cnninspect.errors import InputError
@@ -57,8 +58,8 @@ def read_spec(path: str | pathlib.Path, text: str | None = None, *,
     name = str(path)
     if text is None:
         read_from = path if read_from is None else read_from
-        text = _read_text(pathlib.Path(read_from), name)
-    fmt = FORMATS.get(pathlib.Path(name).suffix.lower(), "yaml")
+        text = read_text(pathlib.Path(read_from), name)
+    fmt = FORMATS.get(pathlib.Path(name).suffix.lower()) or sniff(text)
     cached = fmt == "yaml" and read_from is not None  # JSON and TOML parse nearly as fast as an entry loads
     if cached:
         from cnninspect.spec import cache  # here, not at the top: the cache module imports this one's types
@@ -74,15 +75,27 @@ def read_spec(path: str | pathlib.Path, text: str | None = None, *,
     return data
 
 
-def _read_text(path: pathlib.Path, name: str) -> str:
+def read_text(path: pathlib.Path, name: str) -> str:
     """The file's text, `name` in messages: bounded, no NUL bytes, UTF-8 (a byte-order mark dropped)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(f"{name}: the file is {size} bytes; specs are at most {MAX_BYTES} bytes")
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            return read_stream(stream, name)
     except OSError as error:
         raise InputError(f"{name}: cannot read the file: {error.strerror or error}") from None
+
+
+def read_stream(stream: BinaryIO, name: str) -> str:
+    """The text of an open binary stream (a file, a pipe, standard input), read once and at most MAX_BYTES of it
+    (a pipe has no size to ask first), with the same checks as a file's."""
+    try:
+        raw = stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"{name}: cannot read it: {error.strerror or error}") from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{name}: more than {MAX_BYTES} bytes; specs are at most {MAX_BYTES} bytes")
     if b"\0" in raw:
         raise InputError(f"{name}: not a text file (it contains NUL bytes)")
     try:
@@ -90,6 +103,22 @@ def _read_text(path: pathlib.Path, name: str) -> str:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise InputError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
+
+
+def sniff(text: str) -> str:
+    """The format of a text whose name has no spec suffix (standard input, a pipe): JSON if it opens with `{`,
+    TOML if its first line is a `[table]` or a `key = value`, else YAML. JSON and TOML are picked only where YAML
+    would find no mapping at the top (a TOML line is one plain string to YAML, a `[` a list), or, for `{`,
+    because a JSON text is JSON (YAML would read 1e3 as a string)."""
+    first = _FIRST_LINE.search(text)  # the first line that is not blank or a comment
+    line = first[1] if first else ""
+    if line.startswith("{"):
+        return "json"
+    return "toml" if line.startswith("[") or _TOML_KEY.match(line) else "yaml"
+
+
+_FIRST_LINE = re.compile(r"^[ \t\ufeff]*([^\s#].*)$", re.M)
+_TOML_KEY = re.compile(r"""[A-Za-z0-9_.\-"' ]+=""")
 
 
 def _yaml(text: str, name: str) -> object:
