@@ -74,8 +74,7 @@ def upsample(p: Params, x: Shape) -> RuleOut:
     else:
         size = tuple(scaled_size(n, p.scale) for n in x[1:])
         require(min(size) >= 1, "the scale makes an axis empty", scale=p.scale, input=show(x))
-        factor = Fraction(p.scale).limit_denominator(10**6) or Fraction(p.scale)  # the ratio meant: 2.3 is 23/10
-        scales = [1 / factor] * rank  # PyTorch maps back with 1/scale when given a scale
+        scales = [_inverse(p.scale)] * rank  # PyTorch maps back with 1/scale when given a scale
     aligned = p.align_corners and p.mode in LINEAR_MODES
     if aligned:
         scales = [Fraction(n - 1, m - 1) if m > 1 else Fraction(0) for n, m in zip(x[1:], size)]
@@ -85,6 +84,12 @@ def upsample(p: Params, x: Shape) -> RuleOut:
     out = (x[0], *size)
     return RuleOut(out, "Upsample", ops=2 * neighbours * numel(out),
                    spatial=tuple(AxisResample(q, mode) for q in scales))
+
+
+def _inverse(scale: float) -> Fraction:
+    """1/scale as the ratio meant (2.3 is 23/10, so 10/23), for the receptive field's mapping."""
+    factor = Fraction(scale).limit_denominator(10**6)
+    return 1 / factor if factor else Fraction(1 / scale).limit_denominator(10**6)  # a scale below 1e-6
 
 
 def scaled_size(n: int, scale: float) -> int:
