@@ -26,8 +26,9 @@ def size(value: int) -> str:
 
 
 def _hundredths(value: int | float, scale: int) -> str:
-    """value / scale to two decimals. Integers in integer arithmetic (a half rounded up: 7,525,000 is 7.53 M), so that no figure,
-    however large, passes through a float that could overflow; a float (a measured time) as Python rounds it."""
+    """value / scale to two decimals. Integers in integer arithmetic (a half rounded up: 7,525,000 is 7.53 M),
+    so that no figure, however large, passes through a float that could overflow; a float (a measured time) as
+    Python rounds it."""
     if not isinstance(value, int):
         return f"{value / scale:.2f}"
     hundredths, rest = divmod(abs(value) * 100, scale)
