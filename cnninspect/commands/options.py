@@ -12,6 +12,7 @@ input_option = click.option("--input", "input_text", metavar="CxHxW",
                             help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
 set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
                           help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # --set: ASCII, as a spec writes it
 
 
 def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -23,9 +24,6 @@ def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     if min(shape) < 1:
         raise InputError(f"sizes must be > 0. Received {text!r}", where="--input")
     return shape
-
-
-_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # ASCII, as a spec writes it
 
 
 def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
