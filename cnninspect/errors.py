@@ -33,8 +33,11 @@ class Note(UserWarning):
 
 
 def received(message: str, **values: object) -> str:
-    """Keras-style: say what is wrong, then what was received."""
-    got = ", ".join(f"{name}={value}" for name, value in values.items())
+    """Keras-style: say what is wrong, then what was received (text as the caller wrote it; other values as a spec
+    writes them)."""
+    from cnninspect.spell import spell
+
+    got = ", ".join(f"{name}={value if isinstance(value, str) else spell(value)}" for name, value in values.items())
     return f"{message}. Received {got}" if got else message
 
 

@@ -13,6 +13,7 @@ from cnninspect.core.window import MAX_DIMS, Kind, Window, make_window
 if TYPE_CHECKING:
     from cnninspect.core.chain import Step
 from cnninspect.errors import InputError
+from cnninspect.spell import spell  # the text quoted, inert and cut short: it may hold thousands of digits
 from cnninspect.syntax import STEP_SYNTAX
 
 MAX_DIGITS = 18  # sizes up to 10^18: far past any real tensor, and still cheap to compute with
@@ -26,18 +27,39 @@ KINDS = {
 }
 SHORT_NAMES = {Kind.CONV: "conv", Kind.TRANSPOSED: "tconv", Kind.MAXPOOL: "maxpool", Kind.AVGPOOL: "avgpool"}
 _STEP = re.compile(r"(?P<kind>[a-z]+):(?P<args>[^:*]*)(?P<options>(?::[^:*]*)*)(?:\*(?P<repeat>[^*]*))?")
-_INT = re.compile(r"-?[0-9]{1,%d}" % MAX_DIGITS)
+_INT = re.compile(r"[-+]?[0-9]{1,%d}" % MAX_DIGITS)  # ASCII digits only: str.isdigit() also takes '²' and '٣'
+
+
+def read_int(text: str) -> int | None:
+    """The integer that `text` writes in ASCII digits (an optional sign, at most MAX_DIGITS digits, spaces around
+    allowed), or None. The one reader of integers from flags and spec text: int() alone takes '٣' and '1_000',
+    and raises on '²' or on thousands of digits."""
+    text = text.strip()
+    return int(text) if _INT.fullmatch(text) else None
+
+
+def parse_int(text: str, where: str, what: str = "an integer") -> int:
+    """read_int, or an InputError that says why the text is not one."""
+    value = read_int(text)
+    if value is None:
+        problem = f"numbers have at most {MAX_DIGITS} digits" if _too_long(text) else f"expected {what}"
+        raise InputError(f"{problem}. Received {spell(text)}", where=where)
+    return value
 
 
 def parse_sizes(text: str, where: str, most: int = MAX_DIMS) -> tuple[int, ...]:
     """'224' → (224,); '224x160' → (224, 160). Separators: x, X or ×; at most `most` numbers."""
     parts = re.split(r"[xX×]", text.strip())
-    if len(parts) > most or not all(_INT.fullmatch(part.strip()) for part in parts):
-        too_long = any(len(part.strip().lstrip("-")) > MAX_DIGITS for part in parts)
-        problem = f"numbers have at most {MAX_DIGITS} digits" if too_long else (
+    values = [read_int(part) for part in parts]
+    if len(parts) > most or None in values:
+        problem = f"numbers have at most {MAX_DIGITS} digits" if any(map(_too_long, parts)) else (
             f"expected an integer, or up to {most} integers joined by 'x' (224x160)")
-        raise InputError(f"{problem}. Received {text!r}", where=where)
-    return tuple(int(part) for part in parts)
+        raise InputError(f"{problem}. Received {spell(text)}", where=where)
+    return tuple(values)
+
+
+def _too_long(text: str) -> bool:
+    return re.fullmatch(r"[-+]?[0-9]{%d,}" % (MAX_DIGITS + 1), text.strip()) is not None
 
 
 def parse_padding(text: str, where: str) -> tuple[int, ...] | str:

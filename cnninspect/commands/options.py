@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from cnninspect.errors import InputError
@@ -10,6 +12,7 @@ input_option = click.option("--input", "input_text", metavar="CxHxW",
                             help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
 set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
                           help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # --set: ASCII, as a spec writes it
 
 
 def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -33,19 +36,26 @@ def model_input(text: str | None, model) -> tuple[int, ...]:
 
 
 def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
+    """NAME=VALUE: true, false, an integer or a decimal number, within ±10^18 as every number in a spec."""
+    from cnninspect.core.expr import MAX_MAGNITUDE
+    from cnninspect.parse import read_int
+    from cnninspect.spell import spell
+
     values: dict[str, object] = {}
     for setting in settings:
         name, sep, text = setting.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"expected NAME=VALUE. Received {setting!r}", where="--set")
+            raise InputError(f"expected NAME=VALUE. Received {spell(setting)}", where="--set")
         word = text.strip().lower()
+        number = read_int(text) if word not in ("true", "false") else None
         if word in ("true", "false"):
             values[name.strip()] = word == "true"
-        elif text.strip().lstrip("-").isdigit() and len(text.strip()) <= 19:
-            values[name.strip()] = int(text)
+        elif number is not None:
+            values[name.strip()] = number
+        elif _DECIMAL.fullmatch(text.strip()) and abs(float(text)) <= MAX_MAGNITUDE:
+            values[name.strip()] = float(text)
         else:
-            try:
-                values[name.strip()] = float(text)
-            except ValueError:
-                raise InputError(f"a value is true, false or a number. Received {setting!r}", where="--set") from None
+            problem = ("a number is within ±10^18" if _DECIMAL.fullmatch(text.strip())
+                       else "a value is true, false or a number")
+            raise InputError(f"{problem}. Received {spell(setting)}", where="--set")
     return values

@@ -15,6 +15,7 @@ from cnninspect.core.graph import Loc, Model
 from cnninspect.core.sizes import BYTES, COUNT, Limit, parse_limit
 from cnninspect.core.summary import Summary
 from cnninspect.errors import InputError
+from cnninspect.spell import spell
 
 # expectation -> what its value is; the order is the order of every report
 KEYS = {
@@ -116,7 +117,7 @@ def _value(key: str, raw: object) -> Limit | tuple[int, ...] | bool:
         return parse_limit(raw, kind)
     if kind == "flag":
         if not isinstance(raw, bool):
-            raise InputError(f"expected true or false. Received {raw!r}")
+            raise InputError(f"expected true or false. Received {spell(raw)}")
         return raw
     return _sizes(raw, "an output shape without the batch, e.g. 10 or 512x7x7" if kind == "shape"
                   else "a receptive field, e.g. 32 (every axis) or 32x32")
@@ -126,13 +127,13 @@ def _sizes(raw: object, what: str) -> tuple[int, ...]:
     """10, [512, 7, 7], '512x7x7' (command line or spec) → positive integers."""
     if isinstance(raw, str):
         parts = [p.strip() for p in re.split(r"[xX×]", raw.strip())]
-        values = [int(p) if re.fullmatch(r"\d{1,18}", p) else p for p in parts]
+        values = [int(p) if re.fullmatch(r"[0-9]{1,18}", p) else p for p in parts]
     elif isinstance(raw, list):
         values = list(raw)
     else:
         values = [raw]
     if not 1 <= len(values) <= MAX_AXES or not all(type(v) is int and 1 <= v < 10**18 for v in values):
-        raise InputError(f"expected {what}: 1 to {MAX_AXES} positive integers. Received {raw!r}")
+        raise InputError(f"expected {what}: 1 to {MAX_AXES} positive integers. Received {spell(raw)}")
     return tuple(values)
 
 

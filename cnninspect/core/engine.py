@@ -23,7 +23,7 @@ from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.expr import ExprError, evaluate
 from cnninspect.core.graph import CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode, Value
-from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
+from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, check_sizes, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
 from cnninspect.core.window import AxisWindow
@@ -395,7 +395,9 @@ def _merge_shape(op: str, shapes: list[Shape]) -> tuple[Shape, int]:
     if op == "concat":
         if len({(len(s), s[1:]) for s in shapes}) > 1:
             raise InputError(f"the branches differ beyond their channels: {', '.join(map(show, shapes))}")
-        return (sum(s[0] for s in shapes), *shapes[0][1:]), 0
+        shape = (sum(s[0] for s in shapes), *shapes[0][1:])
+        check_sizes(shape, "output")  # channels doubled by each concat of a repeat would grow without end
+        return shape, 0
     first = shapes[0]
     if all(s == first for s in shapes):  # the common case, and the only one add accepts
         return first, (len(shapes) - 1) * numel(first)

@@ -10,6 +10,7 @@ from cnninspect.core.expr import ExprError, evaluate
 from cnninspect.core.graph import REQUIRED, Value
 from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
+from cnninspect.spell import spell
 
 Env = Mapping[str, "int | bool"]
 
@@ -59,7 +60,7 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
         word = value.strip().lower()
         if word in ("same", "valid") and field.type != "padding":
             raise InputError(f"'{name}' takes numbers: padding='{word}' exists for convolutions only. "
-                             f"Received {name}={value!r}", param=name)
+                             f"Received {name}={spell(value)}", param=name)
         value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
     if field.type == "padding" and value in ("same", "valid"):
         return value
@@ -69,7 +70,8 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
             _check_low(field, item, name, result)
         return result
     if field.type == "order":
-        raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={value!r}", param=name)
+        raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={spell(value)}",
+                         param=name)
     if field.type in ("int", "ints", "padding"):
         result = _integer(value, env, name)
     elif field.type == "bool":
@@ -78,7 +80,7 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
         if isinstance(value, Fraction):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InputError(f"'{name}' must be a finite number. Received {name}={value!r}", param=name)
+            raise InputError(f"'{name}' must be a finite number. Received {name}={spell(value)}", param=name)
         result = value
     else:  # choice: a literal, checked when the spec was read
         result = value
@@ -89,14 +91,14 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
 def _integer(value: Value, env: Env, name: str) -> int:
     result = _expression(value, env, name) if isinstance(value, str) else value
     if type(result) is not int:
-        raise InputError(f"'{name}' must be an integer. Received {name}={result!r}", param=name)
+        raise InputError(f"'{name}' must be an integer. Received {name}={spell(result)}", param=name)
     return result
 
 
 def _boolean(value: Value, env: Env, name: str) -> bool:
     result = _expression(value, env, name) if isinstance(value, str) else value
     if type(result) is not bool:
-        raise InputError(f"'{name}' must be true or false. Received {name}={result!r}", param=name)
+        raise InputError(f"'{name}' must be true or false. Received {name}={spell(result)}", param=name)
     return result
 
 

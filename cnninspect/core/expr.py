@@ -24,6 +24,7 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge}
+_ORDERED = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)  # these compare numbers only; == and != compare any two values
 _FUNCTIONS = {"min": min, "max": max, "abs": abs}
 
 
@@ -73,12 +74,14 @@ def _eval(node: ast.AST, names: Mapping[str, int | bool]) -> int | bool:
         values = (_eval(value, names) for value in node.values)
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
-        left = _eval(node.left, names)
+        left, left_node = _eval(node.left, names), node.left
         for op, comparator in zip(node.ops, node.comparators):
             right = _eval(comparator, names)
+            if isinstance(op, _ORDERED):
+                _comparable(left, left_node), _comparable(right, comparator)
             if not _COMPARE[type(op)](left, right):
                 return False
-            left = right
+            left, left_node = right, comparator
         return True
     if isinstance(node, ast.IfExp):
         return _eval(node.body, names) if _eval(node.test, names) else _eval(node.orelse, names)
@@ -96,8 +99,23 @@ def _eval(node: ast.AST, names: Mapping[str, int | bool]) -> int | bool:
 def _int(node: ast.AST, names: Mapping[str, int | bool]) -> int:
     value = _eval(node, names)
     if type(value) is not int:
-        raise ExprError(f"{ast.unparse(node)!r} is not an integer")
+        raise ExprError(f"{_what(node, value)} is not an integer")
     return value
+
+
+def _comparable(value: object, node: ast.AST) -> None:
+    """< <= > >= order numbers: a list, null or 'same' has no place among them (Python would raise TypeError)."""
+    if isinstance(value, (int, Fraction)) or type(value) is float and math.isfinite(value):
+        return
+    raise ExprError(f"{_what(node, value)} is not a number: < <= > >= compare numbers")
+
+
+def _what(node: ast.AST, value: object) -> str:
+    """The expression, and its value where that is not plain from the text: 'b' (which is [1, 2])."""
+    from cnninspect.spell import spell
+
+    text = repr(ast.unparse(node))
+    return text if isinstance(node, ast.Constant) else f"{text} (which is {spell(value)})"
 
 
 def _number(node: ast.AST, names: Mapping[str, int | bool]) -> int | Fraction:
@@ -107,12 +125,14 @@ def _number(node: ast.AST, names: Mapping[str, int | bool]) -> int | Fraction:
         return value
     if type(value) is float and math.isfinite(value):  # a model argument such as --set p=0.2: exactly its value
         return Fraction(value)
-    raise ExprError(f"{ast.unparse(node)!r} is not a number")
+    raise ExprError(f"{_what(node, value)} is not a number")
 
 
 def _bounded(value):
+    from cnninspect.spell import spell
+
     if isinstance(value, Fraction) and (abs(value.numerator) > MAX_MAGNITUDE or value.denominator > MAX_MAGNITUDE):
-        raise ExprError(f"value out of range: {value}")
+        raise ExprError(f"value out of range: {spell(value)}")
     if type(value) is int and abs(value) > MAX_MAGNITUDE:
-        raise ExprError(f"value out of range (|x| > 10^18): {value}")
+        raise ExprError(f"value out of range (|x| > 10^18): {spell(value)}")
     return value

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from cnninspect.errors import InputError
+from cnninspect.spell import spell
 
 COUNT, BYTES = "count", "bytes"
 COUNT_UNITS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -49,7 +50,7 @@ def parse_limit(raw: object, kind: str) -> Limit:
 
     Raises InputError without a location: the caller knows the flag or the spec's line."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise InputError(f"expected {HOW[kind]}. Received {raw!r}")
+        raise InputError(f"expected {HOW[kind]}. Received {spell(raw)}")
     if isinstance(raw, int):
         if raw < 0:
             raise InputError(f"a limit must be ≥ 0. Received {raw}")

@@ -16,13 +16,24 @@ def human(value: int | float) -> str:
     """1814073344 → '1.81 G' (decimal units)."""
     for scale, unit in UNITS:
         if abs(value) >= scale:
-            return f"{value / scale:.2f} {unit}"
+            return f"{_hundredths(value, scale)} {unit}"
     return str(value)
 
 
 def size(value: int) -> str:
     """Bytes in decimal megabytes (MB = 10^6 bytes), as torchinfo writes them."""
-    return f"{value / 10**6:.2f} MB"
+    return f"{_hundredths(value, 10**6)} MB"
+
+
+def _hundredths(value: int | float, scale: int) -> str:
+    """value / scale to two decimals. Integers in integer arithmetic (a half rounded up: 7,525,000 is 7.53 M),
+    so that no figure, however large, passes through a float that could overflow; a float (a measured time) as
+    Python rounds it."""
+    if not isinstance(value, int):
+        return f"{value / scale:.2f}"
+    hundredths, rest = divmod(abs(value) * 100, scale)
+    hundredths += 2 * rest >= scale
+    return f"{'-' if value < 0 else ''}{hundredths // 100}.{hundredths % 100:02d}"
 
 
 def shape(values: tuple[int, ...], batch: int | None = None) -> str:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import math
 import re
 
+from cnninspect.core.expr import MAX_MAGNITUDE
 from cnninspect.core.graph import REQUIRED, Common, Loc, Value
 from cnninspect.core.layers.base import Field
 from cnninspect.core.window import MAX_DIMS
 from cnninspect.errors import InputError
+from cnninspect.parse import read_int
 from cnninspect.spec.source import Located, LocatedList
+from cnninspect.spell import spell
 
 _NAME = re.compile(r"(?:[^.\s{}]|\{[^{}]*\})+")  # {expressions} are evaluated when walked: denselayer{i + 1}
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -23,7 +26,7 @@ def common(body: Located, loc: Loc) -> Common:
         if (isinstance(name, bool) or not isinstance(name, (str, int)) or not _NAME.fullmatch(str(name))
                 or len(str(name)) > 100):
             raise InputError(f"{body.value_locs['name']}: a name is up to 100 characters without dots or spaces. "
-                             f"Received {name!r}")
+                             f"Received {show(name)}")
         name = str(name)
     when = body.get("if")
     if when is not None:
@@ -36,14 +39,14 @@ def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
     if field.type == "float" and isinstance(value, str):
         value = _float_text(value)
     if field.type == "float" and isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"{loc}: '{name}' must be a finite number. Received {name}={value}")
+        raise InputError(f"{loc}: '{name}' must be a finite number. Received {name}={show(value)}")
     if value is None or isinstance(value, str) and field.type != "choice":
         return value
     kind = field.type
     if kind == "choice":
         if value not in field.choices:
             raise InputError(f"{loc}: '{name}' must be one of {', '.join(map(repr, field.choices))}. "
-                             f"Received {name}={value!r}")
+                             f"Received {name}={show(value)}")
         return value
     if kind == "order" and isinstance(value, LocatedList):  # one per dimension, the batch included
         if not 2 <= len(value) <= MAX_DIMS + 2:
@@ -56,11 +59,11 @@ def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
                              f"Received {len(value)} values")
         return tuple(field_form(Field("int"), v, loc, name) for v in value)
     if kind in ("int", "ints", "padding") and type(value) is int:
-        return value
+        return bounded(value, loc, name)
     if kind == "bool" and isinstance(value, bool):
         return value
     if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
+        return bounded(value, loc, name) if type(value) is int else value
     expected = {"int": "an integer", "ints": "an integer or a list of them", "bool": "true or false",
                 "order": "a list of the dimensions, e.g. [0, 2, 3, 1]",
                 "padding": "an integer, a list of them, 'same' or 'valid'", "float": "a number"}[kind]
@@ -79,7 +82,9 @@ def argument(value: object, loc: Loc, name: str) -> Value:
     """A block argument or model argument: a literal or an expression."""
     if isinstance(value, LocatedList):
         return tuple(argument(v, loc, name) for v in value)
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if type(value) is int:
+        return bounded(value, loc, name)
+    if value is None or isinstance(value, (bool, float, str)):
         return value
     raise InputError(f"{loc}: argument '{name}' must be a number, true/false, an expression or a list. "
                      f"Received {show(value)}")
@@ -140,9 +145,9 @@ def input_shape(data: Located) -> tuple[int, ...]:
         raise InputError(f"{loc}: the spec needs 'input', one sample's shape, e.g. [3, 224, 224]")
     if isinstance(value, str):
         parts = value.lower().replace("×", "x").split("x")
-        value = [int(p) if p.strip().isdigit() else p for p in parts]
+        value = [p if (n := read_int(p)) is None else n for p in parts]
     if (not isinstance(value, list) or not 1 <= len(value) <= 4
-            or not all(type(v) is int and v >= 1 for v in value)):
+            or not all(type(v) is int and 1 <= v <= MAX_MAGNITUDE for v in value)):
         raise InputError(f"{loc}: 'input' is one sample's shape: 1 to 4 positive integers, e.g. [3, 224, 224]. "
                          f"Received {show(value)}")
     return tuple(value)
@@ -155,6 +160,12 @@ def text(data: Located, key: str, default: str) -> str:
     return value
 
 
-def show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def bounded(value: int, loc: Loc, name: str) -> int:
+    """An integer the spec writes: within ±10^18, as every value an expression computes."""
+    if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        return value
+    raise InputError(f"{loc}: '{name}' is out of range: integers in a spec are within ±10^18. "
+                     f"Received {name}={show(value)}")
+
+
+show = spell  # a value as the spec writes it, for messages

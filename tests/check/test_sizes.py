@@ -68,7 +68,7 @@ def test_sizes(raw, kind, value):
     ("1e99", COUNT, "a limit must be at most 10^30"),
     ("1e9999", COUNT, "a limit must be at most 10^30"),  # refused before 10^9999 is computed
     ("5 M B", BYTES, "expected a size in bytes"),
-    (True, COUNT, "expected a count such as 5M or 1.5G (k, M, G, T: powers of 1000). Received True"),
+    (True, COUNT, "expected a count such as 5M or 1.5G (k, M, G, T: powers of 1000). Received true"),
     ([5], COUNT, "Received [5]"),
     (float("inf"), COUNT, "Received 'inf'"),
     (float("nan"), COUNT, "Received 'nan'"),

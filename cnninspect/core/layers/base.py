@@ -13,6 +13,7 @@ All per sample: the engine multiplies by the batch.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, Mapping, NamedTuple
 
@@ -20,6 +21,7 @@ from cnninspect.core.graph import REQUIRED
 from cnninspect.errors import InputError, received
 
 Shape = tuple[int, ...]  # one sample's shape: (C, *spatial), or (features,) after a flatten
+MAX_SIZE = 2**63 - 1  # torch's sizes are int64: a larger one describes no tensor torch can make
 
 
 class Field(NamedTuple):
@@ -113,9 +115,22 @@ def layer(name: str, *, fields: Mapping[str, Field], doc: str, aliases: tuple[st
     """Declare a layer kind: the decorated rule becomes a LayerKind (collected in layers/catalog.py)."""
 
     def wrap(rule: Rule) -> LayerKind:
-        return LayerKind(name, fields, rule, doc, aliases, attribute)
+        @functools.wraps(rule)
+        def checked(p: Params, x: Shape) -> RuleOut:
+            out = rule(p, x)
+            check_sizes(out.shape, "output")
+            return out
+
+        return LayerKind(name, fields, checked, doc, aliases, attribute)
 
     return wrap
+
+
+def check_sizes(shape: Shape, what: str) -> None:
+    """Refuse a size torch's int64 cannot hold (an upsample by 10^200, channels doubled 64 times): past it,
+    nothing is a tensor, and every figure computed from it would only grow."""
+    if max(shape) > MAX_SIZE:
+        refuse(f"the {what} has a size past torch's limit of 2^63 − 1 per dimension", **{what: show(shape)})
 
 
 def require(condition: bool, message: str, param: str = "", **values: object) -> None:
@@ -142,4 +157,7 @@ def numel(shape: Shape) -> int:
 
 
 def show(shape: Shape) -> str:
-    return "x".join(map(str, shape))
+    """A shape as messages and tables write it: 3x224x224 (sizes past 10^40 abridged, as spell does)."""
+    from cnninspect.spell import spell
+
+    return "x".join(str(n) if n < 10**40 else spell(n) for n in shape)

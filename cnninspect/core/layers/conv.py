@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, refuse, require, spatial_rank
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, refuse, require, show, spatial_rank
 from cnninspect.core.window import Kind, make_window
 
 COMMON = {
@@ -33,6 +33,8 @@ def conv(p: Params, x: Shape) -> RuleOut:
     require(out is not None, "conv needs 'out', the number of output channels")
     _check_groups(c_in, out, groups, p.in_channels)
     window = make_window(Kind.CONV, p.kernel, p.stride, p.padding, p.dilation, ndim=rank)
+    if p.padding_mode in WRAPPING:
+        _check_wrap(p.padding_mode, window, x)
     spatial = window.output(x[1:])
     per_output = c_in // groups * math.prod(window.kernel)
     elements = out * numel(spatial)
@@ -55,6 +57,20 @@ def tconv(p: Params, x: Shape) -> RuleOut:
     per_input = p.out // p.groups * math.prod(window.kernel)
     return RuleOut((p.out, *spatial), f"ConvTranspose{rank}d", params=c_in * per_input + p.out * p.bias,
                    macs=numel(x) * per_input, ops=p.out * numel(spatial) * p.bias, spatial=window.axes())
+
+
+WRAPPING = {"reflect": 0, "circular": 1}  # padding up to n − 1 (reflect) or n (circular), as F.pad allows
+
+
+def _check_wrap(mode: str, window, x: Shape) -> None:
+    """torch pads with F.pad before the convolution: reflect mirrors without the edge, so each side takes less
+    than n; circular wraps around at most once, so at most n."""
+    for axis, n in zip(window.axes(), x[1:]):
+        pad = max(axis.pad_left, axis.pad_right)
+        if pad > n - 1 + WRAPPING[mode]:
+            bound = "smaller than the input" if mode == "reflect" else "at most the input"
+            refuse(f"padding_mode {mode!r} needs a padding {bound} on each axis (F.pad refuses it)", "padding",
+                   padding=pad, input=show(x))
 
 
 def _check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:

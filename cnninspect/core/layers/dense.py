@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
-from cnninspect.core.layers.base import (Field, Fuse, MixAxis, Params, RuleOut, Shape, layer, numel, require, show,
-                                         spatial_rank)
+from cnninspect.core.layers.base import (Field, Fuse, MixAxis, Params, RuleOut, Shape, layer, numel, refuse, require,
+                                         show, spatial_rank)
 from cnninspect.core.receptive import AxisResample
 
 
@@ -54,10 +53,10 @@ LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 
 @layer("upsample", doc="Upsampling (Upsample) to a size or by a scale factor.",
        fields={"size": Field("ints", None, "output size, one number or one per spatial axis", low=1),
-               "scale": Field("float", None, "scale factor (output = ⌊n·scale⌋)", low=0),
+               "scale": Field("float", None, "scale factor (output = ⌊n·scale⌋, in float64 as torch)", low=0),
                "mode": Field("choice", "nearest", "interpolation",
                              ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")),
-               "align_corners": Field("bool", None, "align corner pixels (linear modes)")})
+               "align_corners": Field("bool", None, "align corner pixels (linear modes only)")})
 def upsample(p: Params, x: Shape) -> RuleOut:
     """ops: nearest 0; linear modes 2 per neighbour read (2, 4 or 8 neighbours; bicubic 16)."""
     rank = spatial_rank(x, "upsample")
@@ -65,15 +64,17 @@ def upsample(p: Params, x: Shape) -> RuleOut:
     if p.mode in LINEAR_MODES:
         require(LINEAR_MODES[p.mode] == rank, f"mode {p.mode!r} needs {LINEAR_MODES[p.mode]} spatial axes",
                 input=show(x))
+    require(p.align_corners is None or p.mode in LINEAR_MODES,
+            "align_corners is for the interpolating modes (linear, bilinear, bicubic, trilinear); torch refuses it "
+            "with the others", param="align_corners", align_corners=p.align_corners, mode=p.mode)
     if p.size is not None:
         size = p.size if isinstance(p.size, tuple) else (p.size,) * rank
         require(len(size) == rank, f"expected {rank} output sizes", size=size)
         scales = [Fraction(n, m) for n, m in zip(x[1:], size)]
     else:
-        factor = Fraction(p.scale).limit_denominator(10**6)
-        size = tuple(math.floor(n * factor) for n in x[1:])
+        size = tuple(scaled_size(n, p.scale) for n in x[1:])
         require(min(size) >= 1, "the scale makes an axis empty", scale=p.scale, input=show(x))
-        scales = [1 / factor] * rank  # PyTorch maps back with 1/scale when given a scale
+        scales = [_inverse(p.scale)] * rank  # PyTorch maps back with 1/scale when given a scale
     aligned = p.align_corners and p.mode in LINEAR_MODES
     if aligned:
         scales = [Fraction(n - 1, m - 1) if m > 1 else Fraction(0) for n, m in zip(x[1:], size)]
@@ -83,6 +84,22 @@ def upsample(p: Params, x: Shape) -> RuleOut:
     out = (x[0], *size)
     return RuleOut(out, "Upsample", ops=2 * neighbours * numel(out),
                    spatial=tuple(AxisResample(q, mode) for q in scales))
+
+
+def _inverse(scale: float) -> Fraction:
+    """1/scale as the ratio meant (2.3 is 23/10, so 10/23), for the receptive field's mapping."""
+    factor = Fraction(scale).limit_denominator(10**6)
+    return 1 / factor if factor else Fraction(1 / scale).limit_denominator(10**6)  # a scale below 1e-6
+
+
+def scaled_size(n: int, scale: float) -> int:
+    """torch's output size for a scale factor (ATen's upsample::compute_output_size): the float64 product
+    double(n) · scale, truncated to an int64. Not ⌊n·scale⌋ in exact arithmetic: 90 · 2.3 is 206.99999999999997
+    in float64, so torch gives 206, not 207."""
+    product = float(n) * scale
+    if not product < 2**63:  # also inf: torch refuses what its int64 cannot hold
+        refuse("the scale makes an axis larger than torch's sizes hold (2^63 − 1)", "scale", scale=scale, n=n)
+    return int(product)
 
 
 KINDS = (linear, flatten, dropout, identity, upsample)
