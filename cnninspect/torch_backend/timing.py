@@ -15,9 +15,10 @@ import torch.utils.benchmark as benchmark
 
 from cnninspect.core.engine import Analysis
 from cnninspect.errors import InputError
+from cnninspect.syntax import DTYPE_BYTES
 from cnninspect.torch_backend.build import SpecModel
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_BYTES}  # the names are torch's (a test checks the sizes)
 
 
 @dataclass(frozen=True, slots=True)

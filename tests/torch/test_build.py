@@ -80,3 +80,10 @@ def test_functional_layers_follow_train_and_eval():
     assert [name for name, _ in model.named_children()] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
     model.eval()(torch.zeros(1, 1, 32, 32))
     assert all(not m.training for m in model._functional)
+
+
+def test_every_layer_kind_has_a_torch_builder():
+    from cnninspect.core.layers.catalog import KINDS
+    from cnninspect.torch_backend.modules import BUILDERS
+
+    assert set(BUILDERS) == {kind.name for kind in KINDS}
