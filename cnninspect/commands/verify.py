@@ -22,7 +22,9 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     output shape and parameters (torchinfo) and the MACs (FlopCounterMode) against the analytic figures.
 
     \b
-    Exit status: 0 all agree, 1 a figure differs, 2 a spec is invalid (the others are still checked).
+    Every MODEL is checked, whatever the others give. Exit status, the worst of them: 0 all agree,
+    1 torch differs (a figure, or it refuses a layer cnninspect accepts), 2 a spec is invalid or holds
+    what torch cannot (a module named like an nn.Module attribute, a tensor of 2^63 bytes).
     Needs the torch extra: pip install 'cnninspect[torch]'.
 
     \b
@@ -35,6 +37,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     import torch
 
     from cnninspect.core.engine import analyze
+    from cnninspect.inert import inert
     from cnninspect.render import torch_text
     from cnninspect.spec.load import load_model
     from cnninspect.torch_backend.crosscheck import verify as cross_check
@@ -45,14 +48,14 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
             spec = load_model(name)
             found = cross_check(analyze(spec, parse_input(input_text, spec.input), parse_settings(settings)), batch)
         except InputError as error:
-            click.echo(f"cnninspect: error: {error}", err=True)
+            click.echo(f"cnninspect: error: {inert(error)}", err=True)
             invalid = True
             entries.append({"model": name, "ok": None, "error": str(error)})
             continue
         entries.append({"model": name, **torch_text.verification_json(found, torch.__version__)})
         if not as_json:
             lines = torch_text.verification_lines(found, torch.__version__)
-            click.echo(f"{name}: {lines[0]}")
+            click.echo(f"{inert(name)}: {lines[0]}")
             for line in lines[1:]:
                 click.echo(line)
     if as_json:
