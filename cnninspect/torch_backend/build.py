@@ -118,36 +118,42 @@ class SpecModel(nn.Module):
                 raise  # not torch saying no: a bug, which keeps its traceback
             raise TorchRefused(index, row, error) from None
         if isinstance(module, nn.Parameter):  # an attribute of its module (ConvNeXt's layer_scale)
-            parent, name = self._parent(row)
+            parent, name = self._parent(row, "parameter")
             parent.register_parameter(name, module)
             return _Scale(module)
         if row.module:
-            parent, name = self._parent(row)
+            parent, name = self._parent(row, "module")
             parent.add_module(name, module)
             built[row.path] = module
         return module
 
-    def _parent(self, row: Row) -> tuple[nn.Module, str]:
+    def _parent(self, row: Row, what: str) -> tuple[nn.Module, str]:
         """The module that holds the layer (its scopes made on the way), and the layer's name in it."""
         parent: nn.Module = self
         *scopes, name = row.path.split(".")
         for depth, scope in enumerate(scopes):
-            self._refuse_taken(parent, scope, ".".join(scopes[:depth]), row)
+            self._refuse_taken(parent, scope, ".".join(scopes[:depth]), row, "module")
             if scope not in parent._modules:
                 parent.add_module(scope, Scope())
             parent = parent._modules[scope]
-        self._refuse_taken(parent, name, ".".join(scopes), row)
+        self._refuse_taken(parent, name, ".".join(scopes), row, what)
         return parent, name
 
-    def _refuse_taken(self, parent: nn.Module, name: str, scope: str, row: Row) -> None:
+    def _refuse_taken(self, parent: nn.Module, name: str, scope: str, row: Row, what: str) -> None:
         """torch cannot hold a child named as an attribute its parent has: add_module and register_parameter
         raise KeyError. Said here, located, instead."""
         if name in parent._modules or not hasattr(parent, name):
             return
-        whose = "every torch module (nn.Module)" if hasattr(_PLAIN, name) else "the model built from a spec"
+        refuses = "nn.Module.add_module" if what == "module" else "nn.Module.register_parameter"
+        if hasattr(_PLAIN, name):
+            why = f"every torch module (nn.Module) has an attribute of that name, and {refuses} refuses it"
+        elif parent is self:
+            why = f"the model built from a spec keeps an attribute of that name, and {refuses} refuses it"
+        else:
+            why = "a parameter of that name is registered there"
         within = f"'{inert(scope)}'" if scope else "the model"
-        raise InputError(f"torch cannot hold a module named '{inert(name)}' in {within}: {whose} has an attribute of "
-                         f"that name, and nn.Module.add_module refuses it; rename the layer", where=where(row))
+        raise InputError(f"torch cannot hold a {what} named '{inert(name)}' in {within}: {why}; rename the layer",
+                         where=where(row))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self._functional:  # unregistered: train() and eval() do not reach them

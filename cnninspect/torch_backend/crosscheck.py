@@ -55,10 +55,10 @@ def verify(analysis: Analysis, batch: int = 1) -> Verification:
     except TorchRefused as refused:
         return _refused(analysis, ours, batch, refused.index, "refuses to build it", refused.detail, 0)
     model.eval()
-    x = torch.empty(batch, *analysis.input, device="meta")
     try:
         with FlopCounterMode(display=False) as counter:
-            info = torchinfo.summary(model, input_data=x, device="meta", verbose=0)
+            info = torchinfo.summary(model, input_data=torch.empty(batch, *analysis.input, device="meta"),
+                                     device="meta", verbose=0)
     except Exception as error:  # torchinfo wraps what the forward pass raised
         cause = _refusal(error)
         if cause is None:
@@ -68,17 +68,20 @@ def verify(analysis: Analysis, batch: int = 1) -> Verification:
         return _refused(analysis, ours, batch, cause.cnninspect_row, "refuses to run it", first_line(cause),
                         sum(p.numel() for p in model.parameters()))
     theirs = [layer for layer in info.summary_list
-              if layer.is_leaf_layer and layer.executed and layer.parent_info is not None]
+              if layer.is_leaf_layer and layer.executed and layer.parent_info is not None]  # never the model
+    return _compared(analysis, ours, theirs, batch, counter.get_total_flops(),
+                     sum(p.numel() for p in model.parameters()))
+
+
+def _compared(analysis: Analysis, ours, theirs, batch: int, flops: int, params: int) -> Verification:
     mismatches = [m for (_, row), layer in zip(ours, theirs) for m in _compare(row, layer, batch)]
     for index, row in ours[len(theirs):]:
         mismatches.append(Mismatch(row.path, "layer", row.type_name, "not run by torch"))
     for layer in theirs[len(ours):]:
         mismatches.append(Mismatch(_path(layer), "layer", "not in the analysis", layer.class_name))
     macs = sum(r.macs for r in analysis.rows if not r.aux) * batch
-    flops = counter.get_total_flops()
     if 2 * macs != flops:
         mismatches.append(Mismatch("(total)", "MACs", f"{macs:,}", f"{flops // 2:,} (FlopCounterMode {flops:,} FLOPs)"))
-    params = sum(p.numel() for p in model.parameters())
     if params != sum(r.params for r in analysis.rows):
         mismatches.append(Mismatch("(total)", "params", f"{sum(r.params for r in analysis.rows):,}", f"{params:,}"))
     failed = {m.path for m in mismatches}

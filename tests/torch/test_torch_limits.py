@@ -231,3 +231,10 @@ def test_a_stand_in_of_the_wrong_name_is_still_caught(tmp_path, monkeypatch):
     path = spec(tmp_path, "  - chunk: {name: piece, chunks: 2, index: 1}\n")
     found = verify(analyze(load_model(str(path))))
     assert [(m.path, m.what, m.ours, m.torch) for m in found.mismatches] == [("piece", "type", "chunk", "Chunk")]
+
+
+def test_a_parameter_named_as_a_module_attribute_is_refused_too(tmp_path):
+    path = spec(tmp_path, "  - seq: {name: blk, layers: [{layer_scale: {name: cpu}}]}\n")
+    assert_one_located_refusal(["verify", str(path)], f"{path}:3:31: layer 'blk.cpu' (layer_scale): ",
+                               "torch cannot hold a parameter named 'cpu' in 'blk': every torch module (nn.Module) "
+                               "has an attribute of that name, and nn.Module.register_parameter refuses it")
