@@ -238,3 +238,15 @@ def test_a_parameter_named_as_a_module_attribute_is_refused_too(tmp_path):
     assert_one_located_refusal(["verify", str(path)], f"{path}:3:31: layer 'blk.cpu' (layer_scale): ",
                                "torch cannot hold a parameter named 'cpu' in 'blk': every torch module (nn.Module) "
                                "has an attribute of that name, and nn.Module.register_parameter refuses it")
+
+
+def test_time_says_what_torch_refuses_in_one_line(tmp_path, monkeypatch):
+    taken = spec(tmp_path, "  - conv: {name: forward, out: 4, kernel: 3}\n", name="taken.yaml")
+    assert_one_located_refusal(["summary", str(taken), "--time", "--runs", "1", "--warmup", "0"],
+                               f"{taken}:3:5: layer 'forward' (conv): ", "torch cannot hold a module named 'forward'")
+    monkeypatch.setitem(modules.BUILDERS, "upsample", refusing("upsample", ValueError("not in this mode"), "run"))
+    refused = spec(tmp_path, "  - upsample: {name: up, scale: 2}\n", name="refused.yaml")
+    for command in (["summary", str(refused)], ["compare", "lenet5", str(refused)]):
+        assert_one_located_refusal([*command, "--time", "--runs", "1", "--warmup", "0", "--device", "cpu"],
+                                   f"{refused}:3:5: layer 'up' (upsample): ",
+                                   "torch could not run the model on cpu in float32: not in this mode")
