@@ -121,8 +121,9 @@ def _notes_on_stderr():
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog="Parsed YAML specs are cached as JSON in $CNNINSPECT_CACHE_DIR, else $XDG_CACHE_HOME/cnninspect, "
-                    "else ~/.cache/cnninspect; CNNINSPECT_NO_CACHE=1 turns that off.")
+             epilog="Parsed YAML specs are cached as JSON in a subfolder cnninspect-specs of $CNNINSPECT_CACHE_DIR (an "
+                    "absolute path; a relative one turns caching off), else of $XDG_CACHE_HOME/cnninspect, else of "
+                    "~/.cache/cnninspect; CNNINSPECT_NO_CACHE=1 turns that off.")
 @click.version_option(__version__, prog_name="cnninspect")
 def main() -> None:
     """Inspect convolutional network architectures: sizes, parameters and MACs, exact to PyTorch."""

@@ -1,4 +1,8 @@
-"""Shared fixtures: golden files, the torch oracle's settings, and a parsed-spec cache of the run's own."""
+"""Shared fixtures: golden files, the torch oracle's settings, and a parsed-spec cache of the run's own.
+
+Without the torch extra the suite still runs: tests marked `torch` are skipped with the reason (below), and so are
+the modules and oracle calls that need it (tests/torch_oracle.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import tempfile
 
 import pytest
 from hypothesis import settings
+
+from tests.torch_oracle import MISSING as TORCH_MISSING
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
@@ -25,6 +31,13 @@ settings.load_profile("default")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TORCH_MISSING:
+        for item in items:
+            if item.get_closest_marker("torch"):
+                item.add_marker(pytest.mark.skip(reason=TORCH_MISSING))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

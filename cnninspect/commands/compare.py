@@ -50,13 +50,16 @@ def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None,
             warmup: int) -> None:
     from cnninspect.core.compare import compare as side_by_side
 
+    if plot:  # before any work: a plot that cannot be written is refused at once
+        if len(models) == 1:
+            raise InputError("--plot compares models; a sweep has one", where="--plot")
+        from cnninspect.render.plot import check_target
+        check_target(plot)
     columns = _columns(models, inputs, sweep, parse_settings(settings), batch, dtype)
     if timing:
         columns = _timed(columns, batch, dtype, device, runs, warmup)
     comparison = side_by_side(columns, sweep=len(models) == 1)
     if plot:
-        if comparison.sweep:
-            raise InputError("--plot compares models; a sweep has one", where="--plot")
         from cnninspect.render.plot import write_plot
         shown = write_plot(comparison, plot)
         from cnninspect.inert import inert
@@ -97,8 +100,8 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
         shape = model_input(inputs[0] if inputs else None, spec)
         meta = spec.metadata
         source = meta.get("page", "") if "acc@1" in meta else ""
-        columns.append(Column(name, summarize(analyze(spec, shape, args), batch, dtype), top1=_number(meta, "acc@1"),
-                              top5=_number(meta, "acc@5"), accuracy_source=source))
+        columns.append(Column(name, summarize(analyze(spec, shape, args), batch, dtype), top1=_accuracy(spec, "acc@1"),
+                              top5=_accuracy(spec, "acc@5"), accuracy_source=source))
     return columns
 
 
@@ -114,9 +117,26 @@ def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
     return [(default[0], *([size] * (len(default) - 1))) for size in sizes]
 
 
-def _number(metadata, key: str) -> float | None:
-    value = metadata.get(key)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+ACCURACIES = {"acc@1": "top-1", "acc@5": "top-5"}  # metadata keys compare reads: published ImageNet accuracy
+
+
+def _accuracy(spec, key: str) -> float | None:
+    """A published accuracy in percent, if the spec's metadata gives one. A number outside 0 to 100 (nan and inf
+    among them) is refused where it is written: no row could rank it, no plot place it, no JSON carry nan."""
+    value = spec.metadata.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None  # free data: absent, or text ("n/a")
+    if not 0 <= value <= 100:  # false for nan too
+        loc = getattr(spec.metadata, "value_locs", {}).get(key, spec.file)
+        raise InputError(f"{loc}: metadata '{key}' is the published ImageNet {ACCURACIES[key]} accuracy in percent, "
+                         f"from 0 to 100. Received {_show_number(value)}")
+    return float(value)
+
+
+def _show_number(value: int | float) -> str:
+    if isinstance(value, float) or value.bit_length() <= 64:
+        return repr(value)
+    return f"an integer of {value.bit_length()} bits"
 
 
 def _timed(columns, batch, dtype, device, runs, warmup):

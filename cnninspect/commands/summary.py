@@ -130,9 +130,12 @@ def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict)
 def _time(analysis, result, options: dict):
     from rich.progress import Progress
 
-    from cnninspect.torch_backend.timing import best_device, time_forward
+    from cnninspect.torch_backend.timing import best_device, check, time_forward
     device = options["device"] or best_device()
-    with Progress(transient=True, console=_stderr_console()) as bar:
+    check([analysis], device=device, dtype=result.dtype, batch=result.batch, channels_last=options["channels_last"],
+          compile=options["compile_"], warmup=options["warmup"])  # its refusals before the progress bar
+    console = _stderr_console()
+    with Progress(transient=True, console=console, disable=not console.is_terminal) as bar:  # else a blank line
         warm = bar.add_task("warm-up", total=options["warmup"])
         timed = bar.add_task(f"timing on {device}", total=options["runs"])
         return time_forward(analysis, device=device, dtype=result.dtype, batch=result.batch,

@@ -23,7 +23,9 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     output shape and parameters (torchinfo) and the MACs (FlopCounterMode) against the analytic figures.
 
     \b
-    Exit status: 0 all agree, 1 a figure differs, 2 a spec is invalid (the others are still checked).
+    Every MODEL is checked, whatever the others give. Exit status, the worst of them: 0 all agree,
+    1 torch differs (a figure, or it refuses a layer cnninspect accepts), 2 a spec is invalid or holds
+    what torch cannot (a module named like an nn.Module attribute, a tensor of 2^63 bytes).
     Needs the torch extra: pip install 'cnninspect[torch]'.
 
     \b

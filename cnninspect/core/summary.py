@@ -6,8 +6,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Row
 from cnninspect.core.layers.base import numel
-
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+from cnninspect.syntax import DTYPE_BYTES  # the one table of element types
 
 
 class Totals(NamedTuple):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 from cnninspect.core.compare import Comparison
@@ -13,14 +14,29 @@ FORMATS = (".svg", ".png")
 SIZE_INCHES, DPI = (8.0, 5.0), 100  # a PNG of 800 x 500 pixels
 
 
-def write_plot(comparison: Comparison, path: str) -> int:
-    """Write the figure; return how many models it shows (those with a published accuracy)."""
-    if pathlib.Path(path).suffix.lower() not in FORMATS:
-        raise InputError(f"the plot is written as .svg or .png. Received {path!r}", where="--plot")
+def check_target(path: str) -> None:
+    """What would stop the figure from being written, said before any work: its format, its folder, matplotlib."""
+    target = pathlib.Path(path)
+    if target.suffix.lower() not in FORMATS:
+        raise InputError(f"the plot is written as .svg or .png. Received '{inert(path)}'", where="--plot")
+    folder = target.parent
+    if not folder.is_dir():
+        why = f"'{inert(folder)}' is not a folder" if folder.exists() else f"there is no folder '{inert(folder)}'"
+        raise InputError(f"cannot write '{inert(path)}': {why}", where="--plot")
+    if target.is_dir() or not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        what = "it is a folder" if target.is_dir() else "permission denied"
+        raise InputError(f"cannot write '{inert(path)}': {what}", where="--plot")
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401
     except ImportError:
         raise InputError("--plot needs matplotlib, which is not installed: pip install 'cnninspect[plot]'") from None
+
+
+def write_plot(comparison: Comparison, path: str) -> int:
+    """Write the figure; return how many models it shows (those with a published accuracy)."""
+    check_target(path)
+    import matplotlib
+
     matplotlib.use("Agg")  # files only: no display needed
     from matplotlib import pyplot
 
@@ -45,6 +61,10 @@ def write_plot(comparison: Comparison, path: str) -> int:
     axes.set_title("Accuracy against computation; bubble area: parameters")
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=DPI, metadata={"Date": None} if path.lower().endswith(".svg") else None)
-    pyplot.close(figure)
+    try:
+        figure.savefig(path, dpi=DPI, metadata={"Date": None} if path.lower().endswith(".svg") else None)
+    except OSError as error:  # the disk full, the folder gone since
+        raise InputError(f"cannot write '{inert(path)}': {inert(error.strerror or error)}", where="--plot") from None
+    finally:
+        pyplot.close(figure)
     return len(points)

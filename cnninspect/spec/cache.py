@@ -2,7 +2,9 @@
 
 Reading YAML costs the import of PyYAML (about 12 ms: its modules compile regexes at import) and composing the
 text; a hit costs reading one small JSON file. There is one entry per spec file, named after its display name and
-real path, so the cache grows with the number of files, not with edits. An entry holds the whole text it was made
+real path, so the cache grows with the number of files, not with edits. Entries live in a subfolder the cache
+makes (SUBFOLDER) and are named spec-<16 hex digits>.json: pruning deletes nothing else, so a cache folder pointed at
+a folder of other files never loses one of them. An entry holds the whole text it was made
 from and is used only for the same name and the same text, by the same version of this reader. It is data, read
 with `json` (never pickle): anything unexpected in it is a miss, never an error. Failures are never cached, so an
 error's message is always the parser's own.
@@ -26,6 +28,8 @@ FORMAT = 1  # bump when the encoding below changes, or what read_spec returns fo
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # a 4 MB spec's entry is far smaller; a bigger file was not written by us
 SCALARS = (str, int, float, bool, type(None))
 MAX_ENTRIES = 2000  # spec files remembered; an entry is a few times its spec's size
+SUBFOLDER = "cnninspect-specs"  # in the cache folder: made by the cache, for its entries only
+_PREFIX, _SUFFIX, _HEX = "spec-", ".json", frozenset("0123456789abcdef")
 
 
 def _file_stamp(path: str) -> list[int] | None:
@@ -68,13 +72,19 @@ def folder() -> str | None:
     if os.environ.get("CNNINSPECT_NO_CACHE", "0") not in ("", "0"):
         return None
     chosen = os.environ.get("CNNINSPECT_CACHE_DIR")
-    if chosen:
-        return chosen
+    if chosen:  # absolute only: a relative one would make a folder in whatever the working directory is
+        chosen = os.path.expanduser(chosen)
+        return chosen if os.path.isabs(chosen) else None
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # XDG says to ignore a relative one
         base = os.path.expanduser(os.path.join("~", ".cache"))
     # Without a home, expanduser leaves "~": better no cache than one in the working directory.
     return os.path.join(base, "cnninspect") if os.path.isabs(base) else None
+
+
+def _usable(where: str) -> bool:
+    """The cache folder and the entries' subfolder in it are both private (see _private)."""
+    return _private(where) and _private(os.path.join(where, SUBFOLDER))
 
 
 def _private(where: str) -> bool:
@@ -93,7 +103,7 @@ def _private(where: str) -> bool:
 def fetch(name: str, read_from: str | os.PathLike, text: str) -> source.Located | None:
     """The data read_spec made of `text` named `name`, if an entry holds it; None otherwise."""
     where = folder()
-    if where is None or not _private(where):
+    if where is None or not _usable(where):
         return None
     try:
         # Non-blocking, then a regular file of a sane size only: a FIFO or a device is a miss, not a wait.
@@ -114,7 +124,7 @@ def fetch(name: str, read_from: str | os.PathLike, text: str) -> source.Located 
 def store(name: str, read_from: str | os.PathLike, text: str, data: source.Located) -> None:
     """Keep what read_spec made of `text`, if it can be kept exactly; silently nothing if the folder is unwritable."""
     where = folder()
-    if where is None or not _private(where):
+    if where is None or not _usable(where):
         return
     try:
         numbers: list[int] = []
@@ -131,9 +141,10 @@ def store(name: str, read_from: str | os.PathLike, text: str, data: source.Locat
 
 def _prune(where: str) -> None:
     """Entries are per file, and files come and go (specs written to temporary folders): past MAX_ENTRIES, the
-    least recently written half goes. Only after a write, that is after a parse, which costs far more."""
-    with os.scandir(where) as found:
-        kept = [entry for entry in found if entry.name.endswith(".json") and entry.is_file(follow_symlinks=False)]
+    least recently written half goes. Only after a write, that is after a parse, which costs far more. Only the
+    cache's own entries are counted and deleted: files named as it names them, in the subfolder it made."""
+    with os.scandir(os.path.join(where, SUBFOLDER)) as found:
+        kept = [entry for entry in found if _is_entry_name(entry.name) and entry.is_file(follow_symlinks=False)]
     if len(kept) <= MAX_ENTRIES:
         return
     kept.sort(key=lambda entry: entry.stat(follow_symlinks=False).st_mtime_ns)
@@ -144,9 +155,17 @@ def _prune(where: str) -> None:
             pass
 
 
+def _is_entry_name(name: str) -> bool:
+    """spec-<16 lowercase hex digits>.json, as _entry_path names entries."""
+    digits = name[len(_PREFIX):-len(_SUFFIX)]
+    return (name.startswith(_PREFIX) and name.endswith(_SUFFIX) and len(digits) == 16
+            and _HEX.issuperset(digits))
+
+
 def _entry_path(where: str, name: str, read_from: str | os.PathLike) -> str:
     """One file per (display name, file): a zoo file is shown as zoo/NAME.yaml, and every Loc carries that name."""
-    return os.path.join(where, "%016x.json" % _fingerprint(f"{name}\0{os.path.abspath(read_from)}"))
+    fingerprint = "%016x" % _fingerprint(f"{name}\0{os.path.abspath(read_from)}")
+    return os.path.join(where, SUBFOLDER, f"{_PREFIX}{fingerprint}{_SUFFIX}")
 
 
 def _fingerprint(text: str) -> int:
@@ -158,8 +177,12 @@ def _fingerprint(text: str) -> int:
 def _write_atomically(where: str, path: str, content: bytes) -> None:
     """A reader sees the old entry or the new one, never half of one."""
     os.makedirs(where, mode=0o700, exist_ok=True)  # entries hold spec texts: private to their owner
+    try:
+        os.mkdir(os.path.join(where, SUBFOLDER), mode=0o700)
+    except FileExistsError:
+        pass
     # A name of this process's own, made without tempfile: its import costs more than the whole write.
-    temporary = os.path.join(where, f".{os.getpid()}.{time.monotonic_ns()}.tmp")
+    temporary = os.path.join(where, SUBFOLDER, f".{os.getpid()}.{time.monotonic_ns()}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(handle, "wb") as file:

@@ -122,7 +122,7 @@ def metadata(data: Located) -> dict:
     if not isinstance(value, dict):
         raise InputError(f"{data.value_locs['metadata']}: 'metadata' is a mapping of names to values. "
                          f"Received {show(value)}")
-    return dict(value)
+    return value if isinstance(value, Located) else dict(value)  # Located: where each value is written, kept
 
 
 def expectations(data: Located) -> dict:

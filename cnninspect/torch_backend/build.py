@@ -5,6 +5,12 @@ them (sequences, merges, auxiliary heads). Layers become torch modules registere
 plain container modules for the scopes (`layer1`, `layer1.0`); layers the reference applies as functions
 run unregistered, so the module tree and the state_dict are the reference's. The forward pass interprets the
 program.
+
+What torch cannot hold is refused, located at the layer: a module named as an attribute its parent already has
+(`forward`, `training`, `to`: nn.Module.add_module refuses those), and a tensor of 2^63 bytes or more (torch
+counts a tensor's bytes in an int64, even on the meta device). A layer torch refuses to build for another reason
+raises TorchRefused; one it refuses to run raises torch's own error, with the layer in a note and its row's index
+in `cnninspect_row`. --verify reports either as a disagreement.
 """
 
 from __future__ import annotations
@@ -12,8 +18,57 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cnninspect.core.engine import Analysis, Aux, Merge, Program
+from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
+from cnninspect.core.layers.base import numel
+from cnninspect.errors import InputError
+from cnninspect.inert import inert
 from cnninspect.torch_backend.modules import BUILDERS
+
+MAX_TENSOR_BYTES = 2**63 - 1  # torch keeps a tensor's size in bytes in an int64 (c10's computeStorageNbytes)
+TORCH_REFUSALS = (RuntimeError, ValueError, NotImplementedError, IndexError)  # how torch says no to a tensor op
+
+
+def where(row: Row) -> str:
+    """A layer's location, as the engine's errors give it."""
+    return f"{row.loc}: layer '{inert(row.path)}' ({row.kind})"
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return inert(text.splitlines()[0]) if text else type(error).__name__
+
+
+class TorchRefused(InputError):
+    """torch refused to build a layer the analysis accepts: its constructor raised."""
+
+    def __init__(self, index: int, row: Row, error: BaseException) -> None:
+        super().__init__(f"torch refuses to build it: {first_line(error)}", where=where(row))
+        self.index = index
+        self.detail = first_line(error)
+
+
+def refuse_oversized(analysis: Analysis, batch: int, itemsize: int) -> None:
+    """Every activation of a forward pass (the input, each layer's output) must fit in a torch tensor."""
+    shapes = [(None, analysis.input)] + [(row, row.output) for row in analysis.rows]
+    for row, shape in shapes:
+        size = numel(shape) * batch * itemsize
+        if size > MAX_TENSOR_BYTES:
+            raise InputError(f"torch cannot hold {'its output' if row else 'the input'}: "
+                             f"{batch}x{'x'.join(map(str, shape))} elements of {itemsize} bytes take {size:,} bytes; "
+                             f"{_LIMIT}", where=where(row) if row else str(analysis.model.file))
+
+
+def _refuse_oversized_parameters(row: Row) -> None:
+    """Said when torch refused to build a layer: if its parameters take more bytes than a tensor can hold."""
+    itemsize = torch.get_default_dtype().itemsize
+    largest = max(row.params, row.buffers)
+    if largest * itemsize > MAX_TENSOR_BYTES:
+        raise InputError(f"torch cannot hold its parameters: {largest:,} elements of {itemsize} bytes take "
+                         f"{largest * itemsize:,} bytes; {_LIMIT}", where=where(row))
+
+
+_PLAIN = nn.Module()  # what every torch module has: methods (forward, to, cuda, ...) and fields (training, ...)
+_LIMIT = f"a torch tensor holds at most 2^63 - 1 ({MAX_TENSOR_BYTES:,}) bytes, even on the meta device"
 
 
 class Scope(nn.Module):
@@ -41,39 +96,64 @@ class SpecModel(nn.Module):
         super().__init__()
         self.spec_name = analysis.model.name
         self.aux_outputs: list[torch.Tensor] = []
-        calls: list[nn.Module | None] = []
-        built: dict[str, nn.Module] = {}
-        for row in analysis.rows:
-            if row.settings is None:  # a merge: the program adds or concatenates
-                calls.append(None)
-                continue
-            if row.module and row.path in built:  # a parameter-free module called twice (ResNet's relu)
-                calls.append(built[row.path])
-                continue
-            module = BUILDERS[row.kind](row.settings, row.input)
-            if isinstance(module, nn.Parameter):  # an attribute of its module (ConvNeXt's layer_scale)
-                self._register(row.path, module)
-                calls.append(_Scale(module))
-                continue
-            if row.module:
-                self._register(row.path, module)
-                built[row.path] = module
-            calls.append(module)
-        self._calls = calls  # a plain list: registration is by path, above
-        self._functional = [m for r, m in zip(analysis.rows, calls) if m is not None and not r.module]
+        # The model's own attributes, set before any layer is registered: a layer of the same name is refused.
+        self._rows = analysis.rows
         self._program = analysis.program
+        self._calls: list[nn.Module | _Scale | None] = []  # a plain list: registration is by path, below
+        built: dict[str, nn.Module] = {}
+        for index, row in enumerate(analysis.rows):
+            self._calls.append(self._built(index, row, built))
+        self._functional = [m for r, m in zip(analysis.rows, self._calls) if m is not None and not r.module]
 
-    def _register(self, path: str, item: nn.Module | nn.Parameter) -> None:
+    def _built(self, index: int, row: Row, built: dict[str, nn.Module]) -> nn.Module | _Scale | None:
+        if row.settings is None:  # a merge: the program adds or concatenates
+            return None
+        if row.module and row.path in built:  # a parameter-free module called twice (ResNet's relu)
+            return built[row.path]
+        try:
+            module = BUILDERS[row.kind](row.settings, row.input)
+        except (*TORCH_REFUSALS, TypeError, OverflowError) as error:
+            _refuse_oversized_parameters(row)
+            if not isinstance(error, TORCH_REFUSALS):
+                raise  # not torch saying no: a bug, which keeps its traceback
+            raise TorchRefused(index, row, error) from None
+        if isinstance(module, nn.Parameter):  # an attribute of its module (ConvNeXt's layer_scale)
+            parent, name = self._parent(row, "parameter")
+            parent.register_parameter(name, module)
+            return _Scale(module)
+        if row.module:
+            parent, name = self._parent(row, "module")
+            parent.add_module(name, module)
+            built[row.path] = module
+        return module
+
+    def _parent(self, row: Row, what: str) -> tuple[nn.Module, str]:
+        """The module that holds the layer (its scopes made on the way), and the layer's name in it."""
         parent: nn.Module = self
-        *scopes, name = path.split(".")
-        for scope in scopes:
-            if not hasattr(parent, scope) or not isinstance(getattr(parent, scope), nn.Module):
+        *scopes, name = row.path.split(".")
+        for depth, scope in enumerate(scopes):
+            self._refuse_taken(parent, scope, ".".join(scopes[:depth]), row, "module")
+            if scope not in parent._modules:
                 parent.add_module(scope, Scope())
-            parent = getattr(parent, scope)
-        if isinstance(item, nn.Parameter):
-            parent.register_parameter(name, item)
+            parent = parent._modules[scope]
+        self._refuse_taken(parent, name, ".".join(scopes), row, what)
+        return parent, name
+
+    def _refuse_taken(self, parent: nn.Module, name: str, scope: str, row: Row, what: str) -> None:
+        """torch cannot hold a child named as an attribute its parent has: add_module and register_parameter
+        raise KeyError. Said here, located, instead."""
+        if name in parent._modules or not hasattr(parent, name):
+            return
+        refuses = "nn.Module.add_module" if what == "module" else "nn.Module.register_parameter"
+        if hasattr(_PLAIN, name):
+            why = f"every torch module (nn.Module) has an attribute of that name, and {refuses} refuses it"
+        elif parent is self:
+            why = f"the model built from a spec keeps an attribute of that name, and {refuses} refuses it"
         else:
-            parent.add_module(name, item)
+            why = "a parameter of that name is registered there"
+        within = f"'{inert(scope)}'" if scope else "the model"
+        raise InputError(f"torch cannot hold a {what} named '{inert(name)}' in {within}: {why}; rename the layer",
+                         where=where(row))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self._functional:  # unregistered: train() and eval() do not reach them
@@ -84,7 +164,13 @@ class SpecModel(nn.Module):
     def _run(self, program: Program, x: torch.Tensor) -> torch.Tensor:
         for step in program:
             if isinstance(step, int):
-                x = self._calls[step](x)
+                try:
+                    x = self._calls[step](x)
+                except Exception as error:  # torch's own error, as it stands, with the layer named
+                    if not hasattr(error, "cnninspect_row"):  # the innermost step is the layer
+                        error.cnninspect_row = step
+                        error.add_note(f"cnninspect: in {where(self._rows[step])}")
+                    raise
             elif isinstance(step, Merge):
                 outs = [self._run(branch, x) for branch in step.branches]
                 if step.op == "concat":

@@ -1,6 +1,8 @@
 """One torch module per layer kind, from a layer's evaluated fields and its input shape.
 
-The classes are the ones the analytic rules name (Conv2d, BatchNorm2d, ...): the cross-check compares them.
+The classes are the ones the analytic rules name (Conv2d, BatchNorm2d, ...): the cross-check compares them. Where
+torch has no class for a layer (it is a function, torch.chunk), the builder makes a stand-in whose `type_name` is
+the name the analysis gives it, and the cross-check compares that.
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ class LayerNorm2d(nn.LayerNorm):
 
 
 class Chunk(nn.Module):
+    """torch.chunk, one piece of it, as a module."""
+
+    type_name = "chunk"  # torch has no class: the function's name, as the analysis gives it
+
     def __init__(self, chunks: int, index: int, dim: int) -> None:
         super().__init__()
         self.chunks, self.index, self.dim = chunks, index, dim
@@ -98,6 +104,8 @@ class Chunk(nn.Module):
 
 class ChannelShuffle(nn.Module):
     """As torchvision's channel_shuffle (ShuffleNetV2): (N, g·c, …) → interleave the g groups."""
+
+    type_name = "channel_shuffle"  # the reference's function, as the analysis names it
 
     def __init__(self, groups: int) -> None:
         super().__init__()

@@ -15,9 +15,10 @@ import torch.utils.benchmark as benchmark
 
 from cnninspect.core.engine import Analysis
 from cnninspect.errors import InputError
-from cnninspect.torch_backend.build import SpecModel
+from cnninspect.syntax import DTYPE_BYTES
+from cnninspect.torch_backend.build import TORCH_REFUSALS, SpecModel, first_line, refuse_oversized, where
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_BYTES}  # the names are torch's (a test checks the sizes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,33 +74,51 @@ def time_interleaved(analyses: list[Analysis], *, device: str, dtype: str, batch
                      progress: Callable[[str, int], None] | None = None) -> list[Timing]:
     """Several models on the same device, batch and dtype: warmed up in turn, then one sample of each per round,
     so that drift in the machine hits them alike. (CUDA's peak memory is then the largest of them.)"""
-    _check_device(device)
-    if compile and warmup < 1:  # torch.compile compiles in the first pass: it must not be a timed one
-        raise InputError("--compile needs at least one warm-up pass (compilation happens in the first)",
-                         where="--warmup")
+    check(analyses, device=device, dtype=dtype, batch=batch, channels_last=channels_last, compile=compile,
+          warmup=warmup)
     progress = progress or (lambda phase, done: None)
     sync = _synchronizer(device)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
+    running = analyses[0]
     try:
         with torch.inference_mode():
-            timers = [_prepared(a, device, dtype, batch, channels_last, compile, sync) for a in analyses]
+            timers = []
+            for running in analyses:
+                timers.append(_prepared(running, device, dtype, batch, channels_last, compile, sync))
             for done in range(1, warmup + 1):
-                for timer in timers:
+                for running, timer in zip(analyses, timers):
                     timer.timeit(1)
                 progress("warmup", done)
             samples: list[list[float]] = [[] for _ in timers]
             for done in range(1, runs + 1):
-                for timer, taken in zip(timers, samples):
+                for running, timer, taken in zip(analyses, timers, samples):
                     taken.append(timer.timeit(1).raw_times[0])
                 progress("timed", done)
-    except (RuntimeError, NotImplementedError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"torch could not run the model on {device} in {dtype}: {first}") from None
+    except TORCH_REFUSALS as error:
+        row = getattr(error, "cnninspect_row", None)  # build.py names the layer that raised
+        at = where(running.rows[row]) if row is not None else str(running.model.file)
+        raise InputError(f"torch could not run the model on {device} in {dtype}: {first_line(error)}",
+                         where=at) from None
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
     return [Timing(device, dtype, batch, channels_last, compile, warmup, tuple(taken),
                    2 * sum(r.macs for r in a.rows if not r.aux) * batch, peak)
             for a, taken in zip(analyses, samples)]
+
+
+def check(analyses: list[Analysis], *, device: str, dtype: str, batch: int, channels_last: bool, compile: bool,
+          warmup: int) -> None:
+    """What timing refuses before it starts (and before a caller shows progress): a device this machine lacks,
+    --compile without a warm-up pass, channels-last without 2 or 3 spatial axes, a tensor no torch tensor holds."""
+    _check_device(device)
+    if compile and warmup < 1:  # torch.compile compiles in the first pass: it must not be a timed one
+        raise InputError("--compile needs at least one warm-up pass (compilation happens in the first)",
+                         where="--warmup")
+    for analysis in analyses:
+        if channels_last and len(analysis.input) - 1 not in _CHANNELS_LAST:
+            raise InputError(f"channels-last needs a 2-D or 3-D input; this one has {len(analysis.input) - 1} "
+                             f"spatial axes", where="--channels-last")
+        refuse_oversized(analysis, batch, DTYPES[dtype].itemsize)
 
 
 def _prepared(analysis: Analysis, device: str, dtype: str, batch: int, channels_last: bool, compile: bool,
@@ -122,12 +141,12 @@ def _check_device(device: str) -> None:
         raise InputError(f"device {device!r} is not available here (available: {here})", where="--device")
 
 
+_CHANNELS_LAST = {2: "channels_last", 3: "channels_last_3d"}  # spatial axes -> torch's memory format
+
+
 def _channels_last(x: torch.Tensor, model: torch.nn.Module):
-    formats = {4: torch.channels_last, 5: torch.channels_last_3d}
-    if x.dim() not in formats:
-        raise InputError(f"channels-last needs a 2-D or 3-D input; this one has {x.dim() - 2} spatial axes",
-                         where="--channels-last")
-    return x.contiguous(memory_format=formats[x.dim()]), model.to(memory_format=formats[x.dim()])
+    memory_format = getattr(torch, _CHANNELS_LAST[x.dim() - 2])
+    return x.contiguous(memory_format=memory_format), model.to(memory_format=memory_format)
 
 
 def _synchronizer(device: str) -> Callable[[], None]:

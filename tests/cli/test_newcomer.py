@@ -365,7 +365,9 @@ def test_pipes_and_process_substitutions_in_a_real_shell(command, tmp_path):
     assert result.returncode == 0 and result.stderr == "", result.stderr
     document = json.loads(result.stdout)
     assert "tiny_net" in json.dumps(document) or document["columns"][0]["label"].startswith("/dev/fd/")
-    stored = list(cache.glob("*.json")) if cache.exists() else []
+    from cnninspect.spec import cache as spec_cache
+
+    stored = list((cache / spec_cache.SUBFOLDER).glob("spec-*.json")) if cache.exists() else []
     expected = 1 if "small_cnn" in command else 0  # a regular file is cached; standard input and pipes never
     assert len(stored) == expected, stored
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import struct
 import subprocess
@@ -14,6 +15,9 @@ from cnninspect.core.engine import analyze
 from cnninspect.core.summary import summarize
 from cnninspect.spec.load import load_model
 from tests.cli_support import assert_golden_output, assert_refused, run_cli
+
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                                      reason="needs matplotlib, which is not installed (the plot extra)")
 
 TUTORIAL = "alexnet vgg16 resnet18 googlenet inception_v3"
 GOLDEN_CASES = {
@@ -59,6 +63,7 @@ def test_a_sweep_shows_where_a_layer_stops_fitting_and_where_divisions_stop_bein
     assert inexact == {"3x60x60": None, "3x64x64": [], "3x68x68": ["features.2"]}
 
 
+@pytest.mark.torch
 def test_time_rows_for_every_model(tmp_path):
     result = run("compare lenet5 examples/tiny_net.yaml --time --runs 2 --warmup 1 --device cpu --format json")
     assert result.exit_code == 0, result.output
@@ -72,6 +77,7 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@needs_matplotlib
 def test_plot_png_has_the_expected_size(tmp_path):
     plot = tmp_path / "models.png"
     result = run(f"compare {TUTORIAL} lenet5 --plot {plot}")
@@ -80,6 +86,7 @@ def test_plot_png_has_the_expected_size(tmp_path):
     assert png_size(plot) == (800, 500)
 
 
+@needs_matplotlib
 def test_plot_svg_has_one_point_per_model_with_an_accuracy(tmp_path):
     plot = tmp_path / "models.svg"
     assert run(f"compare alexnet vgg16 resnet18 --plot {plot}").exit_code == 0
@@ -107,7 +114,8 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path):
     ("compare resnet18 --sweep 1:1000:1", "--sweep: a sweep has 1 to 64 sizes"),
     ("compare resnet18 --sweep 160:512:64 --plot x.png", "--plot: --plot compares models; a sweep has one"),
     ("compare alexnet vgg16 --plot x.pdf", "--plot: the plot is written as .svg or .png"),
-    ("compare lenet5 examples/tiny_net.yaml --plot x.png", "--plot: --plot shows published accuracy against MACs"),
+    pytest.param("compare lenet5 examples/tiny_net.yaml --plot x.png",
+                 "--plot: --plot shows published accuracy against MACs", marks=needs_matplotlib),
 ])
 def test_bad_input(args, message):
     assert_refused(run(args), message)

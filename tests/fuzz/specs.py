@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import warnings
 
-import torch
 from hypothesis import strategies as st
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from cnninspect.core.expr import evaluate
 
-ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "gelu": nn.GELU, "silu": nn.SiLU, "sigmoid": nn.Sigmoid,
-               "tanh": nn.Tanh, "hardswish": nn.Hardswish}
+# The strategies need no torch (test_replay_fuzz draws from them without it); the oracle imports it when it runs.
+ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid",
+               "tanh": "Tanh", "hardswish": "Hardswish"}  # kind -> torch.nn class
 
 
 @st.composite
@@ -135,7 +133,10 @@ def _divisors(n: int) -> list[int]:
 
 def run_in_torch(spec: dict):
     """(output shape, [(class, output shape, parameters) per leaf module], FLOPs), or an exception from torch."""
-    calls: list[tuple[str, tuple[int, ...], nn.Module]] = []
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    calls: list[tuple[str, tuple[int, ...], "nn.Module"]] = []
     x = torch.zeros(1, *spec["input"])
     with warnings.catch_warnings(), torch.no_grad(), FlopCounterMode(display=False) as counter:
         warnings.simplefilter("ignore")  # lazy modules announce themselves; 'same' with even kernels warns
@@ -144,7 +145,9 @@ def run_in_torch(spec: dict):
     return tuple(y.shape), leaves, counter.get_total_flops()
 
 
-def _run(layers: list, x: torch.Tensor, calls: list) -> torch.Tensor:
+def _run(layers: list, x: "torch.Tensor", calls: list) -> "torch.Tensor":
+    import torch
+
     for layer in layers:
         name, fields = (layer, {}) if isinstance(layer, str) else next(iter(layer.items()))
         if name in ("add", "concat"):
@@ -157,7 +160,9 @@ def _run(layers: list, x: torch.Tensor, calls: list) -> torch.Tensor:
     return x
 
 
-def _module(name: str, f: dict, x: torch.Tensor) -> nn.Module:
+def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
+    from torch import nn
+
     rank = x.dim() - 2
     if name == "conv":
         if f.get("depthwise"):
@@ -181,7 +186,7 @@ def _module(name: str, f: dict, x: torch.Tensor) -> nn.Module:
     if name == "lrn":
         return nn.LocalResponseNorm(f["size"])
     if name in ACTIVATIONS:
-        return ACTIVATIONS[name]()
+        return getattr(nn, ACTIVATIONS[name])()
     if name == "dropout":
         return nn.Dropout(f["p"])
     if name == "identity":

@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 
 from cnninspect.core.engine import analyze
 from cnninspect.errors import InputError
 from cnninspect.spec.build import build_model
 from cnninspect.spec.source import read_spec
-from cnninspect.torch_backend.crosscheck import verify
 from tests.fuzz.specs import run_in_torch, specs, specs_past_a_limit
 
+pytestmark = pytest.mark.torch  # torch runs every spec (test_replay_fuzz, which imports EXAMPLES, needs no torch)
 EXAMPLES = int(os.environ.get("CNNINSPECT_FUZZ_EXAMPLES", "200"))
 
 
@@ -31,6 +32,8 @@ def analyse(spec: dict):
 
 def check(spec: dict) -> str:
     """'both refuse', 'both agree', or an AssertionError naming the difference."""
+    from cnninspect.torch_backend.crosscheck import verify
+
     note(json.dumps(spec))
     try:
         analysis = analyse(spec)

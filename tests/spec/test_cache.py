@@ -31,7 +31,9 @@ def cache_dir(tmp_path, monkeypatch) -> pathlib.Path:
 
 
 def entries(folder: pathlib.Path) -> list[pathlib.Path]:
-    return sorted(folder.glob("*")) if folder.exists() else []
+    """Everything in the cache's own subfolder: its entries, and anything left behind there."""
+    own = folder / cache.SUBFOLDER
+    return sorted(own.glob("*")) if own.exists() else []
 
 
 def assert_same(got: object, expected: object, at: str = "data") -> None:
@@ -175,7 +177,7 @@ def test_a_folder_others_could_write_to_is_not_used(cache_dir, tmp_path, change)
 def test_an_entry_that_is_not_a_regular_file_is_a_miss_not_a_wait(cache_dir, tmp_path):
     spec = tmp_path / "net.yaml"
     spec.write_text(SPEC)
-    cache_dir.mkdir(mode=0o700)
+    (cache_dir / cache.SUBFOLDER).mkdir(mode=0o700, parents=True)
     os.mkfifo(cache._entry_path(str(cache_dir), str(spec), spec))  # a FIFO with no writer: open() would block
     assert_same(read_spec(spec), fresh(str(spec), SPEC))
 
@@ -342,3 +344,54 @@ def test_the_suite_keeps_its_cache_out_of_the_home_folder(monkeypatch):
     suites = cache.folder()
     monkeypatch.delenv("CNNINSPECT_CACHE_DIR")
     assert suites and pathlib.Path(suites).name.startswith("cnninspect-test-cache-") and suites != cache.folder()
+
+
+def test_a_folder_of_other_files_loses_none_of_them(cache_dir, tmp_path, monkeypatch):
+    """CNNINSPECT_CACHE_DIR pointed at a folder of someone's JSON files: pruning deletes only the cache's entries."""
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 4)
+    cache_dir.mkdir()
+    theirs = [cache_dir / f"{i:04d}.json" for i in range(2100)]
+    theirs += [cache_dir / "spec-0123456789abcdef.json", cache_dir / cache.SUBFOLDER / "notes.json",
+               cache_dir / cache.SUBFOLDER / "spec-0123456789ABCDEF.json", cache_dir / cache.SUBFOLDER / "spec-1.json"]
+    (cache_dir / cache.SUBFOLDER).mkdir(mode=0o700)
+    for path in theirs:
+        path.write_text("{}")
+        os.utime(path, ns=(0, 0))  # older than any entry: the first to go, were they counted
+    for i in range(9):
+        spec = tmp_path / f"net{i}.yaml"
+        spec.write_text(SPEC)
+        read_spec(spec)
+    assert all(path.read_text() == "{}" for path in theirs)
+    ours = [p for p in entries(cache_dir) if p not in theirs]
+    assert 2 <= len(ours) <= 4 and all(cache._is_entry_name(p.name) for p in ours)
+
+
+def test_entries_are_named_so_and_kept_apart(cache_dir, tmp_path):
+    spec = tmp_path / "net.yaml"
+    spec.write_text(SPEC)
+    read_spec(spec)
+    assert [p.name for p in cache_dir.iterdir()] == [cache.SUBFOLDER]
+    [entry] = entries(cache_dir)
+    assert entry.name.startswith("spec-") and cache._is_entry_name(entry.name)
+    assert (cache_dir / cache.SUBFOLDER).stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("chosen", ["cache", "./cache", "sub/cache", "~user-who-does-not-exist/cache"])
+def test_a_relative_cache_dir_is_no_cache_and_makes_no_folder(tmp_path, monkeypatch, chosen):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("CNNINSPECT_NO_CACHE", raising=False)
+    monkeypatch.setenv("CNNINSPECT_CACHE_DIR", chosen)
+    spec = tmp_path / "net.yaml"
+    spec.write_text(SPEC)
+    for _ in range(2):
+        assert_same(read_spec(spec), fresh(str(spec), SPEC))
+    assert cache.folder() is None and list(work.iterdir()) == []
+
+
+def test_a_cache_dir_with_a_tilde_is_the_home_folders(tmp_path, monkeypatch):
+    monkeypatch.delenv("CNNINSPECT_NO_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CNNINSPECT_CACHE_DIR", "~/specs")
+    assert cache.folder() == str(tmp_path / "specs")

@@ -3,10 +3,17 @@ network written by hand computes."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.torch_oracle import MISSING
+
+if MISSING:  # before anything imports torch: without the torch extra the module is skipped, with the reason
+    pytest.skip(MISSING, allow_module_level=True)
+pytestmark = pytest.mark.torch
+
 import json
 import pathlib
 
-import pytest
 import torch
 
 import cnninspect
@@ -73,3 +80,10 @@ def test_functional_layers_follow_train_and_eval():
     assert [name for name, _ in model.named_children()] == ["conv1", "conv2", "fc1", "fc2", "fc3"]
     model.eval()(torch.zeros(1, 1, 32, 32))
     assert all(not m.training for m in model._functional)
+
+
+def test_every_layer_kind_has_a_torch_builder():
+    from cnninspect.core.layers.catalog import KINDS
+    from cnninspect.torch_backend.modules import BUILDERS
+
+    assert set(BUILDERS) == {kind.name for kind in KINDS}

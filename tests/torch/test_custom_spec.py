@@ -7,6 +7,14 @@ oracle: every leaf module's output shape and parameters (forward hooks), the sta
 
 from __future__ import annotations
 
+import pytest
+
+from tests.torch_oracle import MISSING
+
+if MISSING:  # before anything imports torch: without the torch extra the module is skipped, with the reason
+    pytest.skip(MISSING, allow_module_level=True)
+pytestmark = pytest.mark.torch
+
 import pathlib
 
 import torch

@@ -13,16 +13,21 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from hypothesis import currently_in_test_context, given, note, settings
-from hypothesis import strategies as st
 
-from cnninspect.core.engine import analyze
-from cnninspect.errors import InputError
-from cnninspect.spec.build import build_model
-from cnninspect.spec.source import read_spec
+from tests.torch_oracle import MISSING
 
-torch = pytest.importorskip("torch")
+if MISSING:  # before anything imports torch: without the torch extra the module is skipped, with the reason
+    pytest.skip(MISSING, allow_module_level=True)
 pytestmark = pytest.mark.torch
+
+import torch  # noqa: E402
+from hypothesis import currently_in_test_context, given, note, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cnninspect.core.engine import analyze  # noqa: E402
+from cnninspect.errors import InputError  # noqa: E402
+from cnninspect.spec.build import build_model  # noqa: E402
+from cnninspect.spec.source import read_spec  # noqa: E402
 
 MAX_SIZE = {1: 120, 2: 40, 3: 12}
 MODES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "linear": (1,), "bilinear": (2,), "bicubic": (2,),

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.torch_oracle import MISSING
+
+if MISSING:  # before anything imports torch: without the torch extra the module is skipped, with the reason
+    pytest.skip(MISSING, allow_module_level=True)
+pytestmark = pytest.mark.torch
+
 import json
 import pathlib
 import statistics
 
-import pytest
 from click.testing import CliRunner
 
 from cnninspect.cli import main
 from cnninspect.core.engine import analyze
 from cnninspect.spec.load import load_model
+from cnninspect.syntax import DTYPE_BYTES
 from cnninspect.torch_backend.timing import time_forward
 
 REFERENCE = json.loads((pathlib.Path(__file__).parent.parent / "data" / "reference" /
@@ -89,3 +97,23 @@ def test_compiled_model_is_timed_after_compiling_in_the_warm_up():
     assert timing["compiled"] is True and timing["runs"] == 2
     refused = CliRunner().invoke(main, ["summary", "lenet5", "--time", "--compile", "--warmup", "0"])
     assert refused.exit_code == 2 and "--compile needs at least one warm-up pass" in refused.stderr
+
+
+def test_one_table_of_element_types():
+    """Written once (cnninspect.syntax): --dtype's choices, the memory figures and --time's torch dtypes agree."""
+    from cnninspect.core.summary import DTYPE_BYTES
+    from cnninspect.syntax import DTYPES
+    from cnninspect.torch_backend.timing import DTYPES as TORCH_DTYPES
+
+    assert DTYPES == tuple(DTYPE_BYTES) == tuple(TORCH_DTYPES)
+    assert {name: dtype.itemsize for name, dtype in TORCH_DTYPES.items()} == DTYPE_BYTES
+    assert all(dtype.is_floating_point for dtype in TORCH_DTYPES.values())
+
+
+@pytest.mark.parametrize("dtype", list(DTYPE_BYTES))
+def test_every_dtype_can_be_timed(dtype):
+    for command in (["summary", "lenet5"], ["compare", "lenet5", "examples/tiny_net.yaml"]):
+        result = CliRunner().invoke(main, [*command, "--time", "--dtype", dtype, "--runs", "1", "--warmup", "0",
+                                           "--device", "cpu", "--format", "json"])
+        assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["columns"][0]["latency"] > 0

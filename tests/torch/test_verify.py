@@ -3,11 +3,18 @@ reported with both values, and exits 1."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.torch_oracle import MISSING
+
+if MISSING:  # before anything imports torch: without the torch extra the module is skipped, with the reason
+    pytest.skip(MISSING, allow_module_level=True)
+pytestmark = pytest.mark.torch
+
 import dataclasses
 import json
 import pathlib
 
-import pytest
 from click.testing import CliRunner
 
 from cnninspect.cli import main
