@@ -20,7 +20,8 @@ def write_plot(comparison: Comparison, path: str) -> int:
     try:
         import matplotlib
     except ImportError:
-        raise InputError("--plot needs matplotlib, which is not installed: pip install 'cnninspect[plot]'") from None
+        from cnninspect.extras import install_hint
+        raise InputError(f"--plot needs matplotlib, which is not installed: {install_hint('plot')}") from None
     matplotlib.use("Agg")  # files only: no display needed
     from matplotlib import pyplot
 
