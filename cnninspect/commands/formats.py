@@ -77,8 +77,9 @@ def _writable(ctx: click.Context, param: click.Parameter, path: str | None) -> s
         raise InputError("is a folder; name a file to write", where=f"--output {path}")
     if not os.path.isdir(folder):
         raise InputError(f"no folder {folder!r} to write the file in", where=f"--output {path}")
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"the folder {folder!r} cannot be written to", where=f"--output {path}")
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        what = "the file" if os.path.exists(path) else f"the folder {folder!r}"
+        raise InputError(f"{what} cannot be written to", where=f"--output {path}")
     return path
 
 
