@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import os
 import sys
 import warnings
 
@@ -21,6 +22,7 @@ from cnninspect.inert import inert
 
 BAD_INPUT = 2
 BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program that stops when its reader goes (`| head`)
+COMPLETE_VAR = "_CNNINSPECT_COMPLETE"  # click's: _{PROG}_COMPLETE
 
 
 COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, so each starts lean
@@ -31,12 +33,14 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "verify": "verify",
     "compare": "compare",
     "check": "check",
+    "completion": "completion",
 }
 
 
 class _Boundary(click.Group):
     """Turns bad input — click's usage errors and the project's InputError — into one line and exit 2, and so
-    output that cannot be written. Commands load lazily: `cnninspect shape` never imports what `summary` needs."""
+    output that cannot be written. Commands load lazily: `cnninspect shape` never imports what `summary` needs.
+    A mistyped option or command gets a "did you mean" (commands/suggest.py)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -47,9 +51,25 @@ class _Boundary(click.Group):
         module = importlib.import_module(f"cnninspect.commands.{COMMANDS[name]}")
         return getattr(module, name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        from cnninspect.commands import suggest
+
+        if ctx.resilient_parsing:  # shell completion: no refusals
+            return super().resolve_command(ctx, args)
+        if args and not args[0].startswith("-") and args[0] not in COMMANDS:
+            ctx.fail(f"No such command {args[0]!r}.{suggest.command_hint(list(COMMANDS), args[0])}")
+        name, command, rest = super().resolve_command(ctx, args)
+        refused = suggest.single_dash_long(click.Context(command, info_name=name, parent=ctx), rest)
+        if refused:
+            raise refused
+        return name, command, rest
+
     def main(self, args=None, prog_name=None, **extra):  # noqa: D102 (click's signature)
         gc.disable()  # a short run over acyclic data: the cycle collector would only cost time (about 1/3)
         extra["standalone_mode"] = False
+        if COMPLETE_VAR in os.environ:  # a shell asks for completions (commands/completion.py)
+            from cnninspect.commands.completion import register
+            register()
         with streams.guarded():
             status = self._run(args, prog_name or "cnninspect", extra)
         sys.exit(status)
@@ -86,6 +106,9 @@ class _Boundary(click.Group):
             _say("cnninspect: aborted")
             return 1
         except click.ClickException as error:
+            if isinstance(error, click.NoSuchOption):
+                from cnninspect.commands.suggest import hinted
+                error = hinted(error, list(sys.argv[1:] if args is None else args))
             hint = f" (see '{error.ctx.command_path} --help')" if getattr(error, "ctx", None) else ""
             _say(error_line(f"{error.format_message()}{hint}"))
             return BAD_INPUT

@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from cnninspect.commands.completion import complete_model
+from cnninspect.commands.formats import emit, format_option, output_option
 from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -32,7 +34,6 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
 examples/over_budget.yaml is over its budget on purpose.
 """
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
-FORMATS = ("text", "json", "github", "junit")
 
 
 def _limit(key: str, metavar: str, text: str):
@@ -40,7 +41,7 @@ def _limit(key: str, metavar: str, text: str):
 
 
 @click.command(help=HELP)
-@click.argument("files_or_names", nargs=-1, required=True)
+@click.argument("files_or_names", nargs=-1, required=True, shell_complete=complete_model)
 @input_option
 @set_option
 @click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True,
@@ -57,10 +58,8 @@ def _limit(key: str, metavar: str, text: str):
 @click.option("--no-lint-warnings", "no_lint_warnings", is_flag=True,
               help="Fail when a layer never reads some of its input (the lint's '!').")
 @click.option("--verify", is_flag=True, help="Also cross-check every figure against torch (torch extra).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text; json (docs/check.md); github: workflow annotations; junit: JUnit XML.")
-@click.option("--output", "output_file", metavar="FILE", type=click.Path(dir_okay=False, writable=True),
-              help="Write the --format report to FILE; stdout then shows the text report.")
+@format_option("check")
+@output_option("Write the --format report to FILE; stdout then shows the table.")
 def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tuple[str, ...], batch: int,
           dtype: str, verify: bool, fmt: str, output_file: str | None, **limits) -> None:
     from cnninspect.core.budget import CheckReport, from_flags
@@ -74,9 +73,9 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
     specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify) if not error
                   else _invalid(name, error) for name, file, error in expand(files_or_names))
     report = CheckReport(specs, batch, dtype, shape)
-    if output_file:
-        _write(output_file, render(report, fmt))
-        fmt = "text"
+    if output_file not in (None, "-"):
+        emit(render(report, fmt), output_file)
+        fmt = "table"
     click.echo(render(report, fmt), nl=False)
     sys.exit(report.exit_status)
 
@@ -163,10 +162,3 @@ def render(report, fmt: str) -> str:
         return render_junit(report)
     from cnninspect.render.check_text import render_text
     return render_text(report)
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        pathlib.Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write the report: {error.strerror or error}", where=f"--output {path}") from None

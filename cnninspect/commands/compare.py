@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from cnninspect.commands.completion import complete_model
+from cnninspect.commands.formats import emit, format_option, on_terminal, output_option
 from cnninspect.commands.options import model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -29,25 +29,26 @@ One model across input sizes: --sweep START:STOP:STEP (square inputs) or several
 
 
 @click.command(help=HELP)
-@click.argument("models", nargs=-1, required=True)
-@click.option("--input", "inputs", metavar="CxHxW", multiple=True,
+@click.argument("models", nargs=-1, required=True, shell_complete=complete_model)
+@click.option("--input", "-i", "inputs", metavar="CxHxW", multiple=True,
               help="Input shape for every model; repeat it with one model to compare input sizes.")
 @click.option("--sweep", metavar="START:STOP:STEP", help="One model at square inputs from START to STOP.")
 @set_option
 @click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True)
 @click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
               help="For the memory figures and --time.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]), default="table",
-              show_default=True)
-@click.option("--plot", metavar="FILE.svg|png", help="Draw accuracy against MACs (plot extra).")
+@format_option("compare")
+@output_option()
+@click.option("--plot", metavar="FILE.svg|png", type=click.Path(),
+              help="Draw accuracy against MACs (plot extra).")
 @click.option("--time", "timing", is_flag=True, help="Time every model, interleaved (torch extra).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=20, show_default=True, help="--time: passes.")
 @click.option("--warmup", type=click.IntRange(0, 100_000), default=5, show_default=True,
               help="--time: warm-up passes.")
 def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None, settings: tuple[str, ...],
-            batch: int, dtype: str, fmt: str, plot: str | None, timing: bool, device: str | None, runs: int,
-            warmup: int) -> None:
+            batch: int, dtype: str, fmt: str, output_file: str | None, plot: str | None, timing: bool,
+            device: str | None, runs: int, warmup: int) -> None:
     from cnninspect.core.compare import compare as side_by_side
 
     if plot:  # before any work: a plot that cannot be written is refused at once
@@ -65,9 +66,10 @@ def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None,
         from cnninspect.inert import inert
         click.echo(f"cnninspect: wrote {inert(plot)} ({shown} models)", err=True)
     from cnninspect.render import compare_text
+    color = on_terminal(output_file)
     render = {"json": compare_text.render_json, "markdown": compare_text.render_markdown,
-              "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, sys.stdout.isatty()))
-    click.echo(render(comparison), nl=False)
+              "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, color))
+    emit(render(comparison), output_file)
 
 
 def _columns(models, inputs, sweep, args, batch, dtype) -> list:

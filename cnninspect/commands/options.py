@@ -8,7 +8,7 @@ import click
 
 from cnninspect.errors import InputError
 
-input_option = click.option("--input", "input_text", metavar="CxHxW",
+input_option = click.option("--input", "-i", "input_text", metavar="CxHxW",
                             help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
 set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
                           help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")

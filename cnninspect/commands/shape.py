@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cnninspect.commands.formats import format_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import KIND_NAMES, STEP_SYNTAX
 
@@ -43,13 +44,13 @@ Pooling's stride defaults to its kernel, as in PyTorch.
 @click.option("--out", "out", metavar="SIZE", help="Inverse: the paddings and input sizes that give this output.")
 @click.option("--same", is_flag=True, help="Inverse: the padding that keeps ⌈n/s⌉.")
 @click.option("--dims", type=click.IntRange(1, 3), help="Number of spatial axes when every value is one number.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (the shape is documented in docs/json.md).")
-def shape(steps: tuple[str, ...], as_json: bool, dims: int | None, **flags) -> None:
+@format_option("shape")
+def shape(steps: tuple[str, ...], fmt: str, dims: int | None, **flags) -> None:
     try:
         report = _chain_report(steps, flags, dims) if steps else _layer_report(flags, dims)
     except InputError as error:
         raise error.located(error.where or FLAGS.get(error.param, "")) from None
-    if as_json:
+    if fmt == "json":
         from cnninspect.render.shape_json import render
     else:
         from cnninspect.render.shape_text import render

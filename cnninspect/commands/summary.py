@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from cnninspect.commands.completion import complete_model
+from cnninspect.commands.formats import emit, format_option, on_terminal, output_option
 from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -29,7 +31,7 @@ MODEL is read by its spelling alone (as in compare, check and verify):
   that is also a file or folder here stays the zoo's, with a note: write ./NAME for the file.
 
 \b
-With the torch extra (pip install 'cnninspect[torch]'):
+With the torch extra (pip install torch torchinfo numpy, or see README's Set-up):
   --verify  build the model on the meta device and check every layer's type, output shape and
             parameters (torchinfo) and the MACs (FlopCounterMode); exit status 1 on a mismatch
   --time    time forward passes (torch.utils.benchmark): median, IQR, throughput, GFLOP/s
@@ -47,14 +49,14 @@ TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs":
 
 
 @click.command(help=HELP)
-@click.argument("model")
+@click.argument("model", shell_complete=complete_model)
 @input_option
 @click.option("--batch", type=click.IntRange(1, 10**9), default=1, show_default=True, help="Batch size.")
 @click.option("--depth", type=click.IntRange(1, 64), help="Fold layers deeper than K path components into one row.")
 @click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
               help="Element type for the memory figures and for --time.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "csv"]), default="table",
-              show_default=True, help="Output format (json: docs/json.md).")
+@format_option("summary")
+@output_option()
 @click.option("--explain", is_flag=True, help="Work out every windowed layer's output size with its numbers.")
 @set_option
 @click.option("--verify", is_flag=True, help="Cross-check every figure against torch (torch extra).")
@@ -66,7 +68,8 @@ TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs":
 @click.option("--runs", type=click.IntRange(1, 100_000), default=50, show_default=True, help="--time: timed passes.")
 @click.option("--compile", "compile_", is_flag=True, help="--time: torch.compile the model first.")
 def summary(model: str, input_text: str | None, batch: int, depth: int | None, dtype: str, fmt: str,
-            explain: bool, settings: tuple[str, ...], verify: bool, timing: bool, **timing_options) -> None:
+            output_file: str | None, explain: bool, settings: tuple[str, ...], verify: bool, timing: bool,
+            **timing_options) -> None:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.spec.load import load_model
@@ -79,12 +82,12 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
-    click.echo(_render(result, fmt, explain, checks, notes, sections), nl=False)
+    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file)), output_file)
     if sections.get("verification", {}).get("ok") is False:
         sys.exit(1)
 
 
-def _render(result, fmt: str, explain: bool, checks, notes, sections) -> str:
+def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool) -> str:
     if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
         from cnninspect.render.explain_json import explain_section
         sections = {**sections, "explain": explain_section(result)}
@@ -101,7 +104,7 @@ def _render(result, fmt: str, explain: bool, checks, notes, sections) -> str:
         from cnninspect.render.summary_text import render_markdown
         return render_markdown(result, checks, notes)
     from cnninspect.render.summary_text import render_table
-    return render_table(result, sys.stdout.isatty(), checks, notes)
+    return render_table(result, color, checks, notes)
 
 
 def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict):

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import click
 
+from cnninspect.commands.formats import emit, format_option, output_option
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def zoo(fmt: str) -> None:
-    """List the zoo: every model's input, parameters, MACs and output, computed now from its spec."""
+@format_option("zoo")
+@output_option()
+def zoo(fmt: str, output_file: str | None) -> None:
+    """List the zoo: every model's input, parameters, MACs and source, computed now from its spec.
+
+    \b
+      cnninspect zoo
+      cnninspect zoo --format markdown
+    """
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
-    from cnninspect.render import figures
+    from cnninspect.render.zoo import RENDER
     from cnninspect.spec.load import ZOO_PREFIX, load_model, zoo_names
 
     entries = []
@@ -21,12 +28,4 @@ def zoo(fmt: str) -> None:
         totals = summarize(analyze(model)).totals
         entries.append({"name": name, "input": list(model.input), "params": totals.params, "macs": totals.macs,
                         "aux_params": totals.aux_params, "source": model.source})
-    if fmt == "json":
-        from cnninspect.render.jsonfmt import dumps
-        click.echo(dumps({"version": 1, "models": entries}), nl=False)
-        return
-    from cnninspect.render.text import columns
-    rows = [["model", "input", "params", "MACs", "source"]]
-    rows += [[e["name"], figures.shape(tuple(e["input"])), figures.human(e["params"]), figures.human(e["macs"]),
-              e["source"]] for e in entries]
-    click.echo("\n".join(columns(rows)))
+    emit(RENDER[fmt](entries), output_file)

@@ -29,7 +29,8 @@ def check_target(path: str) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise InputError("--plot needs matplotlib, which is not installed: pip install 'cnninspect[plot]'") from None
+        from cnninspect.extras import install_hint
+        raise InputError(f"--plot needs matplotlib, which is not installed: {install_hint('plot')}") from None
 
 
 def write_plot(comparison: Comparison, path: str) -> int:

@@ -1,13 +1,14 @@
 """The torch backend: build the real nn.Module from a spec, cross-check every figure, time forward passes.
 
-Imported only when asked for; torch and torchinfo come from the `torch` extra (pip install 'cnninspect[torch]').
+Imported only when asked for; torch and torchinfo come from the `torch` extra (cnninspect/extras.py says how).
 """
 
 from __future__ import annotations
 
 from cnninspect.errors import InputError
+from cnninspect.extras import install_hint
 
-EXTRA = "pip install 'cnninspect[torch]'"
+EXTRA = install_hint("torch")
 
 
 def require_torch(what: str, *, torchinfo: bool = False) -> None:

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from cnninspect.extras import install_hint
 from tests.check.conftest import CLI, ROOT
 
 
@@ -49,7 +50,7 @@ def test_without_torch_verify_names_the_extra():
                             text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == ("cnninspect: error: check --verify needs torch, which is not installed: "
-                             "pip install 'cnninspect[torch]'\n")
+                             f"{install_hint('torch')}\n")
 
 
 def test_without_torch_checking_works():

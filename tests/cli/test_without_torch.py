@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from cnninspect.extras import install_hint
+
 BLOCK_TORCH = ("import sys; sys.modules['torch'] = None; sys.argv[0] = 'cnninspect'; "
                "from cnninspect.cli import main; main()")  # `import torch` now raises ImportError
 
@@ -24,7 +26,7 @@ def test_torch_features_name_the_extra(args, what):
     result = run(*args)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (f"cnninspect: error: {what} needs torch, which is not installed: "
-                             f"pip install 'cnninspect[torch]'\n")
+                             f"{install_hint('torch')}\n")
 
 
 def test_the_analytic_commands_need_no_torch():
@@ -37,4 +39,4 @@ def test_build_names_the_extra_too():
             "except Exception as error:\n    print(type(error).__name__, error)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == ("InputError cnninspect.build needs torch, which is not installed: "
-                                     "pip install 'cnninspect[torch]'")
+                                     f"{install_hint('torch')}")

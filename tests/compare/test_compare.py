@@ -13,6 +13,7 @@ import pytest
 
 from cnninspect.core.engine import analyze
 from cnninspect.core.summary import summarize
+from cnninspect.extras import install_hint
 from cnninspect.spec.load import load_model
 from tests.cli_support import assert_golden_output, assert_refused, run_cli
 
@@ -102,7 +103,7 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path):
                              str(tmp_path / "x.png")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr == ("cnninspect: error: --plot needs matplotlib, which is not installed: "
-                             "pip install 'cnninspect[plot]'\n")
+                             f"{install_hint('plot')}\n")
 
 
 @pytest.mark.parametrize("args, message", [
