@@ -47,15 +47,13 @@ def rich_table(summary, color=False, checks=None, notes=()):
     return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
 
 
-def summaries():
-    return list(_summaries())
+def summaries() -> list:
+    """Every zoo model, whole at batch 1 and folded to depth 1 at batch 8."""
+    return [pytest.param(summarize(analysis, batch=8 if depth else 1, depth=depth), id=f"{name}-{depth}")
+            for name, analysis in ((name, analyze(load_model(name))) for name in zoo_names()) for depth in (None, 1)]
 
 
-def _summaries():
-    for name in zoo_names():
-        analysis = analyze(load_model(name))
-        for depth in (None, 1):
-            yield pytest.param(summarize(analysis, batch=8 if depth else 1, depth=depth), id=f"{name}-{depth}")
+SUMMARIES = summaries()
 
 
 def torch_checks(summary):
@@ -69,7 +67,7 @@ def terminal(monkeypatch):
     monkeypatch.setenv("TERM", "xterm-256color")
 
 
-@pytest.mark.parametrize("summary", summaries())
+@pytest.mark.parametrize("summary", SUMMARIES)
 def test_every_zoo_table_is_the_rich_tables_bytes(summary, terminal):
     """Plain without the torch column, on a terminal with it: rich takes its time, so each layout once."""
     assert summary_text.render_table(summary) == rich_table(summary)
@@ -77,7 +75,7 @@ def test_every_zoo_table_is_the_rich_tables_bytes(summary, terminal):
     assert summary_text.render_table(summary, True, checks, notes) == rich_table(summary, True, checks, notes)
 
 
-@pytest.mark.parametrize("summary", summaries())
+@pytest.mark.parametrize("summary", SUMMARIES)
 def test_torch_marks_find_what_mark_finds(summary):
     checks = torch_checks(summary)
     marks = summary_text.torch_marks(checks)
@@ -116,7 +114,7 @@ def structure(text: str, summary) -> None:
     assert sum(int(row[5].replace(",", "")) for row in rows) == totals.macs
 
 
-@pytest.mark.parametrize("summary", summaries())
+@pytest.mark.parametrize("summary", SUMMARIES)
 def test_every_zoo_table_has_its_frame_one_line_a_row_and_the_totals(summary):
     structure(summary_text.render_table(summary), summary)
 
