@@ -1,12 +1,20 @@
-"""A summary as a rich table with totals, memory and the lint, for the terminal; markdown and CSV beside it."""
+"""A summary as a fixed-width table with totals, memory and the lint, for the terminal; markdown and CSV beside it.
+
+The table is rich's SIMPLE_HEAD look (a header, a ─ rule, numeric columns right-aligned, no padding at the edges),
+written here as plain string work so that its cost is linear in the rows: each column takes the width its widest
+cell needs, and nothing is ever wrapped or cut. On a terminal the header is bold and the auxiliary heads' title
+italic, byte for byte as rich wrote them. Every text that came from a spec or a flag is printed inert.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 
 from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
+from cnninspect.inert import csv_cell, inert, markdown_text
 from cnninspect.render import figures
 from cnninspect.render.formula import worked
 from cnninspect.render.lint_text import axes_lint
@@ -15,14 +23,34 @@ from cnninspect.render.text import axis_labels
 
 HEADER = ("Layer", "Type", "Output", "Memory", "Params", "MACs", "RF", "Jump", "Lint")
 NUMERIC = range(3, 8)  # right-aligned columns
+AUX_TITLE = "Auxiliary heads (training only, not in the inference totals)"
+BOLD, ITALIC, RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
 
 
-def cells(row: Row, summary: Summary, checks: dict[str, bool] | None = None) -> tuple[str, ...]:
-    """A row's cells; with `checks` (a cross-check against torch), a last ✓/✗ cell."""
+def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None) -> tuple[str, ...]:
+    """A row's cells, its path and type inert; with `marks` (from `torch_marks`), a last ✓/✗ cell."""
     rf, jump = figures.receptive_field(row)
-    found = (row.path, row.type_name, figures.shape(row.output, summary.batch), figures.size(summary.output_bytes(row)),
-             figures.exact(row.params), figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
-    return found if checks is None else (*found, mark(row, checks))
+    found = (inert(row.path), inert(row.type_name), figures.shape(row.output, summary.batch),
+             figures.size(summary.output_bytes(row)), figures.exact(row.params),
+             figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
+    if marks is None:
+        return found
+    return (*found, mark(row, {row.path: marks[row.path]} if row.path in marks else {}))
+
+
+def torch_marks(checks: dict[str, bool] | None) -> dict[str, bool] | None:
+    """Path or path prefix -> whether torch agreed on every module at or under it: what `mark` looks for among
+    `checks` (the path itself, or one below it after a '.'), gathered once, so each row finds it in one step."""
+    if checks is None:
+        return None
+    marks: dict[str, bool] = {}
+    for path, ok in checks.items():
+        end = len(path)
+        while end > 0:
+            prefix = path[:end]
+            marks[prefix] = marks.get(prefix, True) and ok
+            end = path.rfind(".", 0, end)
+    return marks
 
 
 def header(checks: dict[str, bool] | None) -> tuple[str, ...]:
@@ -31,42 +59,66 @@ def header(checks: dict[str, bool] | None) -> tuple[str, ...]:
 
 def render_table(summary: Summary, color: bool = False, checks: dict[str, bool] | None = None,
                  notes: list[str] | tuple[str, ...] = ()) -> str:
-    """The table takes the width its cells need (the console is wide enough never to wrap them). `checks` adds
-    the torch column, `notes` lines after the totals (the cross-check's verdict, the timing)."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    """`color`: the output is a terminal (a dumb one shows no styles). `checks` adds the torch column, `notes`
+    lines after the totals (the cross-check's verdict, the timing)."""
+    styled = color and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
+    marks, lines = torch_marks(checks), _title(summary).split("\n")
+    for title, rows in (("", summary.rows), (AUX_TITLE, summary.aux_rows)):
+        if rows:
+            lines += columns(header(checks), [cells(row, summary, marks) for row in rows], title, styled)
+    lines += [*_totals(summary), *map(inert, notes), *_lint(summary)]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
-    console = Console(file=io.StringIO(), width=400, color_system="auto" if color else None,
-                      force_terminal=color, highlight=False, soft_wrap=False)
-    console.print(_title(summary), highlight=False)
-    for title, rows in (("", summary.rows), ("Auxiliary heads (training only, not in the inference totals)",
-                                             summary.aux_rows)):
-        if not rows:
-            continue
-        table = Table(box=box.SIMPLE_HEAD, title=title or None, title_justify="left", pad_edge=False)
-        for index, name in enumerate(header(checks)):
-            table.add_column(name, justify="right" if index in NUMERIC else "left", no_wrap=True)
-        for row in rows:
-            table.add_row(*cells(row, summary, checks))
-        console.print(table)
-    console.print("\n".join(_totals(summary) + list(notes) + _lint(summary)), highlight=False)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+
+def columns(head: tuple[str, ...], rows: list[tuple[str, ...]], title: str = "", styled: bool = False) -> list[str]:
+    """The table's lines: the title if any, a blank line, the header, the rule, one line per row, a blank line.
+    Columns are three spaces apart behind one space of margin. `styled`: the header bold and the title italic,
+    as rich wrote them."""
+    head, *body = zip(*(_justify(column, index in NUMERIC) for index, column in enumerate(zip(head, *rows))))
+    inner = sum(map(len, head)) + 3 * (len(head) - 1)  # the rule's length (the header is ASCII)
+    lines = [f"{ITALIC}{title.ljust(inner + 2)}{RESET}" if styled else title] if title else []
+    lines += ["", _bold(head) if styled else " " + "   ".join(head), " " + "─" * inner]
+    lines += [" " + "   ".join(line) for line in body]
+    return [*lines, ""]
+
+
+def _justify(column: tuple[str, ...], right: bool) -> list[str]:
+    """A column's cells padded to the widest, counted in terminal cells: one a character in ASCII; beyond it, as
+    rich counts them (a wide character two, a combining one none)."""
+    if "".join(column).isascii():
+        width = max(map(len, column))
+        return [cell.rjust(width) for cell in column] if right else [cell.ljust(width) for cell in column]
+    from rich.cells import cell_len
+
+    widths = [cell_len(cell) for cell in column]
+    width = max(widths)
+    pads = [" " * (width - cell_width) for cell_width in widths]
+    return [pad + cell for pad, cell in zip(pads, column)] if right else [cell + pad for cell, pad in zip(column, pads)]
+
+
+def _bold(head: tuple[str, ...]) -> str:
+    """rich's bytes: each cell and each cell's padding a bold span of its own, the dividers plain."""
+    pad, last = f"{BOLD} {RESET}", len(head) - 1
+    return " " + " ".join(f"{pad if i else ''}{BOLD}{name}{RESET}{pad if i < last else ''}"
+                          for i, name in enumerate(head))
 
 
 def render_markdown(summary: Summary, checks: dict[str, bool] | None = None,
                     notes: list[str] | tuple[str, ...] = ()) -> str:
-    head = header(checks)
-    lines = [f"# {summary.analysis.model.name}", "", _title(summary).split("\n", 1)[-1], "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells(row, summary, checks)) + " |"
-              for row in summary.rows]
+    head, marks = header(checks), torch_marks(checks)
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [f"# {markdown_text(summary.analysis.model.name)}", "", _title(summary).split("\n", 1)[-1], "", *table]
+    lines += [_markdown_row(row, summary, marks) for row in summary.rows]
     if summary.aux_rows:
-        lines += ["", "Auxiliary heads (training only, not in the inference totals):", "",
-                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(cells(row, summary, checks)) + " |" for row in summary.aux_rows]
-    lines += ["", "```", *_totals(summary), *notes, *_lint(summary), "```"]
+        lines += ["", f"{AUX_TITLE}:", "", *table]
+        lines += [_markdown_row(row, summary, marks) for row in summary.aux_rows]
+    lines += ["", "```", *_totals(summary), *map(inert, notes), *_lint(summary), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_row(row: Row, summary: Summary, marks: dict[str, bool] | None) -> str:
+    numbers = cells(row, summary, marks)[2:]  # the text cells are escaped for markdown instead
+    return "| " + " | ".join((markdown_text(row.path), markdown_text(row.type_name), *numbers)) + " |"
 
 
 def render_csv(summary: Summary) -> str:
@@ -77,9 +129,10 @@ def render_csv(summary: Summary) -> str:
                      "receptive_field", "jump", "lint"])
     for row in (*summary.rows, *summary.aux_rows):
         rf, jump = figures.receptive_field(row)
-        writer.writerow([row.path, row.type_name, int(row.aux), figures.shape(row.input, summary.batch),
-                         figures.shape(row.output, summary.batch), summary.output_bytes(row), row.params, row.buffers,
-                         row.macs * summary.batch, row.ops * summary.batch, rf, jump, figures.lint_mark(row)])
+        writer.writerow([csv_cell(row.path), csv_cell(row.type_name), int(row.aux),
+                         figures.shape(row.input, summary.batch), figures.shape(row.output, summary.batch),
+                         summary.output_bytes(row), row.params, row.buffers, row.macs * summary.batch,
+                         row.ops * summary.batch, rf, jump, figures.lint_mark(row)])
     return out.getvalue()
 
 
@@ -87,7 +140,8 @@ def render_explain(summary: Summary) -> str:
     """The teaching view: every windowed layer's output size worked out with its numbers."""
     lines = [_title(summary), ""]
     for row in (r for r in summary.analysis.rows if r.windows):
-        lines.append(f"{row.path} ({row.type_name}): {figures.shape(row.input[1:])} → {figures.shape(row.output[1:])}")
+        lines.append(f"{inert(row.path)} ({inert(row.type_name)}): {figures.shape(row.input[1:])} → "
+                     f"{figures.shape(row.output[1:])}")
         labels, axes = axis_labels(len(row.windows)), list(zip(row.windows, row.input[1:]))
         if len(set(axes)) == 1:  # every axis alike: say it once
             labels, axes = ("",), axes[:1]
@@ -98,8 +152,8 @@ def render_explain(summary: Summary) -> str:
 
 def _title(summary: Summary) -> str:
     model = summary.analysis.model
-    source = f" — {model.source}" if model.source else ""
-    return (f"{model.name}{source}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
+    source = f" — {inert(model.source)}" if model.source else ""
+    return (f"{inert(model.name)}{source}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
             f"(batch {summary.batch}, {summary.dtype})")
 
 
@@ -116,7 +170,7 @@ def _totals(summary: Summary) -> list[str]:
         lines.append(f"aux heads    {figures.exact(t.aux_macs)} MACs in training only")
     last = next((r for r in reversed(summary.analysis.rows) if r.footprint), None)
     rf = (f"; receptive field {figures.receptive_field(last)[0]} (jump {figures.receptive_field(last)[1]}) "
-          f"at {last.path}") if last else ""
+          f"at {inert(last.path)}") if last else ""
     lines += [
         f"memory       parameters {figures.size(t.param_bytes)}, input {figures.size(t.input_bytes)}, "
         f"activations {figures.size(t.activation_bytes)} (every output kept), "
@@ -133,6 +187,6 @@ def _lint(summary: Summary) -> list[str]:
         if figures.lint_mark(row) != "!":
             continue
         notes = [line for line in axes_lint(row.windows, row.input[1:], row.coverage) if line.startswith("!")]
-        lines.append(f"{row.path} ({row.type_name}, {row.loc}):")
+        lines.append(f"{inert(row.path)} ({inert(row.type_name)}, {inert(row.loc)}):")
         lines += [f"  {note}" for note in notes]
     return ["", "lint", *lines] if lines else []
