@@ -44,7 +44,6 @@ LAYERS = ("=c" + NAME, "@f" + NAME, "-l" + NAME)  # CSV would read them as formu
 # The file's own name: an escape sequence, a newline, a bidi override.
 FILE_NAME = "h\x1b[2J\n\u202e.json"
 
-SUMMARY_TEXT_OWNER = "render/summary_text.py (helper `table`) does not apply cnninspect.inert yet"
 
 
 def _spec(**changes) -> dict:
@@ -118,7 +117,6 @@ def test_summary_json_is_exact_and_inert(hostile):
     assert [layer["path"] for layer in document["layers"]] == list(LAYERS)
 
 
-@pytest.mark.xfail(strict=True, reason=SUMMARY_TEXT_OWNER)
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
 def test_summary_text_formats_are_inert(hostile, fmt):
     result = invoke("summary", hostile, "--format", fmt)

@@ -162,7 +162,7 @@ def test_names_are_inert_in_csv_markdown_and_explain(hostile):
     csv_text = run_cli(["summary", str(hostile), "--format", "csv"]).stdout
     assert f"\n'{SPELT_NAME},Conv2d," in csv_text  # a leading = would be a formula
     markdown = run_cli(["summary", str(hostile), "--format", "markdown"]).stdout
-    escaped = r"=\[/x\]\[bold\]:smile:\\x1b\[31m\\u202eevil\|cmd()\|\*\_\`"
+    escaped = r"\=\[/x\]\[bold\]:smile:\\x1b\[31m\\u202eevil\|cmd()\|\*\_\`"
     assert markdown.startswith("# " + r"\[/x\]\[bold\] :smile: \\x1b\[31m\\u202eevil\\n\|=cmd()\|\*\_\`" + "\n")
     assert f"| {escaped} | Conv2d |" in markdown
     explain = run_cli(["summary", str(hostile), "--explain"]).stdout
