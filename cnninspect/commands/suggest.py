@@ -7,9 +7,6 @@ name (`-n` → `--n`, `-input` → `--input`, which click would read as `-i nput
 
 from __future__ import annotations
 
-import difflib
-import shlex
-
 import click
 
 from cnninspect.commands.formats import SHORT
@@ -23,6 +20,8 @@ def option_names(ctx: click.Context) -> list[str]:
 
 def meant(names: list[str], typed: str) -> list[str]:
     """The options `typed` (an unknown option, as typed: `-n`, `-n224`, `--fromat=json`) was likely meant to be."""
+    import difflib  # here: only a mistake needs it, and every run passes through this module
+
     word = typed.split("=", 1)[0]
     if word.startswith("--"):
         return difflib.get_close_matches(word, names, n=3)
@@ -62,6 +61,9 @@ def hinted(error: click.NoSuchOption, args: list[str]) -> click.UsageError:
 
 def command_hint(commands: list[str], typed: str) -> str:
     """' Did you mean 'summary'?' for a mistyped command; for a model's name, the command that shows it."""
+    import difflib
+    import shlex
+
     close = difflib.get_close_matches(typed, commands, n=1)
     if close:
         return f" Did you mean {close[0]!r}?"
