@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from json.encoder import encode_basestring
 
 # Candidates: control characters (C0, DEL, C1), the soft hyphen, lone surrogates, the line and paragraph
 # separators, the noncharacters U+FFFE/U+FFFF (forbidden in XML), and everything beyond Latin-1, of which
@@ -84,6 +83,8 @@ def _json_escape(match: re.Match) -> str:
 def json_string(text: str) -> str:
     """`text` as a JSON string literal that parses back to exactly `text`, with every character `inert` would
     spell written as a \\u escape: valid JSON (a lone surrogate too) that shows nothing raw on a terminal."""
+    from json.encoder import encode_basestring  # here: every run imports this module, few write JSON
+
     quoted = encode_basestring(text)  # escapes the quote, the backslash and C0; leaves the rest raw
     if quoted.isprintable():
         return quoted
