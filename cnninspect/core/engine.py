@@ -22,7 +22,8 @@ from cnninspect.core import window
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.expr import ExprError, evaluate
-from cnninspect.core.graph import CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode, Value
+from cnninspect.core.graph import (BlockDef, CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
+                                   Value)
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
@@ -33,9 +34,11 @@ _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[^.\s{}]{1,100}")
 MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
+MAX_WORK = 500_000  # steps of a walk (each node visited and each run of a repeat's body): about a second
 MAX_RULES = 8192  # rule results kept: a few hundred models' worth of distinct layers
 MAX_PLANS = 32  # models whose last walk is kept for replay
 MAX_PLAN_ROWS = 100_000  # rows kept over all plans: some tens of MB at most
+WORK = "steps of work (nodes visited, repeat runs, block calls)"
 _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
 
@@ -115,7 +118,7 @@ class _Scope:
 
 
 class _Walk:
-    __slots__ = ("model", "model_env", "rows", "program", "names", "depth")
+    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least")
 
     def __init__(self, model: Model, model_env: Env) -> None:
         self.model = model
@@ -124,9 +127,14 @@ class _Walk:
         self.program: list = []  # the steps of the sequence being walked
         self.names: dict = {}  # module path -> what it names, to refuse a name used twice
         self.depth = 0
+        self.work = MAX_WORK  # steps left: work that adds no layer (empty or skipped bodies, calls) is bounded too
+        self.least: dict = {}  # id(node) -> the steps it surely costs (least_work)
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
+        self.work -= 1
+        if self.work < 0:
+            raise InputError(f"{common.loc}: more than {MAX_WORK} {WORK}; cnninspect stops here")
         if env.get("in_channels") != x.shape[0]:  # the incoming tensor's channels, a name for expressions
             env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
@@ -143,14 +151,19 @@ class _Walk:
                 return self.merge(node, x, self._named(scope, common, env), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
-                if len(self.rows) + times > MAX_ROWS:  # each repeat adds a layer at least: refuse before walking
+                if len(self.rows) + times > MAX_ROWS and _adds_rows(node.body):  # refuse before walking
                     raise InputError(f"{common.loc}: repeat {times} times would pass {MAX_ROWS} layers; "
                                      f"cnninspect stops here")
+                self._afford(times * least_work(node.body, self.model.blocks, self.least), common.loc,
+                             f"repeat {times} times")
+                self.work -= times  # each run of the body costs a step, whatever it holds
                 for i in range(times):
                     x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
                 return x
             if isinstance(node, CallNode):
                 inline = self.model.blocks[node.block].inline
+                self._afford(least_work(self.model.blocks[node.block].body, self.model.blocks, self.least) - 1,
+                             common.loc, f"block '{node.block}'")
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
@@ -245,6 +258,11 @@ class _Walk:
             return field_value(f, value, env, name)
         except InputError as error:
             raise error.located(f"{loc}: in '{scope.path or 'model'}'") from None
+
+    def _afford(self, steps: int, loc: Loc, what: str) -> None:
+        """Refuse at once what would surely run out of steps (least_work), rather than walking until it does."""
+        if steps > self.work:
+            raise InputError(f"{loc}: {what} would pass {MAX_WORK} {WORK}; cnninspect stops here")
 
     def _add(self, row: Row) -> None:
         if len(self.rows) >= MAX_ROWS:
@@ -366,6 +384,38 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
         else:  # Aux: a training-only head reads the tensor and passes it on
             _replay_program(step.body, old, new, _Tensor(shape, axes))
     return _Tensor(shape, axes)
+
+
+def least_work(node: Node, blocks: Mapping[str, BlockDef], memo: dict, depth: int = 0) -> int:
+    """The steps a walk surely spends on `node`, from what the spec writes (a condition or a repeat count that
+    is an expression may be false or 0: it counts for the node's own step only); at most MAX_WORK + 1.
+    A node costs one; a sequence, merge or aux head, one more than its parts; a call, the block's body; a repeat,
+    one more than `times` runs of its body, each one more than the body's parts. Past MAX_NESTING levels (where
+    the walk stops anyway) a node counts one."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    when, kind, depth = node.common.when, type(node), depth + 1
+    if (when is not None and when is not True) or kind is LayerNode or depth > MAX_NESTING:
+        steps = 1
+    elif kind is SeqNode:
+        steps = 1 + sum(least_work(child, blocks, memo, depth) for child in node.children)
+    elif kind is MergeNode:
+        steps = 1 + sum(least_work(branch, blocks, memo, depth) for branch in node.branches)
+    elif kind is RepeatNode:
+        times = node.times if type(node.times) is int and node.times > 0 else 0
+        steps = 1 + times * least_work(node.body, blocks, memo, depth) if times else 1
+    elif kind is CallNode:  # the call's step, then the body's parts
+        steps = least_work(blocks[node.block].body, blocks, memo, depth)
+    else:  # AuxNode
+        steps = least_work(node.body, blocks, memo, depth)
+    memo[id(node)] = steps = min(steps, MAX_WORK + 1)
+    return steps
+
+
+def _adds_rows(body: SeqNode) -> bool:
+    """Whether every run of a body adds a row: it holds a layer or a merge that no condition can skip."""
+    return any(type(child) in (LayerNode, MergeNode) and child.common.when is None for child in body.children)
 
 
 def _name(common, env: Env) -> str | None:
