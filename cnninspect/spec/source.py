@@ -223,11 +223,12 @@ class _YamlConverter:
 
 def _json(text: str, name: str) -> object:
     def pairs(items: list[tuple[str, object]]) -> dict:
-        keys = [k for k, _ in items]
-        duplicate = next((k for k in keys if keys.count(k) > 1), None)
-        if duplicate is not None:
+        result = dict(items)
+        if len(result) < len(items):  # the first key written twice, found in one pass
+            seen: set = set()
+            duplicate = next(k for k, _ in items if k in seen or seen.add(k))
             raise InputError(f"{name}: duplicate key {duplicate!r}")
-        return dict(items)
+        return result
 
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
