@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -11,6 +12,7 @@ from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
 MAX_COLUMNS = 64
+_SIZE = re.compile("[0-9]{1,18}")  # ASCII digits: str.isdigit also takes '²', which int() refuses
 
 HELP = """Compare MODELS (zoo names or spec files) side by side: parameters, MACs and FLOPs, depth, memory,
 receptive field, output, and published ImageNet accuracy; the best of each row marked, ratios against the
@@ -102,15 +104,15 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
 
 def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
-    parts = text.split(":")
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts) or int(parts[2]) < 1 or int(parts[0]) < 1:
-        raise InputError(f"expected START:STOP:STEP with positive integers, e.g. 160:512:32. Received {text!r}",
-                         where="--sweep")
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) != 3 or not all(_SIZE.fullmatch(p) for p in parts) or int(parts[2]) < 1 or int(parts[0]) < 1:
+        raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
+                         f"Received {text!r}", where="--sweep")
     start, stop, step = map(int, parts)
-    sizes = list(range(start, stop + 1, step))
-    if not sizes or len(sizes) > MAX_COLUMNS:
-        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {len(sizes)}", where="--sweep")
-    return [(default[0], *([size] * (len(default) - 1))) for size in sizes]
+    count = max(0, (stop - start) // step + 1)  # counted, not built: 1:100000000:1 is refused at once
+    if not 1 <= count <= MAX_COLUMNS:
+        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {count}", where="--sweep")
+    return [(default[0], *([size] * (len(default) - 1))) for size in range(start, stop + 1, step)]
 
 
 def _number(metadata, key: str) -> float | None:
