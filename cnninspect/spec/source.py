@@ -3,10 +3,11 @@
 YAML is composed with PyYAML's SafeLoader (no Python tags, no code) and converted node by node, so every
 mapping and sequence knows its line and column; JSON and TOML give positions only for syntax errors. Sizes are
 bounded: file size, nesting depth and the number of values after aliases are expanded (a YAML alias bomb
-stops at the budget, quickly). A YAML file's events are read first, which is quick and builds nothing, so a
-file nested too deep or holding too many values is refused before any tree is built, wherever it is too deep
-(brackets in comments and strings are text), and a syntax error at the end of a large file costs one fast pass. A YAML file read again with the same text comes from the parsed-spec cache
-(cache.py), and PyYAML is imported only when a text must be parsed.
+stops at the budget, quickly). A YAML file's events are read first, which is quick and builds nothing: a file
+nested too deep or holding too many values is refused where it passes the limit before any tree is built
+(brackets in comments and strings are text), and a syntax error at the end of a large file costs one fast
+pass. A YAML file read again with the same text comes from the parsed-spec cache (cache.py), and PyYAML is
+imported only when a text must be parsed.
 """
 
 from __future__ import annotations
