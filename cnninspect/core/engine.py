@@ -10,6 +10,11 @@ shape can replay (the same layers and settings through the same program). A repl
 keeps the channels it had in the walk: `in_channels` is the one value of the spec's expressions that comes from
 the tensor. Anything else it finds wrong sends it back to a full walk, which also locates the problem.
 clear_caches() forgets both.
+
+A walk is bounded by what it does, not only by what it adds: at most MAX_ROWS layers, MAX_NESTING levels deep,
+and MAX_WORK steps (every node visited and every run of a repeat's body, whether or not it adds a layer). A
+repeat or a call whose least work (least_work: what the spec writes) would pass the budget is refused before it
+runs. The work depends only on the spec, its arguments and the channels, so a replay never meets the bound.
 """
 
 from __future__ import annotations
