@@ -75,20 +75,19 @@ def _include(data, folder: pathlib.Path, real_folder: pathlib.Path, shown: str, 
         names = [names]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise InputError(f"{where}: 'include' is a list of file names in the spec's folder")
-    locs = getattr(names, "item_locs", None) or [where] * len(names)
-    for name, at in zip(names, locs):
+    for name in names:
         if pathlib.PurePath(name).name != name or name.startswith(".") or pathlib.PurePath(name).suffix not in FORMATS:
-            raise InputError(f"{at}: include {name!r}: a .yaml, .json or .toml file in the spec's own folder, "
+            raise InputError(f"{where}: include {name!r}: a .yaml, .json or .toml file in the spec's own folder, "
                              f"by its name alone")
-        real = _real(folder / name, real_folder, name, shown, at)
+        real = _real(folder / name, real_folder, name, shown, where)
         if seen.get(real) is False or name in chain:
-            raise InputError(f"{at}: include {name!r} is a cycle ({' → '.join((*chain, name))})")
+            raise InputError(f"{where}: include {name!r} is a cycle ({' → '.join((*chain, name))})")
         if real in seen:  # already read, by this file or another: its blocks are there once
             continue
         if len(chain) >= MAX_INCLUDES:
-            raise InputError(f"{at}: include {name!r} nests more than {MAX_INCLUDES} deep")
+            raise InputError(f"{where}: include {name!r} nests more than {MAX_INCLUDES} deep")
         if len(seen) >= MAX_INCLUDED_FILES:
-            raise InputError(f"{at}: include {name!r}: more than {MAX_INCLUDED_FILES} included files")
+            raise InputError(f"{where}: include {name!r}: more than {MAX_INCLUDED_FILES} included files")
         seen[real] = False
         family = read_spec(name if shown in ("", ".") else f"{shown}/{name}", read_from=real)
         _include(family, folder, real_folder, shown, (*chain, name), seen, found)
