@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import pathlib
+import stat
 
 from cnninspect.core.graph import Model
 from cnninspect.errors import InputError
@@ -58,17 +59,16 @@ def _load(name_or_path: str) -> Model:
 
 
 def _includes(data, folder: pathlib.Path, shown: str, chain: tuple[str, ...] = ()) -> tuple:
-    """The files a spec includes, and theirs, depth first: each a plain file name in the spec's own folder whose
-    real path (links followed) is in that folder too, so a spec reads nothing outside it; no cycles. A file
-    included twice (a diamond: A includes B and C, both include D) is read once and gives its blocks once."""
-    seen: dict[pathlib.Path, bool] = {}  # real path -> done (False while its own includes are being read)
+    """The files a spec includes, and theirs, depth first: each a plain file name in the spec's own folder, and a
+    link there only to a file in that folder too (its real path), so a spec reads nothing outside it; no cycles.
+    A file included twice (a diamond: A includes B and C, both include D) is read once and gives its blocks once."""
+    seen: dict[tuple[int, int], bool] = {}  # the file (device, inode) -> done (False while its includes are read)
     found: list = []
-    _include(data, folder, folder.resolve(), shown, chain, seen, found)
+    _include(data, _Folder(folder, shown), chain, seen, found)
     return tuple(found)
 
 
-def _include(data, folder: pathlib.Path, real_folder: pathlib.Path, shown: str, chain: tuple[str, ...],
-             seen: dict, found: list) -> None:
+def _include(data, folder: "_Folder", chain: tuple[str, ...], seen: dict, found: list) -> None:
     names = data.get("include") or []
     where = data.value_locs.get("include", data.loc)
     if isinstance(names, str):
@@ -79,31 +79,43 @@ def _include(data, folder: pathlib.Path, real_folder: pathlib.Path, shown: str, 
         if pathlib.PurePath(name).name != name or name.startswith(".") or pathlib.PurePath(name).suffix not in FORMATS:
             raise InputError(f"{where}: include {name!r}: a .yaml, .json or .toml file in the spec's own folder, "
                              f"by its name alone")
-        real = _real(folder / name, real_folder, name, shown, where)
-        if seen.get(real) is False or name in chain:
+        target, file = folder.file(name, where)
+        if seen.get(file) is False or name in chain:
             raise InputError(f"{where}: include {name!r} is a cycle ({' → '.join((*chain, name))})")
-        if real in seen:  # already read, by this file or another: its blocks are there once
+        if file in seen:  # already read, by this file or another: its blocks are there once
             continue
         if len(chain) >= MAX_INCLUDES:
             raise InputError(f"{where}: include {name!r} nests more than {MAX_INCLUDES} deep")
         if len(seen) >= MAX_INCLUDED_FILES:
             raise InputError(f"{where}: include {name!r}: more than {MAX_INCLUDED_FILES} included files")
-        seen[real] = False
-        family = read_spec(name if shown in ("", ".") else f"{shown}/{name}", read_from=real)
-        _include(family, folder, real_folder, shown, (*chain, name), seen, found)
-        seen[real] = True
+        seen[file] = False
+        family = read_spec(name if folder.shown in ("", ".") else f"{folder.shown}/{name}", read_from=target)
+        _include(family, folder, (*chain, name), seen, found)
+        seen[file] = True
         found.append(family)
 
 
-def _real(target: pathlib.Path, real_folder: pathlib.Path, name: str, shown: str, at) -> pathlib.Path:
-    """The include's real path: a regular file in the spec's real folder (or below it), links followed."""
-    try:
-        real = target.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing, a dangling link, or a loop of links
-        raise InputError(f"{at}: include {name!r}: no such file in {shown}") from None
-    if not real.is_relative_to(real_folder):
-        raise InputError(f"{at}: include {name!r} is a link to a file outside the spec's folder; a spec reads "
-                         f"nothing outside its folder")
-    if not real.is_file():
-        raise InputError(f"{at}: include {name!r}: not a regular file")
-    return real
+class _Folder:
+    """The spec's folder, where its includes must be: a link there must lead to a file in it (or below it)."""
+
+    def __init__(self, path: pathlib.Path, shown: str) -> None:
+        self.path, self.shown, self._real = path, shown, None
+
+    def file(self, name: str, where) -> tuple[pathlib.Path, tuple[int, int]]:
+        """The path to read, and the file's identity (device, inode): a regular file, links followed."""
+        target = self.path / name
+        try:
+            status = target.lstat()
+            link = stat.S_ISLNK(status.st_mode)  # only a link can lead elsewhere: its real path says where
+            if link:
+                target = target.resolve(strict=True)
+                self._real = self._real or self.path.resolve()
+                status = target.stat()
+        except (OSError, RuntimeError):  # missing, a dangling link, or a loop of links
+            raise InputError(f"{where}: include {name!r}: no such file in {self.shown}") from None
+        if link and not target.is_relative_to(self._real):
+            raise InputError(f"{where}: include {name!r} is a link to a file outside the spec's folder; a spec "
+                             f"reads nothing outside its folder")
+        if not stat.S_ISREG(status.st_mode):  # a folder, a FIFO (opening it would wait), a device
+            raise InputError(f"{where}: include {name!r}: not a regular file")
+        return target, (status.st_dev, status.st_ino)

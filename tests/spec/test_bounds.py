@@ -364,3 +364,14 @@ def test_check_globs_match_as_glob_does(tmp_path, monkeypatch, pattern, expected
 def test_a_sweep_is_counted_before_it_is_built(sweep, fragment):
     refused_in_one_line(["compare", "resnet18", "--sweep", sweep], "--sweep: ", fragment)
     assert peak_memory("compare", "resnet18", "--sweep", sweep) < MEMORY_LIMIT
+
+
+def test_a_link_and_a_file_from_a_relative_folder(tmp_path, monkeypatch):
+    """The folder as the user wrote it (relative here): a file in it is in it, a link is judged by its real path."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "_fam.yaml").write_text(FAMILY)
+    (tmp_path / "specs" / "_link.yaml").symlink_to("_fam.yaml")
+    (tmp_path / "specs" / "_more.yaml").write_text("blocks:\n  other: {layers: [relu]}\n")
+    path = net(tmp_path / "specs", "_link.yaml", "_more.yaml")
+    assert engine.analyze(load_model(str(path.relative_to(tmp_path)))).output == (4, 8, 8)
