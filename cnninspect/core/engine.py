@@ -156,7 +156,7 @@ class _Walk:
                 return self.merge(node, x, self._named(scope, common, env), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
-                if len(self.rows) + times > MAX_ROWS and _adds_rows(node.body):  # refuse before walking
+                if len(self.rows) + times * _rows_added(node.body) > MAX_ROWS:  # refuse before walking
                     raise InputError(f"{common.loc}: repeat {times} times would pass {MAX_ROWS} layers; "
                                      f"cnninspect stops here")
                 self._afford(times * least_work(node.body, self.model.blocks, self.least), common.loc,
@@ -418,9 +418,9 @@ def least_work(node: Node, blocks: Mapping[str, BlockDef], memo: dict, depth: in
     return steps
 
 
-def _adds_rows(body: SeqNode) -> bool:
-    """Whether every run of a body adds a row: it holds a layer or a merge that no condition can skip."""
-    return any(type(child) in (LayerNode, MergeNode) and child.common.when is None for child in body.children)
+def _rows_added(body: SeqNode) -> int:
+    """The rows every run of a body surely adds: its layers and merges that no condition can skip."""
+    return sum(type(child) in (LayerNode, MergeNode) and child.common.when is None for child in body.children)
 
 
 def _name(common, env: Env) -> str | None:
