@@ -137,9 +137,6 @@ class _Walk:
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
-        self.work -= 1
-        if self.work < 0:
-            raise InputError(f"{common.loc}: more than {MAX_WORK} {WORK}; cnninspect stops here")
         if env.get("in_channels") != x.shape[0]:  # the incoming tensor's channels, a name for expressions
             env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
@@ -159,16 +156,17 @@ class _Walk:
                 if len(self.rows) + times * _rows_added(node.body) > MAX_ROWS:  # refuse before walking
                     raise InputError(f"{common.loc}: repeat {times} times would pass {MAX_ROWS} layers; "
                                      f"cnninspect stops here")
-                self._afford(times * least_work(node.body, self.model.blocks, self.least), common.loc,
-                             f"repeat {times} times")
+                if times * self._least(node.body) > self.work:  # refuse before walking
+                    raise self._too_much(common.loc, f"repeat {times} times")
                 self.work -= times  # each run of the body costs a step, whatever it holds
                 for i in range(times):
                     x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
                 return x
             if isinstance(node, CallNode):
-                inline = self.model.blocks[node.block].inline
-                self._afford(least_work(self.model.blocks[node.block].body, self.model.blocks, self.least) - 1,
-                             common.loc, f"block '{node.block}'")
+                block = self.model.blocks[node.block]
+                if (self.least.get(id(block.body)) or self._least(block.body)) - 1 > self.work:  # its parts
+                    raise self._too_much(common.loc, f"block '{node.block}'")
+                inline = block.inline
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
@@ -182,6 +180,10 @@ class _Walk:
             self.depth -= 1
 
     def sequence(self, children: tuple[Node, ...], x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        left = self.work  # a step for each child, paid for the lot at once: the loop stays as fast as before
+        self.work = left - len(children)
+        if self.work < 0:
+            raise self._overspent(children, left)
         for child in children:
             x = self.node(child, x, scope, env, aux)
         return x
@@ -219,6 +221,10 @@ class _Walk:
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         outer, outs, branches = self.program, [], []
+        left = self.work  # a step for each branch
+        self.work = left - len(node.branches)
+        if self.work < 0:
+            raise self._overspent(node.branches, left)
         for branch in node.branches:
             self.program = []
             outs.append(self.node(branch, x, scope, env, aux))
@@ -264,10 +270,17 @@ class _Walk:
         except InputError as error:
             raise error.located(f"{loc}: in '{scope.path or 'model'}'") from None
 
-    def _afford(self, steps: int, loc: Loc, what: str) -> None:
-        """Refuse at once what would surely run out of steps (least_work), rather than walking until it does."""
-        if steps > self.work:
-            raise InputError(f"{loc}: {what} would pass {MAX_WORK} {WORK}; cnninspect stops here")
+    def _overspent(self, nodes: tuple[Node, ...], left: int) -> InputError:
+        """Steps for `nodes` with `left` to pay them: the first that cannot be paid is where the work passes."""
+        return InputError(f"{nodes[left].common.loc}: more than {MAX_WORK} {WORK}; cnninspect stops here")
+
+    def _least(self, node: Node) -> int:
+        """The steps `node` surely costs (least_work): what would surely run out of steps is refused at once,
+        rather than walked until it does."""
+        return least_work(node, self.model.blocks, self.least)
+
+    def _too_much(self, loc: Loc, what: str) -> InputError:
+        return InputError(f"{loc}: {what} would pass {MAX_WORK} {WORK}; cnninspect stops here")
 
     def _add(self, row: Row) -> None:
         if len(self.rows) >= MAX_ROWS:
@@ -396,17 +409,17 @@ def least_work(node: Node, blocks: Mapping[str, BlockDef], memo: dict, depth: in
     is an expression may be false or 0: it counts for the node's own step only); at most MAX_WORK + 1.
     A node costs one; a sequence, merge or aux head, one more than its parts; a call, the block's body; a repeat,
     one more than `times` runs of its body, each one more than the body's parts. Past MAX_NESTING levels (where
-    the walk stops anyway) a node counts one."""
+    the walk stops anyway) a node counts one. Memoized by node, as a walk meets the same block again and again."""
     found = memo.get(id(node))
     if found is not None:
         return found
     when, kind, depth = node.common.when, type(node), depth + 1
     if (when is not None and when is not True) or kind is LayerNode or depth > MAX_NESTING:
         steps = 1
-    elif kind is SeqNode:
-        steps = 1 + sum(least_work(child, blocks, memo, depth) for child in node.children)
-    elif kind is MergeNode:
-        steps = 1 + sum(least_work(branch, blocks, memo, depth) for branch in node.branches)
+    elif kind is SeqNode or kind is MergeNode:
+        steps = 1
+        for part in node.children if kind is SeqNode else node.branches:  # a layer, the common part, costs one
+            steps += 1 if type(part) is LayerNode else least_work(part, blocks, memo, depth)
     elif kind is RepeatNode:
         times = node.times if type(node.times) is int and node.times > 0 else 0
         steps = 1 + times * least_work(node.body, blocks, memo, depth) if times else 1
