@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
@@ -12,7 +11,6 @@ from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
 MAX_COLUMNS = 64
-_SIZE = re.compile("[0-9]{1,18}")  # ASCII digits: str.isdigit also takes '²', which int() refuses
 
 HELP = """Compare MODELS (zoo names or spec files) side by side: parameters, MACs and FLOPs, depth, memory,
 receptive field, output, and published ImageNet accuracy; the best of each row marked, ratios against the
@@ -105,7 +103,8 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
 def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
     parts = [part.strip() for part in text.split(":")]
-    if len(parts) != 3 or not all(_SIZE.fullmatch(p) for p in parts) or int(parts[2]) < 1 or int(parts[0]) < 1:
+    sizes = all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts)  # isdigit alone takes '²'; int() not
+    if len(parts) != 3 or not sizes or int(parts[2]) < 1 or int(parts[0]) < 1:
         raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
                          f"Received {text!r}", where="--sweep")
     start, stop, step = map(int, parts)

@@ -27,8 +27,7 @@ from cnninspect.core import window
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.expr import ExprError, evaluate
-from cnninspect.core.graph import (BlockDef, CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode,
-                                   Value)
+from cnninspect.core.graph import CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode, Value
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
@@ -404,7 +403,7 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
     return _Tensor(shape, axes)
 
 
-def least_work(node: Node, blocks: Mapping[str, BlockDef], memo: dict, depth: int = 0) -> int:
+def least_work(node: Node, blocks: Mapping, memo: dict, depth: int = 0) -> int:
     """The steps a walk surely spends on `node`, from what the spec writes (a condition or a repeat count that
     is an expression may be false or 0: it counts for the node's own step only); at most MAX_WORK + 1.
     A node costs one; a sequence, merge or aux head, one more than its parts; a call, the block's body; a repeat,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import pathlib
-import stat
 
 from cnninspect.core.graph import Model
 from cnninspect.errors import InputError
@@ -103,6 +102,8 @@ class _Folder:
 
     def file(self, name: str, where) -> tuple[pathlib.Path, tuple[int, int]]:
         """The path to read, and the file's identity (device, inode): a regular file, links followed."""
+        import stat  # here: the imports above are the loader's, this is only the includes'
+
         target = self.path / name
         try:
             status = target.lstat()
