@@ -105,8 +105,9 @@ def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
     parts = [part.strip() for part in text.split(":")]
     sizes = all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts)  # isdigit alone takes '²'; int() not
     if len(parts) != 3 or not sizes or int(parts[2]) < 1 or int(parts[0]) < 1:
+        shown = text if len(text) <= 60 else text[:57] + "..."  # thousands of digits are not echoed back
         raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
-                         f"Received {text!r}", where="--sweep")
+                         f"Received {shown!r}", where="--sweep")
     start, stop, step = map(int, parts)
     count = max(0, (stop - start) // step + 1)  # counted, not built: 1:100000000:1 is refused at once
     if not 1 <= count <= MAX_COLUMNS:
