@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import pathlib
+import re
 import sys
 
 import click
@@ -141,13 +142,30 @@ def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, str
                                      f"directory")]
         return [(str(p), str(p), "") for p in files]
     if pattern and glob.has_magic(argument) and not path.exists():
-        matches = sorted(glob.glob(argument, recursive=True))
+        try:
+            matches = _matches(argument)
+        except ValueError as error:  # pathlib's: "'**' can only be an entire path component"
+            return [(argument, None, f"{argument}: not a valid pattern ({error})")]
         if not matches:
             return [(argument, None, f"{argument}: the pattern matches no file")]
         return [entry for match in matches for entry in _one(match, pattern=False)]
     if path.exists() or path.suffix.lower() in SUFFIXES:
         return [(str(path), str(path), "")]
     return [(argument, None, "")]  # a zoo name, or nothing: the loader says which
+
+
+def _matches(pattern: str) -> list[str]:
+    """A glob pattern's matches, sorted, as glob.glob gives them (names starting with '.' only where the pattern
+    says so), except that `**` does not descend into links to folders: a link to '.' would have it recurse
+    without end, and two of them grow the paths exponentially."""
+    parts = pathlib.PurePath(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    root = pathlib.Path(*parts[:fixed])
+    rest = [part if part == "**" else re.sub(r"\*\*+", "*", part) for part in parts[fixed:]]  # glob's 'a**': 'a*'
+    hidden = any(part.startswith(".") for part in rest)
+    found = (m for m in root.glob(str(pathlib.PurePath(*rest)))  # pathlib's '**' skips linked folders
+             if hidden or not any(part.startswith(".") for part in m.relative_to(root).parts))
+    return sorted(str(m) for m in found if not pattern.endswith("/") or m.is_dir())
 
 
 def render(report, fmt: str) -> str:

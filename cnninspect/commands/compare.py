@@ -108,15 +108,17 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
 
 def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
-    parts = text.split(":")
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts) or int(parts[2]) < 1 or int(parts[0]) < 1:
-        raise InputError(f"expected START:STOP:STEP with positive integers, e.g. 160:512:32. Received {text!r}",
-                         where="--sweep")
+    parts = [part.strip() for part in text.split(":")]
+    sizes = all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts)  # isdigit alone takes '²'; int() not
+    if len(parts) != 3 or not sizes or int(parts[2]) < 1 or int(parts[0]) < 1:
+        shown = text if len(text) <= 60 else text[:57] + "..."  # thousands of digits are not echoed back
+        raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
+                         f"Received {shown!r}", where="--sweep")
     start, stop, step = map(int, parts)
-    sizes = list(range(start, stop + 1, step))
-    if not sizes or len(sizes) > MAX_COLUMNS:
-        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {len(sizes)}", where="--sweep")
-    return [(default[0], *([size] * (len(default) - 1))) for size in sizes]
+    count = max(0, (stop - start) // step + 1)  # counted, not built: 1:100000000:1 is refused at once
+    if not 1 <= count <= MAX_COLUMNS:
+        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {count}", where="--sweep")
+    return [(default[0], *([size] * (len(default) - 1))) for size in range(start, stop + 1, step)]
 
 
 ACCURACIES = {"acc@1": "top-1", "acc@5": "top-5"}  # metadata keys compare reads: published ImageNet accuracy

@@ -10,6 +10,11 @@ shape can replay (the same layers and settings through the same program). A repl
 keeps the channels it had in the walk: `in_channels` is the one value of the spec's expressions that comes from
 the tensor. Anything else it finds wrong sends it back to a full walk, which also locates the problem.
 clear_caches() forgets both.
+
+A walk is bounded by what it does, not only by what it adds: at most MAX_ROWS layers, MAX_NESTING levels deep,
+and MAX_WORK steps (every node visited and every run of a repeat's body, whether or not it adds a layer). A
+repeat or a call whose least work (least_work: what the spec writes) would pass the budget is refused before it
+runs. The work depends only on the spec, its arguments and the channels, so a replay never meets the bound.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[^.\s{}]{1,100}")
 MAX_ROWS = 200_000  # layer applications in one model: about a second of walking
 MAX_NESTING = 64  # nodes within nodes, block calls included
+MAX_WORK = 500_000  # steps of a walk (each node visited and each run of a repeat's body): about a second
 MAX_RULES = 8192  # rule results kept: a few hundred models' worth of distinct layers
 MAX_PLANS = 32  # models whose last walk is kept for replay
 MAX_PLAN_ROWS = 100_000  # rows kept over all plans: some tens of MB at most
+WORK = "steps of work (nodes visited, repeat runs, block calls)"
 _CONDITION = Field("bool")
 _TIMES = Field("int", low=0)
 
@@ -115,7 +122,7 @@ class _Scope:
 
 
 class _Walk:
-    __slots__ = ("model", "model_env", "rows", "program", "names", "depth")
+    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least")
 
     def __init__(self, model: Model, model_env: Env) -> None:
         self.model = model
@@ -124,6 +131,8 @@ class _Walk:
         self.program: list = []  # the steps of the sequence being walked
         self.names: dict = {}  # module path -> what it names, to refuse a name used twice
         self.depth = 0
+        self.work = MAX_WORK  # steps left: work that adds no layer (empty or skipped bodies, calls) is bounded too
+        self.least: dict = {}  # id(node) -> the steps it surely costs (least_work)
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
@@ -143,14 +152,20 @@ class _Walk:
                 return self.merge(node, x, self._named(scope, common, env), env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
-                if len(self.rows) + times > MAX_ROWS:  # each repeat adds a layer at least: refuse before walking
+                if len(self.rows) + times * _rows_added(node.body) > MAX_ROWS:  # refuse before walking
                     raise InputError(f"{common.loc}: repeat {times} times would pass {MAX_ROWS} layers; "
                                      f"cnninspect stops here")
+                if times * self._least(node.body) > self.work:  # refuse before walking
+                    raise self._too_much(common.loc, f"repeat {times} times")
+                self.work -= times  # each run of the body costs a step, whatever it holds
                 for i in range(times):
                     x = self.sequence(node.body.children, x, scope, {**env, node.var: i}, aux)
                 return x
             if isinstance(node, CallNode):
-                inline = self.model.blocks[node.block].inline
+                block = self.model.blocks[node.block]
+                if (self.least.get(id(block.body)) or self._least(block.body)) - 1 > self.work:  # its parts
+                    raise self._too_much(common.loc, f"block '{node.block}'")
+                inline = block.inline
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
@@ -164,6 +179,10 @@ class _Walk:
             self.depth -= 1
 
     def sequence(self, children: tuple[Node, ...], x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        left = self.work  # a step for each child, paid for the lot at once: the loop stays as fast as before
+        self.work = left - len(children)
+        if self.work < 0:
+            raise self._overspent(children, left)
         for child in children:
             x = self.node(child, x, scope, env, aux)
         return x
@@ -201,6 +220,10 @@ class _Walk:
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         outer, outs, branches = self.program, [], []
+        left = self.work  # a step for each branch
+        self.work = left - len(node.branches)
+        if self.work < 0:
+            raise self._overspent(node.branches, left)
         for branch in node.branches:
             self.program = []
             outs.append(self.node(branch, x, scope, env, aux))
@@ -245,6 +268,18 @@ class _Walk:
             return field_value(f, value, env, name)
         except InputError as error:
             raise error.located(f"{loc}: in '{scope.path or 'model'}'") from None
+
+    def _overspent(self, nodes: tuple[Node, ...], left: int) -> InputError:
+        """Steps for `nodes` with `left` to pay them: the first that cannot be paid is where the work passes."""
+        return InputError(f"{nodes[left].common.loc}: more than {MAX_WORK} {WORK}; cnninspect stops here")
+
+    def _least(self, node: Node) -> int:
+        """The steps `node` surely costs (least_work): what would surely run out of steps is refused at once,
+        rather than walked until it does."""
+        return least_work(node, self.model.blocks, self.least)
+
+    def _too_much(self, loc: Loc, what: str) -> InputError:
+        return InputError(f"{loc}: {what} would pass {MAX_WORK} {WORK}; cnninspect stops here")
 
     def _add(self, row: Row) -> None:
         if len(self.rows) >= MAX_ROWS:
@@ -366,6 +401,38 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
         else:  # Aux: a training-only head reads the tensor and passes it on
             _replay_program(step.body, old, new, _Tensor(shape, axes))
     return _Tensor(shape, axes)
+
+
+def least_work(node: Node, blocks: Mapping, memo: dict, depth: int = 0) -> int:
+    """The steps a walk surely spends on `node`, from what the spec writes (a condition or a repeat count that
+    is an expression may be false or 0: it counts for the node's own step only); at most MAX_WORK + 1.
+    A node costs one; a sequence, merge or aux head, one more than its parts; a call, the block's body; a repeat,
+    one more than `times` runs of its body, each one more than the body's parts. Past MAX_NESTING levels (where
+    the walk stops anyway) a node counts one. Memoized by node, as a walk meets the same block again and again."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    when, kind, depth = node.common.when, type(node), depth + 1
+    if (when is not None and when is not True) or kind is LayerNode or depth > MAX_NESTING:
+        steps = 1
+    elif kind is SeqNode or kind is MergeNode:
+        steps = 1
+        for part in node.children if kind is SeqNode else node.branches:  # a layer, the common part, costs one
+            steps += 1 if type(part) is LayerNode else least_work(part, blocks, memo, depth)
+    elif kind is RepeatNode:
+        times = node.times if type(node.times) is int and node.times > 0 else 0
+        steps = 1 + times * least_work(node.body, blocks, memo, depth) if times else 1
+    elif kind is CallNode:  # the call's step, then the body's parts
+        steps = least_work(blocks[node.block].body, blocks, memo, depth)
+    else:  # AuxNode
+        steps = least_work(node.body, blocks, memo, depth)
+    memo[id(node)] = steps = min(steps, MAX_WORK + 1)
+    return steps
+
+
+def _rows_added(body: SeqNode) -> int:
+    """The rows every run of a body surely adds: its layers and merges that no condition can skip."""
+    return sum(type(child) in (LayerNode, MergeNode) and child.common.when is None for child in body.children)
 
 
 def _name(common, env: Env) -> str | None:

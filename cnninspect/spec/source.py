@@ -3,8 +3,11 @@
 YAML is composed with PyYAML's SafeLoader (no Python tags, no code) and converted node by node, so every
 mapping and sequence knows its line and column; JSON and TOML give positions only for syntax errors. Sizes are
 bounded: file size, nesting depth and the number of values after aliases are expanded (a YAML alias bomb
-stops at the budget, quickly). A YAML file read again with the same text comes from the parsed-spec cache
-(cache.py), and PyYAML is imported only when a text must be parsed.
+stops at the budget, quickly). A YAML file's events are read first, which is quick and builds nothing: a file
+nested too deep or holding too many values is refused where it passes the limit before any tree is built
+(brackets in comments and strings are text), and a syntax error at the end of a large file costs one fast
+pass. A YAML file read again with the same text comes from the parsed-spec cache (cache.py), and PyYAML is
+imported only when a text must be parsed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from cnninspect.errors import InputError
 MAX_BYTES = 4 * 1024 * 1024
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
+EXPLAINED_BYTES = 16 * 1024  # a syntax error in a file up to this size is explained by the pure-Python parser
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _TOO_LONG = "a number of thousands of digits (Python reads at most 4300; no size in a network comes near)"
@@ -125,18 +129,23 @@ def _yaml(text: str, name: str) -> object:
     global yaml
     import yaml  # on first use, not at start-up: a cached spec never needs it, and its import costs about 12 ms
 
-    _refuse_deep_flow(text, name)
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same tree with the same marks, faster
     try:
-        try:  # libyaml composes the same tree with the same marks several times faster
-            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError:  # the pure-Python parser explains a syntax error better: ask it
+        try:
+            _scan(text, name, fast)
+            node = yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:  # the pure-Python parser explains a syntax error better: ask it, in a small file
+            if len(text) > EXPLAINED_BYTES:
+                raise
             node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         # At the end of the stream the useful place is where the unfinished construct began (the context mark:
         # an unclosed bracket or quote); otherwise where it broke.
-        at_end = "end of stream" in str(error.problem) or "<stream end>" in str(error.problem)
+        at_end = error.problem_mark is not None and error.problem_mark.index >= len(text)
         mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        if "maximum nesting depth" in str(error.problem):  # libyaml's own bound (1000), met by its scanner first
+            raise InputError(f"{where}: nested deeper than {MAX_DEPTH} levels") from None
         what = "; ".join(part for part in (error.context, error.problem) if part)
         if at_end and error.context_mark and error.problem_mark:
             what += f" (line {error.problem_mark.line + 1})"
@@ -150,20 +159,28 @@ def _yaml(text: str, name: str) -> object:
     return _YamlConverter(name).convert(node, 0)
 
 
-def _refuse_deep_flow(text: str, name: str) -> None:
-    """PyYAML scans deeply nested brackets slowly and recursively: refuse them first, in one quick pass."""
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return
-    depth, line = 0, 1
-    for char in text:
-        if char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise InputError(f"{name}:{line}: nested deeper than {MAX_DEPTH} levels")
-        elif char in "]}":
-            depth = max(depth - 1, 0)
-        elif char == "\n":
-            line += 1
+def _scan(text: str, name: str, loader) -> None:
+    """The file's events, read before its tree is composed (the parser keeps a stack, not a recursion): values
+    nested deeper than MAX_DEPTH or more than MAX_VALUES of them stop it there, as they would stop the
+    converter (which also counts what aliases repeat), having built no node; so does a syntax error."""
+    steps = {yaml.ScalarEvent: 0, yaml.SequenceStartEvent: 1, yaml.MappingStartEvent: 1}  # a value: its depth step
+    closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    parser, count, depth = loader(text), 0, 0  # depth: what the converter gives the next value
+    try:
+        while (event := parser.get_event()) is not None:
+            step = steps.get(type(event))
+            if step is not None:
+                count += 1
+                if depth > MAX_DEPTH or count > MAX_VALUES:
+                    mark = event.start_mark
+                    what = (f"nested deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH
+                            else f"more than {MAX_VALUES} values; a spec holds at most {MAX_VALUES}")
+                    raise InputError(f"{name}:{mark.line + 1}:{mark.column + 1}: {what}")
+                depth += step
+            elif type(event) in closing:
+                depth -= 1
+    finally:
+        parser.dispose()
 
 
 class _YamlConverter:
@@ -236,11 +253,12 @@ class _YamlConverter:
 
 def _json(text: str, name: str) -> object:
     def pairs(items: list[tuple[str, object]]) -> dict:
-        keys = [k for k, _ in items]
-        duplicate = next((k for k in keys if keys.count(k) > 1), None)
-        if duplicate is not None:
+        result = dict(items)
+        if len(result) < len(items):  # the first key written twice, found in one pass
+            seen: set = set()
+            duplicate = next(k for k, _ in items if k in seen or seen.add(k))
             raise InputError(f"{name}: duplicate key {duplicate!r}")
-        return dict(items)
+        return result
 
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
