@@ -108,16 +108,17 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
 
 def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
-    parts = [part.strip() for part in text.split(":")]
-    sizes = all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts)  # isdigit alone takes '²'; int() not
-    if len(parts) != 3 or not sizes or int(parts[2]) < 1 or int(parts[0]) < 1:
-        shown = text if len(text) <= 60 else text[:57] + "..."  # thousands of digits are not echoed back
+    from cnninspect.parse import read_int
+    from cnninspect.spell import spell
+
+    values = [read_int(part) for part in text.split(":")]
+    if len(values) != 3 or None in values or min(values[0], values[2]) < 1:
         raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
-                         f"Received {shown!r}", where="--sweep")
-    start, stop, step = map(int, parts)
+                         f"Received {spell(text)}", where="--sweep")  # spelt: thousands of digits are cut short
+    start, stop, step = values
     count = max(0, (stop - start) // step + 1)  # counted, not built: 1:100000000:1 is refused at once
     if not 1 <= count <= MAX_COLUMNS:
-        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {text!r} gives {count}", where="--sweep")
+        raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {spell(text)} gives {count}", where="--sweep")
     return [(default[0], *([size] * (len(default) - 1))) for size in range(start, stop + 1, step)]
 
 

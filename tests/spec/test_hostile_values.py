@@ -51,10 +51,8 @@ FLAGS = [
     (["shape", "--n", "²", "--f", "3"], "--n: expected an integer"),
     (["shape", "--n", DIGITS, "--f", "3"], "--n: numbers have at most 18 digits"),
     (["shape", "--n", "224", "conv:²"], "step 1 'conv:²': expected an integer"),
-    pytest.param(["compare", SPEC, "--sweep", "1:²:1"], "--sweep", id="sweep-superscript",
-                 marks=pytest.mark.xfail(reason="compare's _sweep is helper bounds' to move onto parse.read_int")),
-    pytest.param(["compare", SPEC, "--sweep", f"1:{DIGITS}:1"], "--sweep", id="sweep-5000-digits",
-                 marks=pytest.mark.xfail(reason="compare's _sweep is helper bounds' to move onto parse.read_int")),
+    pytest.param(["compare", SPEC, "--sweep", "1:²:1"], "--sweep", id="sweep-superscript"),
+    pytest.param(["compare", SPEC, "--sweep", f"1:{DIGITS}:1"], "--sweep", id="sweep-5000-digits"),
 ]
 
 
