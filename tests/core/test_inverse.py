@@ -77,4 +77,6 @@ def test_paddings_for_an_output_match_torch(layer, n, target):
     op = min(1, max(s, d) - 1) if kind is Kind.TRANSPOSED else 0
     expected = span_of(torch_sizes(kind, k, s, 0, d, op, ceil, range(0, SEARCH), n), target)
     got = paddings_for(axis(kind, k, s, 0, d, op, ceil), n, target)
+    if got is not None and got.last >= SEARCH:  # the brute force cannot see past its range (a transposed conv
+        got = Span(got.first, SEARCH - 1) if got.first < SEARCH else None  # at n=39, k=4, s=4, d=3 needs p=81)
     assert got == expected
