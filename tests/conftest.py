@@ -22,6 +22,9 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 # tests never read or write the real one in the home folder.
 SESSION_CACHE = tempfile.mkdtemp(prefix="cnninspect-test-cache-")
 os.environ["CNNINSPECT_CACHE_DIR"] = SESSION_CACHE
+# Tables take the whole width they need off a terminal unless COLUMNS says otherwise (commands/formats.py): the
+# goldens and the README's examples are that whole width, whatever the shell running the suite exports.
+os.environ.pop("COLUMNS", None)
 
 # Property tests against torch: enough examples to mean something, no per-example deadline (torch's first
 # call warms up its dispatcher).

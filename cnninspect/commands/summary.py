@@ -8,7 +8,7 @@ import sys
 import click
 
 from cnninspect.commands.completion import complete_model
-from cnninspect.commands.formats import emit, format_option, on_terminal, output_option
+from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
 from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -82,12 +82,13 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
-    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file)), output_file)
+    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file), table_width(output_file)),
+         output_file)
     if sections.get("verification", {}).get("ok") is False:
         sys.exit(1)
 
 
-def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool) -> str:
+def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool, width: int | None) -> str:
     if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
         from cnninspect.render.explain_json import explain_section
         sections = {**sections, "explain": explain_section(result)}
@@ -104,7 +105,7 @@ def _render(result, fmt: str, explain: bool, checks, notes, sections, color: boo
         from cnninspect.render.summary_text import render_markdown
         return render_markdown(result, checks, notes)
     from cnninspect.render.summary_text import render_table
-    return render_table(result, color, checks, notes)
+    return render_table(result, color, checks, notes, width)
 
 
 def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict):
