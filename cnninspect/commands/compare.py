@@ -20,6 +20,12 @@ first model, and a bar chart.
 One model across input sizes: --sweep START:STOP:STEP (square inputs) or several --input.
 
 \b
+Sizes are decimal, as check's limits read them: 1 kB = 1000 B, 1 MB = 10^6 B, 1 GB = 10^9 B.
+On a terminal the table fits its width (COLUMNS=N sets it, for a pipe or a file too): the
+ratios go first, then the models are split into several tables; a line says what was left
+out. Off a terminal, without COLUMNS, the whole table.
+
+\b
   cnninspect compare alexnet vgg16 resnet18 googlenet inception_v3
   cnninspect compare resnet18 --sweep 160:512:32
   cnninspect compare resnet18 --input 3x224x224 --input 3x320x240

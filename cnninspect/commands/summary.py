@@ -19,8 +19,15 @@ standard input.
 \b
 Computed from the spec without torch: output shapes, parameters, MACs (conv and linear, as
 torch.utils.flop_counter counts them; FLOPs = 2 × MACs), receptive field and jump, the
-divisibility lint (! input never read, ~ only padding), and memory. --input is one sample
-(the batch goes in --batch), of the rank the spec is written for (C x H x W for the zoo's).
+divisibility lint (! input never read, ~ only padding), and memory (B, kB, MB, GB: powers of
+1000, as check's limits read them). --input is one sample (the batch goes in --batch), of the
+rank the spec is written for (C x H x W for the zoo's).
+
+\b
+On a terminal the table fits its width (COLUMNS=N sets it, for a pipe or a file too): long
+layer paths and type names shortened in the middle (…), then Jump, RF, Memory and Type left
+out, and a line says so; --format markdown keeps every column. Off a terminal, without
+COLUMNS, the whole table.
 
 \b
 MODEL is read by its spelling alone (as in compare, check and verify):
