@@ -22,6 +22,12 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 # tests never read or write the real one in the home folder.
 SESSION_CACHE = tempfile.mkdtemp(prefix="cnninspect-test-cache-")
 os.environ["CNNINSPECT_CACHE_DIR"] = SESSION_CACHE
+# Tables take the whole width they need off a terminal unless COLUMNS says otherwise (commands/formats.py): the
+# goldens and the README's examples are that whole width, whatever the shell running the suite exports. Unset in
+# the process's own environment too, which subprocesses inherit: importing readline (pytest's pdb does) sets
+# COLUMNS=80 there, unseen by os.environ.
+os.environ.pop("COLUMNS", None)
+os.unsetenv("COLUMNS")
 
 # Property tests against torch: enough examples to mean something, no per-example deadline (torch's first
 # call warms up its dispatcher).
@@ -42,6 +48,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(SESSION_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_columns_unless_asked():
+    """COLUMNS stays unset (see above) unless a test sets it: readline, imported by some test, would set it again."""
+    if "COLUMNS" not in os.environ:
+        os.unsetenv("COLUMNS")
 
 
 @pytest.fixture

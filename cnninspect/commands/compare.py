@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cnninspect.commands.completion import complete_model
-from cnninspect.commands.formats import emit, format_option, on_terminal, output_option
+from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
 from cnninspect.commands.options import model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -18,6 +18,12 @@ first model, and a bar chart.
 
 \b
 One model across input sizes: --sweep START:STOP:STEP (square inputs) or several --input.
+
+\b
+Sizes are decimal, as check's limits read them: 1 kB = 1000 B, 1 MB = 10^6 B, 1 GB = 10^9 B.
+On a terminal the table fits its width (COLUMNS=N sets it, for a pipe or a file too): the
+ratios go first, then the models are split into several tables; a line says what was left
+out. Off a terminal, without COLUMNS, the whole table.
 
 \b
   cnninspect compare alexnet vgg16 resnet18 googlenet inception_v3
@@ -66,9 +72,9 @@ def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None,
         from cnninspect.inert import inert
         click.echo(f"cnninspect: wrote {inert(plot)} ({shown} models)", err=True)
     from cnninspect.render import compare_text
-    color = on_terminal(output_file)
+    color, width = on_terminal(output_file), table_width(output_file)
     render = {"json": compare_text.render_json, "markdown": compare_text.render_markdown,
-              "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, color))
+              "csv": compare_text.render_csv}.get(fmt) or (lambda c: compare_text.render_table(c, color, width))
     emit(render(comparison), output_file)
 
 

@@ -90,6 +90,17 @@ def on_terminal(output_file: str | None) -> bool:
     return output_file in (None, "-") and sys.stdout.isatty()
 
 
+def table_width(output_file: str | None) -> int | None:
+    """The width a table must fit: COLUMNS where it is set (a positive integer), else the terminal's where the
+    result goes to one; None (no limit: the whole table) for a pipe or a file."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size().columns if on_terminal(output_file) else None
+
+
 def emit(text: str, output_file: str | None) -> None:
     """The result on stdout, or in `output_file` (every write failure one located line)."""
     if output_file is None or output_file == "-":

@@ -8,7 +8,7 @@ import sys
 import click
 
 from cnninspect.commands.completion import complete_model
-from cnninspect.commands.formats import emit, format_option, on_terminal, output_option
+from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
 from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
@@ -19,8 +19,15 @@ standard input.
 \b
 Computed from the spec without torch: output shapes, parameters, MACs (conv and linear, as
 torch.utils.flop_counter counts them; FLOPs = 2 × MACs), receptive field and jump, the
-divisibility lint (! input never read, ~ only padding), and memory. --input is one sample
-(the batch goes in --batch), of the rank the spec is written for (C x H x W for the zoo's).
+divisibility lint (! input never read, ~ only padding), and memory (B, kB, MB, GB: powers of
+1000, as check's limits read them). --input is one sample (the batch goes in --batch), of the
+rank the spec is written for (C x H x W for the zoo's).
+
+\b
+On a terminal the table fits its width (COLUMNS=N sets it, for a pipe or a file too): long
+layer paths and type names shortened in the middle (…), then Jump, RF, Memory and Type left
+out, and a line says so; --format markdown keeps every column. Off a terminal, without
+COLUMNS, the whole table.
 
 \b
 MODEL is read by its spelling alone (as in compare, check and verify):
@@ -82,12 +89,13 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
     result = summarize(analysis, batch, dtype, depth)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
-    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file)), output_file)
+    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file), table_width(output_file)),
+         output_file)
     if sections.get("verification", {}).get("ok") is False:
         sys.exit(1)
 
 
-def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool) -> str:
+def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool, width: int | None) -> str:
     if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
         from cnninspect.render.explain_json import explain_section
         sections = {**sections, "explain": explain_section(result)}
@@ -104,7 +112,7 @@ def _render(result, fmt: str, explain: bool, checks, notes, sections, color: boo
         from cnninspect.render.summary_text import render_markdown
         return render_markdown(result, checks, notes)
     from cnninspect.render.summary_text import render_table
-    return render_table(result, color, checks, notes)
+    return render_table(result, color, checks, notes, width)
 
 
 def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict):

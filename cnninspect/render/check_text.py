@@ -87,7 +87,7 @@ def failure(finding: Finding) -> str:
 def _failure(finding: Finding) -> str:
     e, actual = finding.expectation, finding.actual
     if isinstance(e.limit, Limit):
-        over = f", over by {_amount(finding.over, e.limit.kind)}"
+        over = f", over by {_over(finding.over, e.limit.kind)}"
         percent = f" (+{_percent(finding.over, e.limit.value)})" if e.limit.value else ""
         return f"{e.origin}: {LABELS[e.key]} {_amount(actual, e.limit.kind)} > {limit(e.limit)}{over}{percent}"
     if e.key == "expect_output":
@@ -124,7 +124,7 @@ def _held_phrase(finding: Finding) -> str:
 
 def limit(value: Limit) -> str:
     """As written and exactly: `5M (5,000,000)`, `200MB (200,000,000 B)`; a bare integer once: `5,000,000`."""
-    exact = _amount(value.value, value.kind)
+    exact = _exact(value.value, value.kind)
     return exact if value.plain else f"{value.text} ({exact})"
 
 
@@ -133,6 +133,16 @@ def layer_ref(ref: LayerRef) -> str:
 
 
 def _amount(value: int, kind: str) -> str:
+    """A measured figure, exactly: `24,346`; a size readable and exact: `97.38 kB (97,384 B)`, `512 B`."""
+    return f"{figures.size(value)} ({value:,} B)" if kind == BYTES and value >= 1000 else _exact(value, kind)
+
+
+def _over(value: int, kind: str) -> str:
+    """By how much a limit is passed: a count exactly, a size readable (both sides are exact beside it)."""
+    return figures.size(value) if kind == BYTES else f"{value:,}"
+
+
+def _exact(value: int, kind: str) -> str:
     return f"{value:,} B" if kind == BYTES else f"{value:,}"
 
 

@@ -11,23 +11,29 @@ from typing import Callable
 
 from cnninspect.core.compare import Comparison, Metric
 from cnninspect.inert import csv_cell, inert, markdown_text
-from cnninspect.render import figures
+from cnninspect.render import figures, fit
 from cnninspect.render.jsonfmt import dumps
 from cnninspect.render.text import drawn, plain_console
 
 RATIO_KEYS = ("params", "macs", "flops", "param_bytes", "activation_bytes", "latency", "throughput", "gflops_per_s")
 BARS = (("params", "parameters"), ("macs", "MACs"), ("top1", "top-1 %"), ("throughput", "throughput /s"))
 BAR_WIDTH = 40
+MIN_BAR = 8  # the shortest bar (and name) a narrow terminal gets
+TITLE_WIDTH = 16
 BEST = "*"
+SHORT_LABELS = {"depth": "depth", "param_bytes": "param memory", "activation_bytes": "act. memory",
+                "receptive_field": "RF", "top1": "top-1 %", "top5": "top-5 %", "inexact": "inexact",
+                "latency": "latency", "gflops_per_s": "GFLOP/s"}  # row names where a terminal is narrow
 
 
-def cell(metric: Metric, index: int) -> str:
-    """One value as the table shows it, with its ratio to the first column where that means something."""
+def cell(metric: Metric, index: int, ratios: bool = True) -> str:
+    """One value as the table shows it, with its ratio to the first column where that means something (and
+    `ratios` is not turned off to fit a terminal)."""
     value = metric.values[index]
     if value is None:
         return "-"
     text = _format(metric.key, value)
-    ratio = metric.ratio(index) if index and metric.key in RATIO_KEYS else None
+    ratio = metric.ratio(index) if ratios and index and metric.key in RATIO_KEYS else None
     if ratio is not None:
         text += f" ×{float(ratio):.2f}" if ratio < 100 else f" ×{float(ratio):,.0f}"
     return text + (f" {BEST}" if metric.best == index else "")
@@ -51,29 +57,72 @@ def _format(key: str, value) -> str:
     return inert(value)
 
 
-def render_table(comparison: Comparison, color: bool = False) -> str:
+def render_table(comparison: Comparison, color: bool = False, width: int | None = None) -> str:
+    """`width`: the terminal's, which every line then fits (see `layout`); None: no limit, the whole table."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
+    ratios, short, groups, narrowed = layout(comparison, width)
     console = plain_console(color)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("", no_wrap=True)
-    for column in comparison.columns:
-        table.add_column(inert(column.label), justify="right", no_wrap=True)
-    for metric in comparison.metrics:
-        cells: list = [cell(metric, i) for i in range(len(comparison.columns))]
-        if color and metric.best is not None:
-            cells[metric.best] = Text(cells[metric.best], style="bold green")
-        table.add_row(metric.label, *cells)
-    console.print(table)
-    console.print("\n".join(_notes(comparison) + [""] + bars(comparison)))
+    for group in groups:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("", no_wrap=True)
+        for index in group:
+            label = inert(comparison.columns[index].label)
+            table.add_column(fit.shorten(label, narrowed[index], 2) if index in narrowed else label, justify="right",
+                             no_wrap=True)
+        for metric in comparison.metrics:
+            cells: list = [cell(metric, i, ratios) for i in group]
+            if color and metric.best in group:
+                cells[group.index(metric.best)] = Text(cells[group.index(metric.best)], style="bold green")
+            table.add_row(SHORT_LABELS.get(metric.key, metric.label) if short else metric.label, *cells)
+        console.print(table)
+    best, *notes = _notes(comparison, ratios=ratios)
+    notes = [best, *([] if ratios else [_left_out(width, len(groups), bool(narrowed), comparison.sweep)]), *notes]
+    console.print("\n".join([*(part for line in notes for part in fit.wrap(line, width)), "",
+                             *bars(comparison, width)]))
     return drawn(console)
 
 
-def _notes(comparison: Comparison, text: Callable[[object], str] = inert) -> list[str]:
+def layout(comparison: Comparison, width: int | None) -> tuple[bool, bool, list[list[int]], dict[int, int]]:
+    """How the table fits `width` cells: (ratios shown, row names shortened, the models' columns in one table or
+    several, {model: the cells its name is shortened to}). The whole table if it fits; else without the
+    ratios and with short row names (SHORT_LABELS); if that is still too wide, the models in as many tables as
+    it takes, each repeating the row names; a name wider than a table's room shortened in its middle."""
+    everyone = list(range(len(comparison.columns)))
+    if width is None or fit.table_width(_widths(comparison, True, False)) <= width:
+        return True, False, [everyone], {}
+    widths = _widths(comparison, False, True)
+    if fit.table_width(widths) <= width:
+        return False, True, [everyone], {}
+    label, columns = widths[0], widths[1:]
+    room = width - fit.table_width([label, 0])  # for one model's column beside the row names
+    values = [max(fit.cells(cell(m, i, False)) for m in comparison.metrics) for i in everyone]
+    narrowed = {i: max(room, v) for i, (w, v) in enumerate(zip(columns, values)) if w > max(room, v)}
+    columns = [narrowed.get(i, w) for i, w in enumerate(columns)]
+    return False, True, fit.blocks(label, columns, width), narrowed
+
+
+def _widths(comparison: Comparison, ratios: bool, short: bool) -> list[int]:
+    """The cells each column of the table takes: the row names', then each model's."""
+    names = [SHORT_LABELS.get(m.key, m.label) if short else m.label for m in comparison.metrics]
+    return [max(map(fit.cells, names)),
+            *(max(fit.cells(inert(column.label)), *(fit.cells(cell(m, i, ratios)) for m in comparison.metrics))
+              for i, column in enumerate(comparison.columns))]
+
+
+def _left_out(width: int | None, tables: int, shortened: bool, sweep: bool) -> str:
+    """What the table left out to fit the terminal, and how to see it."""
+    split = f", the {'sizes' if sweep else 'models'} in {tables} tables" if tables > 1 else ""
+    names = " and long names shortened (…)" if shortened else ""
+    return (f"to fit {width} columns: the ratios left out{split}{names}; --format markdown or a wider terminal "
+            f"shows them")
+
+
+def _notes(comparison: Comparison, text: Callable[[object], str] = inert, ratios: bool = True) -> list[str]:
     """The lines under the table; `text` makes what came from files and flags safe for the format."""
-    notes = [f"{BEST} best of the row; ×N: the ratio to the first column"]
+    notes = [f"{BEST} best of the row" + ("; ×N: the ratio to the first column" if ratios else "")]
     inputs = {c.summary.analysis.input for c in comparison.columns if c.summary}
     if not comparison.sweep and len(inputs) > 1:
         notes.append("inputs differ: each model is measured at its own input (see the input row)")
@@ -103,26 +152,39 @@ def _sweep_lint(comparison: Comparison, text: Callable[[object], str]) -> list[s
             for sizes, layers in groups.items()]
 
 
-def bars(comparison: Comparison) -> list[str]:
-    """A compact bar chart of the main figures, each scaled to its largest value."""
-    lines: list[str] = []
+def bars(comparison: Comparison, width: int | None = None) -> list[str]:
+    """A compact bar chart of the main figures, each scaled to its largest value. Within `width` cells: the titles'
+    column narrower, the bars shorter (down to MIN_BAR), then the models' names shortened; a figure never cut."""
     labels = [inert(c.label) for c in comparison.columns]
-    width = max(map(len, labels))
+    charts = []
     for key, title in BARS:
         metric = next((m for m in comparison.metrics if m.key == key), None)
         numbers = [v for v in metric.values if isinstance(v, (int, float))] if metric else []
-        if not numbers or max(numbers) <= 0 or len(set(numbers)) == 1:  # nothing to see in equal bars
-            continue
-        for index, (label_text, value) in enumerate(zip(labels, metric.values)):
-            label = title if index == 0 else ""
-            bar = _bar(value / max(numbers)) if isinstance(value, (int, float)) else ""
-            shown = _format(key, value) if value is not None else "-"
-            lines.append(f"{label:<16}{label_text:<{width}}  {bar} {shown}".rstrip())
+        if numbers and max(numbers) > 0 and len(set(numbers)) > 1:  # nothing to see in equal bars
+            shown = [_format(key, v) if v is not None else "-" for v in metric.values]
+            charts.append((title, metric.values, max(numbers), shown))
+    if not charts:
+        return []
+    name_width, bar_width, title_width = max(map(fit.cells, labels)), BAR_WIDTH, TITLE_WIDTH
+    if width is not None:  # a line: the title, the name, two spaces, the bar, a space, the figure
+        fixed = 2 + 1 + max(fit.cells(text) for *_, shown in charts for text in shown)
+        if TITLE_WIDTH + fixed + name_width + BAR_WIDTH > width:
+            title_width = min(TITLE_WIDTH, max(len(title) for title, *_ in charts) + 2)
+        fixed += title_width
+        bar_width = max(MIN_BAR, min(BAR_WIDTH, width - fixed - name_width))
+        name_width = max(MIN_BAR, min(name_width, width - fixed - bar_width))
+        labels = [fit.shorten(label, name_width, 2) for label in labels]
+    lines: list[str] = []
+    for title, values, largest, shown in charts:
+        for index, (label_text, value, text) in enumerate(zip(labels, values, shown)):
+            bar = _bar(value / largest, bar_width) if isinstance(value, (int, float)) else ""
+            pad = " " * (name_width - fit.cells(label_text))
+            lines.append(f"{title if index == 0 else '':<{title_width}}{label_text}{pad}  {bar} {text}".rstrip())
     return lines
 
 
-def _bar(fraction: float) -> str:
-    eighths = round(fraction * BAR_WIDTH * 8)
+def _bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    eighths = round(fraction * width * 8)
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cnninspect.core.engine import Row
 from cnninspect.render.text import fraction
 
-UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k"))
+COUNT_UNITS = ((10**12, " T"), (10**9, " G"), (10**6, " M"), (10**3, " k"))
+BYTE_UNITS = ((10**12, " TB"), (10**9, " GB"), (10**6, " MB"), (10**3, " kB"))  # decimal, as --max-*-memory reads them
 
 
 def exact(value: int) -> str:
@@ -13,27 +14,38 @@ def exact(value: int) -> str:
 
 
 def human(value: int | float) -> str:
-    """1814073344 → '1.81 G' (decimal units)."""
-    for scale, unit in UNITS:
-        if abs(value) >= scale:
-            return f"{_hundredths(value, scale)} {unit}"
-    return str(value)
+    """1814073344 → '1.81 G', 999 → '999' (decimal units: k, M, G, T are powers of 1000)."""
+    return _scaled(value, COUNT_UNITS, "")
 
 
 def size(value: int) -> str:
-    """Bytes in decimal megabytes (MB = 10^6 bytes), as torchinfo writes them."""
-    return f"{_hundredths(value, 10**6)} MB"
+    """Bytes in the decimal unit that reads naturally (docs/conventions.md): 512 → '512 B', 3211264 → '3.21 MB',
+    153142730000 → '153.14 GB'. kB = 10^3 bytes, MB = 10^6, GB = 10^9, TB = 10^12, as `check`'s limits read them."""
+    return _scaled(value, BYTE_UNITS, " B")
+
+
+def _scaled(value: int | float, units: tuple[tuple[int, str], ...], bare: str) -> str:
+    """value in the largest unit it reaches, to two decimals; one unit up where the rounding reaches 1000
+    (999,996 is 1.00 M, not 1000.00 k). Under the smallest unit, the value as it is."""
+    for index, (scale, unit) in enumerate(units):
+        if abs(value) >= scale:
+            text = _hundredths(value, scale)
+            if index and text.lstrip("-").startswith("1,000."):
+                scale, unit = units[index - 1]
+                text = _hundredths(value, scale)
+            return text + unit
+    return f"{value}{bare}"
 
 
 def _hundredths(value: int | float, scale: int) -> str:
-    """value / scale to two decimals. Integers in integer arithmetic (a half rounded up: 7,525,000 is 7.53 M),
-    so that no figure, however large, passes through a float that could overflow; a float (a measured time) as
-    Python rounds it."""
+    """value / scale to two decimals, the whole part grouped in thousands. Integers in integer arithmetic (a half
+    rounded up: 7,525,000 is 7.53 M), so that no figure, however large, passes through a float that could
+    overflow; a float (a measured time) as Python rounds it."""
     if not isinstance(value, int):
-        return f"{value / scale:.2f}"
+        return f"{value / scale:,.2f}"
     hundredths, rest = divmod(abs(value) * 100, scale)
     hundredths += 2 * rest >= scale
-    return f"{'-' if value < 0 else ''}{hundredths // 100}.{hundredths % 100:02d}"
+    return f"{'-' if value < 0 else ''}{hundredths // 100:,}.{hundredths % 100:02d}"
 
 
 def shape(values: tuple[int, ...], batch: int | None = None) -> str:

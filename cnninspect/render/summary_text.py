@@ -15,7 +15,7 @@ import os
 from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
 from cnninspect.inert import csv_cell, inert, markdown_text
-from cnninspect.render import figures
+from cnninspect.render import figures, fit
 from cnninspect.render.formula import worked
 from cnninspect.render.lint_text import axes_lint
 from cnninspect.render.torch_text import mark
@@ -23,7 +23,13 @@ from cnninspect.render.text import axis_labels
 
 HEADER = ("Layer", "Type", "Output", "Memory", "Params", "MACs", "RF", "Jump", "Lint")
 NUMERIC = range(3, 8)  # right-aligned columns
+RIGHT = HEADER[3:8]  # the same by name, wherever they stand once some are left out
 AUX_TITLE = "Auxiliary heads (training only, not in the inference totals)"
+DROPPED_FIRST = ("Jump", "RF", "Memory", "Type")  # what the table leaves out first to fit a terminal, in order
+SHORTEST = {"Layer": 24, "Type": 12}  # the text columns shortened before a column is left out, to no fewer cells...
+LEAST = 8  # ...and to no fewer at all
+SHORTENED = {"Layer": "layer paths", "Type": "type names"}
+SHARE = {"Layer": 4, "Type": 2}  # the part of a shortened cell kept from its start (fit.shorten)
 BOLD, ITALIC, RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
 
 
@@ -58,23 +64,72 @@ def header(checks: dict[str, bool] | None) -> tuple[str, ...]:
 
 
 def render_table(summary: Summary, color: bool = False, checks: dict[str, bool] | None = None,
-                 notes: list[str] | tuple[str, ...] = ()) -> str:
+                 notes: list[str] | tuple[str, ...] = (), width: int | None = None) -> str:
     """`color`: the output is a terminal (a dumb one shows no styles). `checks` adds the torch column, `notes`
-    lines after the totals (the cross-check's verdict, the timing)."""
+    lines after the totals (the cross-check's verdict, the timing). `width`: the terminal's, which every line then
+    fits (`fitted`: columns left out, paths shortened, prose wrapped between words); None: no limit."""
     styled = color and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
-    marks, lines = torch_marks(checks), _title(summary).split("\n")
-    for title, rows in (("", summary.rows), (AUX_TITLE, summary.aux_rows)):
-        if rows:
-            lines += columns(header(checks), [cells(row, summary, marks) for row in rows], title, styled)
-    lines += [*_totals(summary), *map(inert, notes), *_lint(summary)]
+    marks = torch_marks(checks)
+    tables = [(title, [cells(row, summary, marks) for row in rows])
+              for title, rows in (("", summary.rows), (AUX_TITLE, summary.aux_rows)) if rows]
+    head, left_out = header(checks), []
+    if width is not None:
+        head, tables, left_out = fitted(head, tables, width)
+    lines = _prose(_title(summary).split("\n"), width)
+    for title, rows in tables:
+        lines += columns(head, rows, title, styled)
+    lines += _prose([*left_out, *_totals(summary), *map(inert, notes), *_lint(summary)], width)
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _prose(lines: list[str], width: int | None) -> list[str]:
+    return lines if width is None else [part for line in lines for part in fit.wrap(line, width)]
+
+
+def fitted(head: tuple[str, ...], tables: list[tuple[str, list[tuple[str, ...]]]], width: int):
+    """(header, tables, note lines) within `width` cells: layer paths, then type names, shortened in the middle
+    (down to SHORTEST cells), then the columns of DROPPED_FIRST left out one by one, until the table fits; the
+    note says what went. Numbers are never shortened."""
+    keep, narrowed = plan(head, [row for _, rows in tables for row in rows], width)
+    if len(keep) == len(head) and not narrowed:
+        return head, tables, []
+
+    def cut(row: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(fit.shorten(row[i], narrowed[i], SHARE[head[i]]) if i in narrowed else row[i] for i in keep)
+
+    dropped = [name for index, name in enumerate(head) if index not in keep]
+    what = [f"{fit.columns_text(dropped)} left out"] if dropped else []
+    if narrowed:
+        what.append(f"{fit.columns_text([SHORTENED[head[i]] for i in narrowed])} shortened (…)")
+    note = f"to fit {width} columns: {' and '.join(what)}; --format markdown or a wider terminal shows them"
+    return cut(head), [(title, list(map(cut, rows))) for title, rows in tables], [note]
+
+
+def plan(head: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> tuple[list[int], dict[int, int]]:
+    """(the columns kept, {column: the cells its text is shortened to}) for the table to fit `width` cells."""
+    widths = [max(fit.cells(cell) for cell in column) for column in zip(head, *rows)]
+    for step in range(len(DROPPED_FIRST) + 1):
+        keep = [i for i, name in enumerate(head) if name not in DROPPED_FIRST[:step]]
+        over = fit.table_width([widths[i] for i in keep]) - width
+        room = {i: widths[i] - min(SHORTEST[head[i]], widths[i]) for i in keep if head[i] in SHORTEST}
+        if over <= sum(room.values()):
+            break
+    else:  # narrower still if that fits; if nothing does, the lines pass the width with names as legible as before
+        least = {i: widths[i] - min(LEAST, widths[i]) for i in keep if head[i] in SHORTEST}
+        room = least if over <= sum(least.values()) else room
+    narrowed = {}
+    for index, spare in room.items():  # the paths first, then the types
+        take = min(spare, max(over, 0))
+        if take:
+            narrowed[index], over = widths[index] - take, over - take
+    return keep, narrowed
 
 
 def columns(head: tuple[str, ...], rows: list[tuple[str, ...]], title: str = "", styled: bool = False) -> list[str]:
     """The table's lines: the title if any, a blank line, the header, the rule, one line per row, a blank line.
     Columns are three spaces apart behind one space of margin. `styled`: the header bold and the title italic,
     as rich wrote them."""
-    head, *body = zip(*(_justify(column, index in NUMERIC) for index, column in enumerate(zip(head, *rows))))
+    head, *body = zip(*(_justify(column, column[0] in RIGHT) for column in zip(head, *rows)))
     inner = sum(map(len, head)) + 3 * (len(head) - 1)  # the rule's length (the header is ASCII)
     lines = [f"{ITALIC}{title.ljust(inner + 2)}{RESET}" if styled else title] if title else []
     lines += ["", _bold(head) if styled else " " + "   ".join(head), " " + "─" * inner]

@@ -76,8 +76,8 @@ def test_over_by_in_percent(tmp_path):
     (failed,) = findings(spec(tmp_path, max_params="60k"))  # 1,706 / 60,000 = 2.843%
     assert failure(failed).endswith("over by 1,706 (+2.8%)")
     (failed,) = findings(spec(tmp_path, max_param_memory="0.2MB"))  # 246,824 − 200,000 = 46,824 = 23.4%
-    assert failure(failed) == ("max_param_memory: parameter memory 246,824 B > 0.2MB (200,000 B), "
-                               "over by 46,824 B (+23%)")
+    assert failure(failed) == ("max_param_memory: parameter memory 246.82 kB (246,824 B) > 0.2MB (200,000 B), "
+                               "over by 46.82 kB (+23%)")
     (failed,) = findings(spec(tmp_path, max_params=0))  # no percentage of nothing
     assert failure(failed) == "max_params: params 61,706 > 0, over by 61,706"
 

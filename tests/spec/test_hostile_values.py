@@ -145,12 +145,12 @@ def test_equality_compares_any_two_values():
 
 @pytest.mark.parametrize("value, text", [
     (1_814_073_344, "1.81 G"), (7_525_000, "7.53 M"), (999, "999"), (-1_234_567, "-1.23 M"),
-    (10**400, "1" + "0" * 388 + ".00 T"), (2.5e9, "2.50 G"),
+    (10**400, "10" + ",000" * 129 + ".00 T"), (2.5e9, "2.50 G"),
 ])
 def test_human_units_never_pass_a_huge_integer_through_a_float(value, text):
     assert human(value) == text
 
 
-def test_sizes_in_megabytes_of_any_magnitude():
-    assert size(1_234_567) == "1.23 MB" and size(5_000) == "0.01 MB" and size(4_999) == "0.00 MB"
-    assert size(10**400).endswith("0.00 MB")
+def test_sizes_of_any_magnitude():
+    assert size(1_234_567) == "1.23 MB" and size(5_000) == "5.00 kB" and size(4_999) == "5.00 kB"
+    assert size(10**400) == "10" + ",000" * 129 + ".00 TB"

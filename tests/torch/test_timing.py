@@ -84,7 +84,7 @@ def test_gpu_memory_is_shown_beside_the_analytic_floor():
 
     timing = Timing("cuda", "bfloat16", 32, False, False, 10, (0.005, 0.006, 0.007), 10**12, 1_143_110_000)
     lines = timing_lines(timing, param_bytes=276_715_088, largest_step=411_041_792)
-    assert lines[-1] == ("GPU memory   peak allocated 1143.11 MB; analytic floor 687.76 MB: parameters 276.72 MB + "
+    assert lines[-1] == ("GPU memory   peak allocated 1.14 GB; analytic floor 687.76 MB: parameters 276.72 MB + "
                          "the largest layer's input and output 411.04 MB (kernels' workspaces come on top)")
     assert "6.000 ms median, IQR 2.000 ms" in lines[0] and "5,333.3 samples/s; 166,666.67 GFLOP/s" in lines[1]
 
