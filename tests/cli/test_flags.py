@@ -16,25 +16,20 @@ import pathlib
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
-import tracemalloc
 import xml.etree.ElementTree as ElementTree
 
 import click
 import pytest
 from click.shell_completion import ShellComplete
-from click.testing import CliRunner
 
 from cnninspect.cli import COMMANDS, COMPLETE_VAR, main
 from cnninspect.commands.formats import ALIASES, FORMATS, NO_SHORT, SHORT
 from cnninspect.extras import PACKAGES, install_hint
 from cnninspect.spec.load import zoo_names
+from tests.cli_support import bounded_refusal, runner
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
-PREFIX = "cnninspect: error: "
-TIME_LIMIT_S = 1.0
-MEMORY_LIMIT = 64 * 2**20
 
 # a command line per command that prints a result, and the exit status it ends with
 LINES = {
@@ -47,42 +42,14 @@ LINES = {
 }
 
 
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
-
 def invoke(args: str | list[str]):
-    return _runner().invoke(main, args.split() if isinstance(args, str) else args, prog_name="cnninspect")
+    return runner().invoke(main, args.split() if isinstance(args, str) else args, prog_name="cnninspect")
 
 
 def ran(args: str | list[str], status: int = 0) -> str:
     result = invoke(args)
     assert result.exit_code == status, (result.exit_code, result.stderr, result.exception)
     return result.stdout
-
-
-def refused(args: str | list[str], *fragments: str) -> str:
-    """The refusal's guarantees; returns its one line."""
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        result = invoke(args)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    escaped = result.exception if not isinstance(result.exception, SystemExit) else None
-    assert escaped is None, f"an exception escaped the CLI: {escaped!r}"
-    assert result.exit_code == 2 and result.stdout == "", (result.exit_code, result.stdout)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(PREFIX) and "Traceback" not in result.stderr, lines
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert elapsed < TIME_LIMIT_S and peak < MEMORY_LIMIT, (elapsed, peak)
-    return lines[0]
 
 
 def needs_torch(command: str):
@@ -201,7 +168,7 @@ def test_text_is_the_older_name_of_table(line, status):
     ("completion tcsh", ["'tcsh' is not one of 'bash', 'zsh', 'fish'"]),
 ])
 def test_bad_flag_values(args, fragments):
-    refused(args, *fragments)
+    bounded_refusal(args, *fragments)
 
 
 # --- -o/--output and -i/--input ------------------------------------------------------------------------------
@@ -229,17 +196,19 @@ def test_check_output_gets_the_format_and_stdout_the_table(tmp_path):
 def test_a_missing_folder_is_refused_before_any_work(command_line, tmp_path):
     """The folder is checked as the flags are read: the missing model is never reached."""
     missing = tmp_path / "no" / "such" / "report.txt"
-    refused(f"{command_line} -o {missing}", f"--output {missing}: no folder '{missing.parent}' to write the file in")
+    bounded_refusal(f"{command_line} -o {missing}",
+                    f"--output {missing}: no folder '{missing.parent}' to write the file in")
     assert not missing.parent.exists()
 
 
 def test_a_folder_is_no_output_file(tmp_path):
-    refused(f"summary lenet5 --output {tmp_path}", f"--output {tmp_path}: is a folder; name a file to write")
+    bounded_refusal(f"summary lenet5 --output {tmp_path}",
+                    f"--output {tmp_path}: is a folder; name a file to write")
 
 
 def test_a_file_in_the_folders_place(tmp_path):
     (tmp_path / "plain").write_text("")
-    refused(f"zoo -o {tmp_path / 'plain' / 'x.csv'}", "no folder")
+    bounded_refusal(f"zoo -o {tmp_path / 'plain' / 'x.csv'}", "no folder")
 
 
 def test_input_short_option():
@@ -272,7 +241,7 @@ def test_input_short_option():
 ])
 def test_did_you_mean(args, expected, monkeypatch):
     monkeypatch.chdir(ROOT)
-    refused(args, expected)
+    bounded_refusal(args, expected)
 
 
 def test_a_short_option_cluster_still_works():
@@ -282,7 +251,7 @@ def test_a_short_option_cluster_still_works():
 
 def test_after_a_double_dash_nothing_is_an_option(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    line = refused(["summary", "--", "-input"])  # a model named -input: not an option, so the loader says
+    line = bounded_refusal(["summary", "--", "-input"])  # a model named -input: not an option, so the loader says
     assert "Did you mean" not in line
 
 

@@ -14,58 +14,25 @@ import shutil
 import subprocess
 import sys
 import time
-import tracemalloc
 
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from cnninspect.cli import main
 from cnninspect.core.engine import analyze
 from cnninspect.spec.load import load_model, zoo_names
 from cnninspect.spec.schema import json_schema
 from cnninspect.spec.source import MAX_BYTES
+from tests.cli_support import PREFIX, TIME_LIMIT_S, bounded_refusal, runner
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
 TINY = ROOT / "examples" / "tiny_net.yaml"
-PREFIX = "cnninspect: error: "
-TIME_LIMIT_S = 1.0
-MEMORY_LIMIT = 64 * 2**20
 BATCH_FIX = "the batch goes in --batch: write --input 3x224x224 --batch 1"
 
 
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # click < 8.2
-    except TypeError:
-        return CliRunner()
-
-
 def invoke(args: list[str], stdin: str | bytes | None = None):
-    return _runner().invoke(main, args, input=stdin)
-
-
-def refused(args: list[str], *fragments: str, stdin: str | bytes | None = None) -> str:
-    """The refusal's guarantees; returns its one line."""
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        result = invoke(args, stdin)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    escaped = result.exception if not isinstance(result.exception, SystemExit) else None
-    assert escaped is None, f"an exception escaped the CLI: {escaped!r}"
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert result.stdout == "", result.stdout
-    assert result.stderr.startswith(PREFIX) and result.stderr.count("\n") == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
-    assert elapsed < TIME_LIMIT_S, f"took {elapsed:.2f} s"
-    assert peak < MEMORY_LIMIT, f"{peak / 2**20:.1f} MiB"
-    return result.stderr
+    return runner().invoke(main, args, input=stdin)
 
 
 # --- rank: a model written for images takes images --------------------------------------------------------------
@@ -86,7 +53,7 @@ def refused(args: list[str], *fragments: str, stdin: str | bytes | None = None) 
     (["compare", "resnet18", "--input", "160x160", "--input", "224x224"], ["write --input 3x160x160"]),
 ])
 def test_a_wrong_rank_is_refused_with_the_fix(args, fragments):
-    refused(args, *fragments)
+    bounded_refusal(args, *fragments)
 
 
 def test_check_reports_a_wrong_rank_as_an_invalid_spec():
@@ -134,19 +101,19 @@ def test_a_spec_for_any_rank_says_so(tmp_path, given, conv):
 def test_a_spec_for_several_ranks_takes_those_only(tmp_path):
     spec = str(_spec(tmp_path, "rank: [2, 3]"))
     assert invoke(["summary", spec, "--input", "3x32"]).exit_code == 0
-    refused(["summary", spec, "--input", "3x8x32x32"], "net takes C x L or C x H x W (2 or 3 numbers)")
+    bounded_refusal(["summary", spec, "--input", "3x8x32x32"], "net takes C x L or C x H x W (2 or 3 numbers)")
 
 
 def test_the_default_rank_is_the_specs_input(tmp_path):
     spec = str(_spec(tmp_path, ""))
-    refused(["summary", spec, "--input", "3x32"], "net takes C x H x W (3 numbers)")
-    refused(["summary", spec, "--input", "1x3x32x32"], "write --input 3x32x32 --batch 1")
+    bounded_refusal(["summary", spec, "--input", "3x32"], "net takes C x H x W (3 numbers)")
+    bounded_refusal(["summary", spec, "--input", "1x3x32x32"], "write --input 3x32x32 --batch 1")
 
 
 def test_a_models_name_in_the_message_is_inert(tmp_path):
     spec = tmp_path / "odd.yaml"
     spec.write_text('name: "evil\\e[2J\\nname"\ninput: [3, 32, 32]\nlayers: [relu]\n', encoding="utf-8")
-    line = refused(["summary", str(spec), "--input", "32x32"])
+    line = bounded_refusal(["summary", str(spec), "--input", "32x32"])
     assert "\x1b" not in line and "evil\\x1b[2J\\nname takes" in line
 
 
@@ -250,14 +217,14 @@ def test_a_bare_name_that_is_no_zoo_model_is_a_file(tmp_path, monkeypatch):
 ])
 def test_names_that_name_nothing(tmp_path, monkeypatch, args, fragments):
     monkeypatch.chdir(tmp_path)
-    refused(args, *fragments)
+    bounded_refusal(args, *fragments)
 
 
 def test_a_folder_is_not_a_spec(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "configs").mkdir()
-    refused(["summary", "configs"], "configs: a folder, not a spec file")
-    refused(["summary", "./configs"], "./configs: a folder, not a spec file")
+    bounded_refusal(["summary", "configs"], "configs: a folder, not a spec file")
+    bounded_refusal(["summary", "./configs"], "./configs: a folder, not a spec file")
 
 
 def test_a_note_survives_warnings_turned_into_errors(tmp_path):
@@ -314,7 +281,7 @@ def test_the_format_of_standard_input_is_sniffed(text, name):
     (b"#" * (MAX_BYTES + 1), [f"<stdin>: more than {MAX_BYTES} bytes"]),
 ])
 def test_bad_standard_input_is_refused_with_its_name(stdin, fragments):
-    refused(["summary", "-"], *fragments, stdin=stdin)
+    bounded_refusal(["summary", "-"], *fragments, stdin=stdin)
 
 
 def test_a_terminal_is_not_waited_on(monkeypatch):
@@ -340,7 +307,7 @@ def test_includes_from_standard_input_are_looked_up_in_the_working_directory(tmp
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["layers"]) == 2
     monkeypatch.chdir(ROOT)
-    refused(["summary", "-"], "<stdin>:1:10: include '_family.yaml': no such file", stdin=spec)
+    bounded_refusal(["summary", "-"], "<stdin>:1:10: include '_family.yaml': no such file", stdin=spec)
 
 
 def run_shell(command: str, cwd: pathlib.Path) -> subprocess.CompletedProcess:
@@ -417,4 +384,4 @@ def test_explain_as_json_for_every_axis_of_a_non_square_input():
 
 @pytest.mark.parametrize("fmt", ["markdown", "csv"])
 def test_explain_with_a_format_that_has_no_place_for_it_is_refused(fmt):
-    refused(["summary", "lenet5", "--explain", "--format", fmt], f"--explain: ", f"--format {fmt} has no place")
+    bounded_refusal(["summary", "lenet5", "--explain", "--format", fmt], f"--explain: ", f"--format {fmt} has no place")

@@ -7,33 +7,14 @@ from __future__ import annotations
 import errno
 import importlib.util
 import json
-import time
-import tracemalloc
 
 import pytest
 
 from cnninspect.core import engine
-from tests.cli_support import run_cli
+from tests.cli_support import bounded_refusal, run_cli
 
-MEMORY_LIMIT = 64 * 2**20
 needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                                       reason="needs matplotlib, which is not installed (the plot extra)")
-
-
-def assert_one_located_refusal(args: list[str], where: str, message: str) -> None:
-    tracemalloc.start()
-    try:
-        start = time.perf_counter()
-        result = run_cli(args)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code == 2 and result.stdout == "", result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"cnninspect: error: {where}") and message in lines[0], lines
-    assert elapsed < 1.0 and peak < MEMORY_LIMIT, (elapsed, peak)
 
 
 def with_accuracy(tmp_path, value: str, suffix: str = ".yaml", key: str = "acc@1"):
@@ -52,16 +33,16 @@ def with_accuracy(tmp_path, value: str, suffix: str = ".yaml", key: str = "acc@1
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
 def test_an_accuracy_that_is_not_a_percentage_is_refused_where_it_is_written(tmp_path, value, shown, fmt):
     path = with_accuracy(tmp_path, value)
-    assert_one_located_refusal(["compare", "alexnet", str(path), "--format", fmt], f"{path}:3:10: ",
-                               "metadata 'acc@1' is the published ImageNet top-1 accuracy in percent, from 0 to 100. "
-                               f"Received {shown}")
+    bounded_refusal(["compare", "alexnet", str(path), "--format", fmt],
+                    "metadata 'acc@1' is the published ImageNet top-1 accuracy in percent, from 0 to 100. "
+                    f"Received {shown}", where=f"{path}:3:10: ")
 
 
 @pytest.mark.parametrize("suffix, value", [(".toml", "nan"), (".toml", "-inf"), (".json", "101"), (".json", "-0.5")])
 def test_in_json_and_toml_with_the_data_path(tmp_path, suffix, value):
     path = with_accuracy(tmp_path, value, suffix, key="acc@5")
-    assert_one_located_refusal(["compare", str(path), "lenet5"], f"{path}: metadata.acc@5: ",
-                               "metadata 'acc@5' is the published ImageNet top-5 accuracy in percent")
+    bounded_refusal(["compare", str(path), "lenet5"], "metadata 'acc@5' is the published ImageNet top-5 accuracy in "
+                    "percent", where=f"{path}: metadata.acc@5: ")
 
 
 def strict_json(text: str):
@@ -101,7 +82,7 @@ def test_a_plot_that_cannot_be_written_is_refused_before_any_work(tmp_path, no_w
     if "\x1b" in target:
         (tmp_path / "x\x1b[2J.svg").mkdir()
     target, message = target.format(tmp=tmp_path), message.format(tmp=tmp_path)
-    assert_one_located_refusal(["compare", "alexnet", "vgg16", "--plot", target], "--plot: ", message)
+    bounded_refusal(["compare", "alexnet", "vgg16", "--plot", target], message, where="--plot: ")
 
 
 @needs_matplotlib
@@ -113,5 +94,5 @@ def test_a_full_disk_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", full)
     target = tmp_path / "x.png"
-    assert_one_located_refusal(["compare", "alexnet", "vgg16", "--plot", str(target)], "--plot: ",
-                               f"cannot write '{target}': No space left on device")
+    bounded_refusal(["compare", "alexnet", "vgg16", "--plot", str(target)],
+                    f"cannot write '{target}': No space left on device", where="--plot: ")

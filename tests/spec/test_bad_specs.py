@@ -34,14 +34,12 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from cnninspect.cli import main
+from tests.cli_support import MEMORY_LIMIT, PREFIX, TIME_LIMIT_S, measured, runner
 
 BAD = pathlib.Path(__file__).parent.parent / "data" / "bad"
 ROOT = pathlib.Path(__file__).parent.parent.parent
-PREFIX = "cnninspect: error: "
-TIME_LIMIT_S = 1.0
 _EXPECT = re.compile(r"# expect: (?P<line>\d+|-): (?P<fragments>.+)")
 
 JSON = {
@@ -90,13 +88,6 @@ def _check(path: pathlib.Path, status: int, stdout: str, stderr: str) -> None:
         assert fragment in stderr, f"missing {fragment!r}: {stderr!r}"
 
 
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # click < 8.2 mixes stderr into stdout by default
-    except TypeError:
-        return CliRunner()  # click >= 8.2 keeps them apart
-
-
 FILES = sorted(p for p in BAD.iterdir() if p.is_file())
 
 
@@ -108,7 +99,7 @@ def _param(path: pathlib.Path):
 @pytest.mark.parametrize("path", [_param(p) for p in FILES])
 def test_bad_spec_gives_one_located_message(path: pathlib.Path):
     start = time.perf_counter()
-    result = _runner().invoke(main, ["summary", str(path)])
+    result = runner().invoke(main, ["summary", str(path)])
     elapsed = time.perf_counter() - start
     escaped = result.exception if not isinstance(result.exception, SystemExit) else None
     assert escaped is None, f"an exception escaped the CLI: {escaped!r}"
@@ -157,7 +148,7 @@ layers:
   - linear: {{out: 10}}
 """, encoding="utf-8")
     start = time.perf_counter()
-    result = _runner().invoke(main, ["summary", str(spec), "--batch", "1000000000"])
+    result = runner().invoke(main, ["summary", str(spec), "--batch", "1000000000"])
     elapsed = time.perf_counter() - start
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 2), result.stderr
@@ -166,18 +157,8 @@ layers:
     assert elapsed < TIME_LIMIT_S, f"took {elapsed:.2f} s"
 
 
-MEMORY_LIMIT = 64 * 2**20  # bytes Python may allocate while refusing one file: bounded, whatever the file holds
-
-
 @pytest.mark.parametrize("path", [_param(p) for p in FILES])
 def test_bad_spec_uses_bounded_memory(path: pathlib.Path):
     """tracemalloc counts what Python allocates while the CLI reads, walks and refuses the file."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        _runner().invoke(main, ["summary", str(path)])
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    _, _, peak = measured(["summary", str(path)])
     assert peak < MEMORY_LIMIT, f"{path.name}: {peak / 2**20:.1f} MiB"

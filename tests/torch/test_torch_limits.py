@@ -15,9 +15,6 @@ if MISSING:  # before anything imports torch: without the torch extra the module
     pytest.skip(MISSING, allow_module_level=True)
 pytestmark = pytest.mark.torch
 
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -28,32 +25,13 @@ from cnninspect.spec.load import load_model  # noqa: E402
 from cnninspect.torch_backend import modules  # noqa: E402
 from cnninspect.torch_backend.build import MAX_TENSOR_BYTES  # noqa: E402
 from cnninspect.torch_backend.crosscheck import verify  # noqa: E402
-from tests.cli_support import run_cli  # noqa: E402
-
-MEMORY_LIMIT = 64 * 2**20
+from tests.cli_support import bounded_refusal, run_cli  # noqa: E402
 
 
 def spec(tmp_path, layers: str, input_shape: str = "[3, 8, 8]", name: str = "net.yaml"):
     path = tmp_path / name
     path.write_text(f"input: {input_shape}\nlayers:\n{layers}")
     return path
-
-
-def assert_one_located_refusal(args: list[str], where: str, message: str) -> None:
-    run_cli(args)  # warm: the time bound is for the refusal, not for importing torch
-    tracemalloc.start()
-    try:
-        start = time.perf_counter()
-        result = run_cli(args)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code == 2 and result.stdout == "", result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"cnninspect: error: {where}") and message in lines[0], lines
-    assert elapsed < 1.0 and peak < MEMORY_LIMIT, (elapsed, peak)
 
 
 # Names torch cannot hold: an attribute of every nn.Module, or of the model the spec builds.
@@ -65,17 +43,17 @@ TAKEN = ["forward", "training", "state_dict", "to", "cuda", "_modules", "add_mod
 @pytest.mark.parametrize("name", TAKEN)
 def test_a_layer_named_as_a_module_attribute_is_refused_where_it_is_written(tmp_path, name):
     path = spec(tmp_path, f"  - relu\n  - conv: {{name: {name}, out: 4, kernel: 3}}\n")
-    assert_one_located_refusal(["verify", str(path)], f"{path}:4:5: layer '{name}' (conv): ",
-                               f"torch cannot hold a module named '{name}' in the model: ")
+    bounded_refusal(["verify", str(path)], f"torch cannot hold a module named '{name}' in the model: ",
+                    where=f"{path}:4:5: layer '{name}' (conv): ", warm=True)
     with pytest.raises(InputError, match="nn.Module.add_module refuses it; rename the layer"):
         cnninspect.build(str(path))
 
 
 def test_in_a_block_too(tmp_path):
     path = spec(tmp_path, "  - seq: {name: stem, layers: [{conv: {name: zero_grad, out: 4, kernel: 3}}]}\n")
-    assert_one_located_refusal(["summary", str(path), "--verify"], f"{path}:3:32: layer 'stem.zero_grad' (conv): ",
-                               "torch cannot hold a module named 'zero_grad' in 'stem': every torch module "
-                               "(nn.Module) has an attribute of that name")
+    bounded_refusal(["summary", str(path), "--verify"], "torch cannot hold a module named 'zero_grad' in 'stem': "
+                    "every torch module (nn.Module) has an attribute of that name",
+                    where=f"{path}:3:32: layer 'stem.zero_grad' (conv): ", warm=True)
 
 
 def test_every_attribute_torch_refuses_is_refused_first_and_no_other_name(tmp_path):
@@ -128,7 +106,7 @@ def test_torch_itself_holds_2_to_the_61_minus_1_floats_and_no_more():
 ])
 def test_a_tensor_torch_cannot_represent_is_refused_in_one_line(tmp_path, layers, input_shape, where, message):
     path = spec(tmp_path, layers, input_shape)
-    assert_one_located_refusal(["verify", str(path)], f"{path}{where}", message)
+    bounded_refusal(["verify", str(path)], message, where=f"{path}{where}", warm=True)
 
 
 def test_the_largest_input_torchinfo_measures_is_verified(tmp_path):
@@ -140,8 +118,8 @@ def test_the_largest_input_torchinfo_measures_is_verified(tmp_path):
 
 def test_time_refuses_what_its_dtype_cannot_hold(tmp_path):
     path = spec(tmp_path, "  - relu\n", f"[2, {2**59}]")  # 2^60 elements: float32 holds them, float64 not
-    assert_one_located_refusal(["summary", str(path), "--time", "--dtype", "float64"], f"{path}: ",
-                               f"torch cannot hold the input: 1x2x{2**59} elements of 8 bytes")
+    bounded_refusal(["summary", str(path), "--time", "--dtype", "float64"],
+                    f"torch cannot hold the input: 1x2x{2**59} elements of 8 bytes", where=f"{path}: ", warm=True)
 
 
 # What torch refuses though the analysis accepts it: a disagreement at that layer (exit 1), never a traceback.
@@ -239,18 +217,19 @@ def test_a_stand_in_of_the_wrong_name_is_still_caught(tmp_path, monkeypatch):
 
 def test_a_parameter_named_as_a_module_attribute_is_refused_too(tmp_path):
     path = spec(tmp_path, "  - seq: {name: blk, layers: [{layer_scale: {name: cpu}}]}\n")
-    assert_one_located_refusal(["verify", str(path)], f"{path}:3:31: layer 'blk.cpu' (layer_scale): ",
-                               "torch cannot hold a parameter named 'cpu' in 'blk': every torch module (nn.Module) "
-                               "has an attribute of that name, and nn.Module.register_parameter refuses it")
+    bounded_refusal(["verify", str(path)], "torch cannot hold a parameter named 'cpu' in 'blk': every torch module "
+                    "(nn.Module) has an attribute of that name, and nn.Module.register_parameter refuses it",
+                    where=f"{path}:3:31: layer 'blk.cpu' (layer_scale): ", warm=True)
 
 
 def test_time_says_what_torch_refuses_in_one_line(tmp_path, monkeypatch):
     taken = spec(tmp_path, "  - conv: {name: forward, out: 4, kernel: 3}\n", name="taken.yaml")
-    assert_one_located_refusal(["summary", str(taken), "--time", "--runs", "1", "--warmup", "0"],
-                               f"{taken}:3:5: layer 'forward' (conv): ", "torch cannot hold a module named 'forward'")
+    bounded_refusal(["summary", str(taken), "--time", "--runs", "1", "--warmup", "0"],
+                    "torch cannot hold a module named 'forward'", where=f"{taken}:3:5: layer 'forward' (conv): ",
+                    warm=True)
     monkeypatch.setitem(modules.BUILDERS, "upsample", refusing("upsample", ValueError("not in this mode"), "run"))
     refused = spec(tmp_path, "  - upsample: {name: up, scale: 2}\n", name="refused.yaml")
     for command in (["summary", str(refused)], ["compare", "lenet5", str(refused)]):
-        assert_one_located_refusal([*command, "--time", "--runs", "1", "--warmup", "0", "--device", "cpu"],
-                                   f"{refused}:3:5: layer 'up' (upsample): ",
-                                   "torch could not run the model on cpu in float32: not in this mode")
+        bounded_refusal([*command, "--time", "--runs", "1", "--warmup", "0", "--device", "cpu"],
+                        "torch could not run the model on cpu in float32: not in this mode",
+                        where=f"{refused}:3:5: layer 'up' (upsample): ", warm=True)
