@@ -10,9 +10,8 @@ import sys
 
 import click
 
-from cnninspect.commands.completion import complete_model
 from cnninspect.commands.formats import emit, format_option, output_option
-from cnninspect.commands.options import input_option, parse_input, parse_settings, set_option
+from cnninspect.commands.options import complete_model, input_option, parse_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 

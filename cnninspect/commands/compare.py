@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cnninspect.commands.completion import complete_model
 from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
-from cnninspect.commands.options import model_input, parse_settings, set_option
+from cnninspect.commands.options import complete_model, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 

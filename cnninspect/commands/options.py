@@ -59,3 +59,10 @@ def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
                        else "a value is true, false or a number")
             raise InputError(f"{problem}. Received {spell(setting)}", where="--set")
     return values
+
+
+def complete_model(ctx, param, incomplete: str) -> list:
+    """A MODEL argument's completions (commands/completion.py): imported only when a shell asks, not every run."""
+    from cnninspect.commands.completion import complete_model as complete
+
+    return complete(ctx, param, incomplete)

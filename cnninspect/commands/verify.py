@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from cnninspect.commands.completion import complete_model
 from cnninspect.commands.formats import format_option
-from cnninspect.commands.options import input_option, model_input, parse_settings, set_option
+from cnninspect.commands.options import complete_model, input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError, error_line
 from cnninspect.inert import inert
 
