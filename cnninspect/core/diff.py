@@ -14,7 +14,6 @@ Every layer of either side is in exactly one entry, so the entries' deltas sum t
 from __future__ import annotations
 
 import bisect
-import difflib
 from typing import NamedTuple, Sequence
 
 from cnninspect.core.engine import Row
@@ -23,7 +22,7 @@ from cnninspect.core.summary import Summary, _merge
 from cnninspect.syntax import DTYPE_BYTES
 
 STATUSES = ("added", "removed", "changed", "renamed", "unchanged")
-MAX_LCS_WORK = 4_000_000  # a gap's len(old) × len(new) past which renames match only by unique structure
+MAX_EDITS = 600  # insertions and deletions past which renames match only by structures unique on both sides
 
 
 class Change(NamedTuple):
@@ -107,7 +106,7 @@ def _entries(old: Summary, new: Summary, a: list[Row], b: list[Row]) -> tuple[En
         params = (y.params if y else 0) - (x.params if x else 0)
         macs = (y.macs * new.batch if y else 0) - (x.macs * old.batch if x else 0)
         memory = (numel(y.output) * size_b if y else 0) - (numel(x.output) * size_a if x else 0)
-        changes = _changes(x, y) if x and y else ()
+        changes = _changes(x, y) if x and y and _structure(x) != _structure(y) else ()
         found.append(Entry(_status(x, y, changes), x, y, how, changes, params, macs, memory))
     return tuple(found)
 
@@ -115,13 +114,18 @@ def _entries(old: Summary, new: Summary, a: list[Row], b: list[Row]) -> tuple[En
 def _status(x: Row | None, y: Row | None, changes: tuple[Change, ...]) -> str:
     if x is None or y is None:
         return "added" if x is None else "removed"
-    if changes or _figures(x) != _figures(y):
+    if changes or _figures(x) != _figures(y) or not _same_field(x, y):
         return "changed"
     return "renamed" if x.path != y.path else "unchanged"
 
 
 def _figures(row: Row) -> tuple:
-    return (row.type_name, row.output, row.params, row.buffers, row.macs, row.ops, receptive_field(row))
+    return (row.type_name, row.output, row.params, row.buffers, row.macs, row.ops)
+
+
+def _same_field(x: Row, y: Row) -> bool:
+    """The same receptive field (the footprints' sizes; the same footprint, the common case, at once)."""
+    return x.footprint == y.footprint or receptive_field(x) == receptive_field(y)
 
 
 def _changes(x: Row, y: Row) -> tuple[Change, ...]:
@@ -180,19 +184,18 @@ def _structure(row: Row) -> tuple:
 
 def _renames(a, b, keys_a, keys_b, a0: int, a1: int, b0: int, b1: int) -> list:
     """A gap between anchors: the same structure under another path, in order; then `_changed` between those."""
-    old, new = [_structure(r) for r in a[a0:a1]], [_structure(r) for r in b[b0:b1]]
-    found: list = []
-    if not old or not new:
+    if a0 == a1 or b0 == b1:
         return _changed(a, b, keys_a, keys_b, a0, a1, b0, b1)
-    if len(old) * len(new) <= MAX_LCS_WORK:
-        blocks = [(x, y, n) for x, y, n in difflib.SequenceMatcher(None, old, new, autojunk=False)
-                  .get_matching_blocks() if n]
-        pairs = [(a0 + x + k, b0 + y + k) for x, y, n in blocks for k in range(n)]
-    else:  # too long a gap for an LCS: the structures that occur once on each side, in order
+    ids: dict = {}
+    old = [ids.setdefault(_structure(r), len(ids)) for r in a[a0:a1]]
+    new = [ids.setdefault(_structure(r), len(ids)) for r in b[b0:b1]]
+    found: list = []
+    pairs = common(old, new)
+    if pairs is None:  # too different for a shortest edit script: the structures that occur once on each side
         once_a, once_b = _unique(old), _unique(new)
-        pairs = _increasing([(a0 + i, b0 + once_b[s]) for s, i in once_a.items() if s in once_b])
+        pairs = _increasing([(i, once_b[s]) for s, i in once_a.items() if s in once_b])
     start_a, start_b = a0, b0
-    for i, j in (*pairs, (a1, b1)):
+    for i, j in (*((a0 + x, b0 + y) for x, y in pairs), (a1, b1)):
         found += _changed(a, b, keys_a, keys_b, start_a, i, start_b, j)
         if i < a1:
             found.append((i, j, "structure"))
@@ -200,9 +203,61 @@ def _renames(a, b, keys_a, keys_b, a0: int, a1: int, b0: int, b1: int) -> list:
     return found
 
 
+def common(a: list, b: list, most: int = MAX_EDITS) -> list[tuple[int, int]] | None:
+    """A longest common subsequence of `a` and `b` as index pairs, by Myers' O((N + M)·D) shortest edit script
+    (the algorithm of git diff); None when more than `most` insertions and deletions separate them."""
+    n, m = len(a), len(b)
+    most = min(most, n + m)
+    counts: dict = {}
+    for item in a:
+        counts[item] = counts.get(item, 0) + 1
+    shared = 0  # the most items a common subsequence can hold: past `most` edits already, no search
+    for item in b:
+        if counts.get(item, 0) > 0:
+            counts[item] -= 1
+            shared += 1
+    if n + m - 2 * shared > most:
+        return None
+    v = [0] * (2 * most + 3)  # v[k + most + 1]: the furthest x on diagonal k = x - y
+    trace = []
+    for d in range(most + 1):
+        trace.append(v[most + 1 - d: most + 2 + d])  # the diagonals -d..d as the round before left them
+        for k in range(-d, d + 1, 2):
+            at = k + most + 1
+            x = v[at + 1] if k == -d or (k != d and v[at - 1] < v[at + 1]) else v[at - 1] + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            v[at] = x
+            if x >= n and y >= m:
+                return _back(trace, n, m)
+    return None
+
+
+def _back(trace: list[list[int]], x: int, y: int) -> list[tuple[int, int]]:
+    """The diagonal moves of the edit script that ends at (x, y), from the rounds' furthest points."""
+    pairs = []
+    for d in range(len(trace) - 1, 0, -1):
+        v, k = trace[d], x - y  # v[i]: diagonal i - d
+        down = k == -d or (k != d and v[k - 1 + d] < v[k + 1 + d])
+        before = k + 1 if down else k - 1
+        px = v[before + d]
+        py = px - before
+        while x > px and y > py:
+            x, y = x - 1, y - 1
+            pairs.append((x, y))
+        x, y = px, py
+    while x > 0 and y > 0:
+        x, y = x - 1, y - 1
+        pairs.append((x, y))
+    return pairs[::-1]
+
+
 def _changed(a, b, keys_a, keys_b, a0: int, a1: int, b0: int, b1: int) -> list:
     """What is left: the same path (and application) and type on both sides, in order; the rest removed, then
     added."""
+    if a0 == a1 or b0 == b1:
+        return [(k, None, "") for k in range(a0, a1)] + [(None, k, "") for k in range(b0, b1)]
     where = {keys_b[j]: j for j in range(b0, b1)}
     pairs = _increasing([(i, where[keys_a[i]]) for i in range(a0, a1)
                          if keys_a[i] in where and a[i].type_name == b[where[keys_a[i]]].type_name])

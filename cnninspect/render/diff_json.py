@@ -58,8 +58,8 @@ def _row(row: Row | None, s: Summary) -> dict | None:
         "path": row.path, "type": row.type_name, "kind": row.kind, "where": str(row.loc),
         "input": [s.batch, *row.input], "output": [s.batch, *row.output],
         "params": row.params, "macs": row.macs * s.batch, "output_bytes": s.output_bytes(row),
-        "receptive_field": "all" if rf is None else {"size": list(rf),
-                                                      "jump": [fraction(f.jump) for f in row.footprint]},
+        "receptive_field": "all" if rf is None else list(rf),
+        "jump": "all" if rf is None else [fraction(f.jump) for f in row.footprint],
     }
 
 

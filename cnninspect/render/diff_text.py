@@ -20,7 +20,7 @@ from cnninspect.render.text import plural
 HEADER = ("Change", "Layer", "Type", "Output", "ΔParams", "ΔMACs", "ΔMemory", "RF", "Settings")
 BLOCK_HEADER = ("Change", "Block", "Layers", "ΔParams", "ΔMACs", "ΔMemory")
 RIGHT = ("ΔParams", "ΔMACs", "ΔMemory", "Layers")
-DROPPED_FIRST = ("RF", "ΔMemory", "Type", "Output")  # left out first to fit a terminal, in this order
+DROPPED_FIRST = ("Type", "ΔMemory", "Output", "RF")  # left out first to fit a terminal, in this order
 SHORTEST = {"Layer": 24, "Settings": 16}  # shortened to no fewer cells before a column is left out
 SHARE = {"Layer": 4, "Settings": 2}
 SHORTENED = {"Layer": "layer paths", "Settings": "settings"}
@@ -35,9 +35,10 @@ def render_table(d: Diff, width: int | None = None, show_all: bool = False, colo
         rows = [layer_cells(e, d) for e in shown(entries, show_all)]
         if not rows:
             continue
-        head, left_out = HEADER, []
+        head, rows = _filled(HEADER, rows)
+        left_out = []
         if width is not None:
-            head, rows, left_out = fitted(HEADER, rows, width)
+            head, rows, left_out = fitted(head, rows, width)
         lines += columns(*_right(head, rows), heading, styled)
         lines += _prose(left_out, width)
     blocks = [block_cells(e) for e in shown(d.blocks, show_all)]
@@ -183,6 +184,12 @@ def _right(head: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[int,
         return tuple(" " * (widths[i] - fit.cells(c)) + c if i in widths else c for i, c in enumerate(row))
 
     return pad(head), [pad(row) for row in rows]
+
+
+def _filled(head: tuple[str, ...], rows: list[tuple[str, ...]]):
+    """Without the columns no row fills (no settings changed, no memory moved)."""
+    keep = [i for i, name in enumerate(head) if i < 2 or any(row[i] for row in rows)]
+    return tuple(head[i] for i in keep), [tuple(row[i] for i in keep) for row in rows]
 
 
 def _prose(lines: list[str], width: int | None) -> list[str]:
