@@ -2,9 +2,11 @@
 lines of the new spec that the changed layers come from, so that a pull request shows them beside its diff; then
 one plain line with the counts and the totals that moved.
 
-Each layer's line is its Loc: where the new spec writes the layer (a layer inside a block: the block's line, once
-for every call). Layers that share a line share one annotation (GitHub shows only a few per step). A removed
-layer has no line in the new spec: it is told at the line of the layer that now stands where it stood."""
+Each layer's line is its Loc where the new spec's own file writes it (a layer inside a block written there: the
+block's line, once for every call); a layer from an included file is told at the line of the new spec's top-level
+statement it comes from (`- basic_stage: {name: layer1, ...}`), found by its module path's first name. Layers that
+share a line share one annotation (GitHub shows only a few per step). A removed layer has no line in the new spec:
+it is told at the line of the layer that now stands where it stood."""
 
 from __future__ import annotations
 
@@ -20,10 +22,14 @@ MOST_PATHS = 5  # layer paths named in one annotation
 
 def render_github(d: Diff) -> str:
     at: dict[tuple, list[Entry]] = {}
+    model = d.new.analysis.model
+    top = _top_level(model)
     for entries in (d.entries, d.aux_entries):
         for index, e in enumerate(entries):
             if e.status != "unchanged":
                 loc = _loc(entries, index, d)
+                if loc.file != model.file:
+                    loc = top.get(loc_path(entries, index).split(".")[0], loc)
                 at.setdefault((loc.file, loc.line, loc.column), []).append(e)
     lines = [annotation(Loc(*key), message(group), "notice", TITLE) for key, group in at.items()]
     moved = [f"{t.label} {total_change(t)}" for t in d.totals if t.old != t.new]
@@ -38,6 +44,22 @@ def _loc(entries: tuple[Entry, ...], index: int, d: Diff) -> Loc:
     order = [*range(index, len(entries)), *range(index - 1, -1, -1)]
     row = next((entries[i].new for i in order if entries[i].new is not None), None)
     return row.loc if row is not None else Loc(d.new.analysis.model.file)
+
+
+def loc_path(entries: tuple[Entry, ...], index: int) -> str:
+    """The module path whose line an entry is told at (see _loc)."""
+    order = [*range(index, len(entries)), *range(index - 1, -1, -1)]
+    return next((entries[i].new.path for i in order if entries[i].new is not None), entries[index].path)
+
+
+def _top_level(model) -> dict[str, Loc]:
+    """The first name of a module path -> the line of the spec's own top-level statement that names it."""
+    found = {}
+    for node in model.body.children:
+        name = node.common.name
+        if isinstance(name, str) and "{" not in name and node.common.loc.file == model.file:
+            found.setdefault(name, node.common.loc)
+    return found
 
 
 def message(group: list[Entry]) -> str:
