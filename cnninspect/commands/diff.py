@@ -66,11 +66,18 @@ def diff(models: tuple[str, ...], rev: str | None, input_text: str | None, setti
     both = parse_settings(settings)
     old_args, new_args = {**both, **parse_settings(old_settings)}, {**both, **parse_settings(new_settings)}
     (old_label, old_model), (new_label, new_model) = _models(models, rev)
+    old_label, new_label = _labelled(old_label, old_args), _labelled(new_label, new_args)
     found = compute(_summary(old_model, input_text, old_args, batch, dtype, old_label),
                     _summary(new_model, input_text, new_args, batch, dtype, new_label), old_label, new_label, depth)
     emit(render(found, fmt, show_all, table_width(output_file), on_terminal(output_file)), output_file)
     if exit_code and not found.same:
         sys.exit(1)
+
+
+def _labelled(label: str, args: dict) -> str:
+    """A model's name with the arguments it was given: `small_cnn.yaml (width=24)`."""
+    given = ", ".join(f"{name}={str(v).lower() if isinstance(v, bool) else v}" for name, v in args.items())
+    return f"{label} ({given})" if given else label
 
 
 def _models(models: tuple[str, ...], rev: str | None):

@@ -42,7 +42,7 @@ def render_table(d: Diff, width: int | None = None, show_all: bool = False, colo
         lines += columns(*_right(head, rows), heading, styled)
         lines += _prose(left_out, width)
     blocks = [block_cells(e) for e in shown(d.blocks, show_all)]
-    if blocks and len(d.blocks) > 1:
+    if blocks and news_blocks(d):
         lines += columns(*_right(BLOCK_HEADER, blocks), "Blocks (top-level modules)", styled)
     totals = ("Total", inert(d.old_label), inert(d.new_label), "Change")
     lines += columns(*_right(totals, [total_cells(t) for t in d.totals], (1, 2, 3)), "", styled)
@@ -68,6 +68,11 @@ def counts(d: Diff, show_all: bool = True) -> str:
     same = d.count("unchanged")
     hidden = " (hidden: --all shows them)" if same and not show_all else ""
     return ", ".join(found) + (f"; {same} unchanged{hidden}" if same else "")
+
+
+def news_blocks(d: Diff) -> bool:
+    """Whether the blocks say more than the layers do: not when the layers are the top-level modules already."""
+    return [e.path for e in d.blocks] != [e.path for e in (*d.layers, *d.aux_entries)]
 
 
 def shown(entries, show_all: bool) -> list[Entry]:
@@ -233,7 +238,7 @@ def render_markdown(d: Diff, show_all: bool = False) -> str:
     lines += ["| " + " | ".join(total_cells(t)) + " |" for t in d.totals]
     lines += ["", f"**{markdown_text(counts(d, show_all))}**"]
     blocks = shown(d.blocks, show_all)
-    if blocks and len(d.blocks) > 1:
+    if blocks and news_blocks(d):
         lines += ["", "| " + " | ".join(BLOCK_HEADER) + " |", "|---|---|---:|---:|---:|---:|"]
         lines += [_markdown_row(block_cells(e), (1,)) for e in blocks]
     for heading, entries in (("Layers", d.layers), ("Auxiliary heads (training only)", d.aux_entries)):
