@@ -31,7 +31,9 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
   cnninspect check examples/ --max-params 5M --max-macs 1.5G     (exit status 1: see below)
   cnninspect check examples/ --format github                     (exit status 1)
   cnninspect check examples/ --format junit --output check.xml   (exit status 1)
-examples/over_budget.yaml is over its budget on purpose.
+examples/over_budget.yaml is over its budget on purpose. In a git checkout, growth against a revision
+(docs/diff.md):
+  $ cnninspect check configs/ --baseline main --max-growth params=5% --max-growth macs=10%
 """
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
