@@ -29,8 +29,7 @@ MEASURES = {"max_params": "params", "max_macs": "macs", "max_flops": "flops",
             "max_param_memory": "param_bytes", "max_activation_memory": "activation_bytes"}
 MAX_AXES = 4
 GROWTH = "max_growth"  # --baseline REV --max-growth MEASURE=N%: against the spec file at a git revision (flags only)
-GROWTH_MEASURES = {"params": "params", "macs": "macs", "flops": "flops", "param_memory": "param_bytes",
-                   "activation_memory": "activation_bytes"}  # MEASURE -> the total it holds
+GROWTH_MEASURES = {key.removeprefix("max_"): total for key, total in MEASURES.items()}  # params -> the total
 _PERCENT = re.compile(r"\+?(?P<number>[0-9]{1,6}(?:\.[0-9]{1,6})?)\s*%")
 
 
@@ -163,7 +162,7 @@ def from_growth(values: tuple[str, ...], baseline: str | None) -> tuple[Expectat
         if name not in GROWTH_MEASURES:
             close = difflib.get_close_matches(name, GROWTH_MEASURES, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"unknown measure {name!r}{hint}; the measures are {', '.join(GROWTH_MEASURES)}. "
+            raise InputError(f"unknown measure {spell(name)}{hint}; the measures are {', '.join(GROWTH_MEASURES)}. "
                              f"Received {spell(text)}", where="--max-growth")
         match = _PERCENT.fullmatch(amount.strip()) if sep else None
         if match is None:

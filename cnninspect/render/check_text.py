@@ -16,8 +16,6 @@ from cnninspect.render.text import plural
 PASS, FAIL = "✓", "✗"
 LABELS = {"max_params": "params", "max_macs": "MACs", "max_flops": "FLOPs", "max_param_memory": "parameter memory",
           "max_activation_memory": "activation memory"}
-GROWTH_LABELS = {"params": "params", "macs": "MACs", "flops": "FLOPs", "param_memory": "parameter memory",
-                 "activation_memory": "activation memory"}  # --max-growth's measures (core/budget.py)
 MOST_LAYERS = 5  # unread layers named in one message (the JSON report has them all)
 
 
@@ -123,7 +121,7 @@ def _held_phrase(finding: Finding) -> str:
         return f"receptive field {figures.shape(actual)} ≥ {figures.shape(e.limit)}"
     if e.key == GROWTH:
         if finding.note == "new":
-            return f"{GROWTH_LABELS[e.limit.measure]}: new since {e.limit.baseline}, nothing to grow from"
+            return f"{LABELS['max_' + e.limit.measure]}: new since {e.limit.baseline}, nothing to grow from"
         return f"{_growth(finding)} ≤ +{_fraction(e.limit.percent)}%"
     if e.key == VERIFY:
         return f"torch {finding.note} agrees"
@@ -136,7 +134,7 @@ def _growth(finding: Finding) -> str:
 
     e, (old, new) = finding.expectation, finding.actual
     kind = BYTES if e.limit.measure.endswith("memory") else "count"
-    return (f"{GROWTH_LABELS[e.limit.measure]} {_amount(old, kind)} → {_amount(new, kind)} since {e.limit.baseline} "
+    return (f"{LABELS['max_' + e.limit.measure]} {_amount(old, kind)} → {_amount(new, kind)} since {e.limit.baseline} "
             f"({percent(old, new) if new != old else '+0%'})")
 
 

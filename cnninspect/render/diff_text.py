@@ -44,13 +44,24 @@ def render_table(d: Diff, width: int | None = None, show_all: bool = False, colo
     blocks = [block_cells(e) for e in shown(d.blocks, show_all)]
     if blocks and news_blocks(d):
         lines += columns(*_right(BLOCK_HEADER, blocks), "Blocks (top-level modules)", styled)
-    totals = ("Total", inert(d.old_label), inert(d.new_label), "Change")
-    lines += columns(*_right(totals, [total_cells(t) for t in d.totals], (1, 2, 3)), "", styled)
+    cells = [total_cells(t) for t in d.totals]
+    lines += columns(*_right(_labels(d, cells, width), cells, (1, 2, 3)), "", styled)
     lines += _prose([counts(d, show_all)], width)
     text = "\n".join(line.rstrip() for line in lines)
     while "\n\n\n" in text:  # one blank line between tables
         text = text.replace("\n\n\n", "\n\n")
     return text + "\n"
+
+
+def _labels(d: Diff, cells: list[tuple[str, ...]], width: int | None) -> tuple[str, ...]:
+    """The totals' header: the two models' labels, shortened in the middle (…) where the table would pass `width`."""
+    old, new = inert(d.old_label), inert(d.new_label)
+    if width is not None:
+        widths = [max(fit.cells(row[i]) for row in cells) for i in range(4)]
+        room = width - fit.table_width([max(widths[0], 5), 0, 0, max(widths[3], 6)])
+        old = fit.shorten(old, max(room // 2, widths[1], SHORTEST["Layer"] // 2), SHARE["Layer"])
+        new = fit.shorten(new, max(room - room // 2, widths[2], SHORTEST["Layer"] // 2), SHARE["Layer"])
+    return ("Total", old, new, "Change")
 
 
 def title(d: Diff) -> list[str]:
