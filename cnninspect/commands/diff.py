@@ -88,6 +88,8 @@ def _models(models: tuple[str, ...], rev: str | None):
         if len(models) != 2:
             raise InputError(f"expected two models, OLD and NEW, or one FILE with --rev REV; received "
                              f"{len(models)}", where="diff")
+        if models == ("-", "-"):
+            raise InputError("standard input can be read once: give one of the two models as a file", where="diff")
         return (models[0], load_model(models[0])), (models[1], load_model(models[1]))
     if len(models) != 1:
         raise InputError(f"--rev takes one FILE (the file at REV against the file now); received {len(models)} "

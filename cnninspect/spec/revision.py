@@ -82,7 +82,11 @@ class Repository:
             raise InputError(f"git took more than {TIMEOUT_S} s", where=where) from None
         if done.returncode:
             said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise InputError(failure or unknown or f"git: {inert(said[-1]) if said else 'failed'}", where=where)
+            if failure and (not said or "not a git repository" in said[-1]):
+                raise InputError(failure, where=where)
+            if unknown and not said:  # rev-parse --quiet says nothing of a revision it does not know
+                raise InputError(unknown, where=where)
+            raise InputError(f"git: {inert(said[-1]) if said else 'failed'}", where=where)
         return done.stdout
 
 

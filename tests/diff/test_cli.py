@@ -62,6 +62,7 @@ def test_text_from_a_spec_is_inert(tmp_path, fmt):
     ("diff resnet18", "expected two models"),
     ("diff resnet18 resnet34 vgg11", "expected two models"),
     ("diff resnet18 resnet19", "unknown model 'resnet19'"),
+    ("diff - -", "diff: standard input can be read once"),
     ("diff resnet18 resnet34 --new-set width=3", "resnet34 (width=3): unknown model argument 'width'"),
     ("diff resnet18 resnet34 --set bad", "--set: expected NAME=VALUE"),
     ("diff resnet18 resnet34 --input 3x0x0", "--input"),
