@@ -182,12 +182,13 @@ def _pair(old: str, new: str) -> str:
 
 
 def _layers(row: Row | None, e: Entry) -> int:
-    """The rows a folded entry holds on one side."""
+    """The rows an entry holds on one side: a folded entry's, all but those the other side alone has."""
     if row is None:
         return 0
     if not e.counts:
         return 1
-    return int(row.type_name.split()[0])
+    alone = "added" if row is e.old else "removed"
+    return sum(n for status, n in e.counts if status != alone)
 
 
 def _right(head: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[int, ...] | None = None):
