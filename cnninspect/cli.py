@@ -33,6 +33,7 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "verify": "verify",
     "compare": "compare",
     "check": "check",
+    "diff": "diff",
     "completion": "completion",
 }
 

@@ -31,7 +31,9 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
   cnninspect check examples/ --max-params 5M --max-macs 1.5G     (exit status 1: see below)
   cnninspect check examples/ --format github                     (exit status 1)
   cnninspect check examples/ --format junit --output check.xml   (exit status 1)
-examples/over_budget.yaml is over its budget on purpose.
+examples/over_budget.yaml is over its budget on purpose. In a git checkout, growth against a revision
+(docs/diff.md):
+  $ cnninspect check configs/ --baseline main --max-growth params=5% --max-growth macs=10%
 """
 SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 
@@ -57,21 +59,30 @@ def _limit(key: str, metavar: str, text: str):
 @_limit("min_receptive_field", "N[xN]", "At least this receptive field at the last layer with spatial axes.")
 @click.option("--no-lint-warnings", "no_lint_warnings", is_flag=True,
               help="Fail when a layer never reads some of its input (the lint's '!').")
+@click.option("--baseline", metavar="REV", help="Hold each spec file to --max-growth against the file at git revision "
+                                                "REV (docs/diff.md).")
+@click.option("--max-growth", "growth", metavar="MEASURE=N%", multiple=True,
+              help="With --baseline: at most this growth (repeatable): params, macs, flops, param_memory or "
+                   "activation_memory, e.g. params=5%.")
 @click.option("--verify", is_flag=True, help="Also cross-check every figure against torch (torch extra).")
 @format_option("check")
 @output_option("Write the --format report to FILE; stdout then shows the table.")
 def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tuple[str, ...], batch: int,
-          dtype: str, verify: bool, fmt: str, output_file: str | None, **limits) -> None:
+          dtype: str, verify: bool, fmt: str, output_file: str | None, baseline: str | None,
+          growth: tuple[str, ...], **limits) -> None:
+    from cnninspect.commands.baseline import Baseline
     from cnninspect.core.budget import CheckReport, from_flags
 
     flags = from_flags(limits)
+    against = Baseline(baseline, growth)
     shape = parse_input(input_text, None)
     arguments = parse_settings(settings)
     if verify:
         from cnninspect.torch_backend import require_torch
         require_torch("check --verify", torchinfo=True)
-    specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify) if not error
-                  else _invalid(name, error) for name, file, error in expand(files_or_names))
+    entries = against.checked(expand(files_or_names))
+    specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify, against) if not error
+                  else _invalid(name, error) for name, file, error in entries)
     report = CheckReport(specs, batch, dtype, shape)
     if output_file not in (None, "-"):
         emit(render(report, fmt), output_file)
@@ -80,7 +91,7 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
     sys.exit(report.exit_status)
 
 
-def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dtype: str, verify: bool):
+def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dtype: str, verify: bool, against):
     """One spec's findings; an invalid spec (or expectation) becomes an entry with its located error."""
     from cnninspect.commands.rank import fit_rank
     from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
@@ -96,6 +107,7 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
         analysis = analyze(model, shape or model.input, arguments)
         summary = summarize(analysis, batch, dtype)
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
+        findings += against.findings(file, summary, shape, arguments)
     except InputError as error:
         return _invalid(name, str(error), file)
     return SpecCheck(name, file, findings, summary)

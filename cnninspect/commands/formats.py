@@ -16,6 +16,7 @@ FORMATS: dict[str, tuple[str, ...]] = {  # command -> the formats it prints its 
     "summary": ("table", "json", "markdown", "csv"),
     "compare": ("table", "json", "markdown", "csv"),
     "check": ("table", "json", "github", "junit"),
+    "diff": ("table", "json", "markdown", "github"),
 }
 ALIASES = {"text": "table"}  # older spellings, still accepted; completion and --help offer only the names
 NO_SHORT = ("shape",)  # its one-letter --n --f --s --p --d own the short names: -f there is not --format

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from fractions import Fraction
 from typing import Mapping, NamedTuple
 
 from cnninspect.core.engine import Row
@@ -27,6 +28,9 @@ VERIFY = "verify"  # the torch cross-check: a finding, never written in a spec
 MEASURES = {"max_params": "params", "max_macs": "macs", "max_flops": "flops",
             "max_param_memory": "param_bytes", "max_activation_memory": "activation_bytes"}
 MAX_AXES = 4
+GROWTH = "max_growth"  # --baseline REV --max-growth MEASURE=N%: against the spec file at a git revision (flags only)
+GROWTH_MEASURES = {key.removeprefix("max_"): total for key, total in MEASURES.items()}  # params -> the total
+_PERCENT = re.compile(r"\+?(?P<number>[0-9]{1,6}(?:\.[0-9]{1,6})?)\s*%")
 
 
 def flag(key: str) -> str:
@@ -135,6 +139,48 @@ def _sizes(raw: object, what: str) -> tuple[int, ...]:
     if not 1 <= len(values) <= MAX_AXES or not all(type(v) is int and 1 <= v < 10**18 for v in values):
         raise InputError(f"expected {what}: 1 to {MAX_AXES} positive integers. Received {spell(raw)}")
     return tuple(values)
+
+
+class Growth(NamedTuple):
+    """--max-growth MEASURE=N%: the measure may grow by at most `percent` against the spec at `baseline`."""
+
+    measure: str  # a GROWTH_MEASURES name
+    percent: Fraction
+    baseline: str  # the git revision, as given
+
+
+def from_growth(values: tuple[str, ...], baseline: str | None) -> tuple[Expectation, ...]:
+    """--max-growth's expectations, in the order given (a measure given twice: the last one). Bad values and a
+    --max-growth without --baseline (or the other way round) raise InputError naming the flag."""
+    if bool(values) != bool(baseline):
+        raise InputError("--baseline REV and --max-growth MEASURE=N% go together: the growth is measured against "
+                         "the spec at REV", where="--max-growth" if values else f"--baseline {baseline}")
+    found: dict[str, Expectation] = {}
+    for text in values:
+        name, sep, amount = text.partition("=")
+        name = name.strip()
+        if name not in GROWTH_MEASURES:
+            close = difflib.get_close_matches(name, GROWTH_MEASURES, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(f"unknown measure {spell(name)}{hint}; the measures are {', '.join(GROWTH_MEASURES)}. "
+                             f"Received {spell(text)}", where="--max-growth")
+        match = _PERCENT.fullmatch(amount.strip()) if sep else None
+        if match is None:
+            raise InputError(f"expected MEASURE=N%, a growth in percent such as params=5% or macs=0.5%. Received "
+                             f"{spell(text)}", where="--max-growth")
+        found[name] = Expectation(GROWTH, Growth(name, Fraction(match["number"]), baseline),
+                                  f"--max-growth {name}={match['number']}%")
+    return tuple(found.values())
+
+
+def growth(before: Summary | None, now: Summary, e: Expectation) -> Finding:
+    """The growth of a total against the baseline's; a spec that was not there at the baseline holds (`note`)."""
+    key = GROWTH_MEASURES[e.limit.measure]
+    actual = getattr(now.totals, key)
+    if before is None:
+        return Finding(e, True, (None, actual), note="new")
+    old = getattr(before.totals, key)
+    return Finding(e, actual * 100 <= old * (100 + e.limit.percent), (old, actual))
 
 
 def evaluate(summary: Summary, expectations: tuple[Expectation, ...]) -> tuple[Finding, ...]:

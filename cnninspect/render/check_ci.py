@@ -32,15 +32,15 @@ def render_github(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def annotation(loc: Loc | None, message: str) -> str:
-    """`::error file=F,line=L,col=C,title=T::message`; a file without a known line points at line 1. The report's
-    messages come inert (one line); any other control character is spelt here."""
+def annotation(loc: Loc | None, message: str, level: str = "error", title: str = TITLE) -> str:
+    """`::error file=F,line=L,col=C,title=T::message` (or `::notice`, `::warning`); a file without a known line
+    points at line 1. The report's messages come inert (one line); any other control character is spelt here."""
     properties = []
     if loc is not None:
         properties += [f"file={_property(loc.file)}", f"line={loc.line or 1}"]
         properties += [f"col={loc.column}"] if loc.line and loc.column else []
-    properties.append(f"title={_property(TITLE)}")
-    return f"::error {','.join(properties)}::{_data(message)}"
+    properties.append(f"title={_property(title)}")
+    return f"::{level} {','.join(properties)}::{_data(message)}"
 
 
 def error_loc(spec: SpecCheck) -> Loc | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.budget import VERIFY, CheckReport, Finding, SpecCheck
+from cnninspect.core.budget import VERIFY, CheckReport, Finding, Growth, SpecCheck
 from cnninspect.core.sizes import Limit
 from cnninspect.render.check_text import failure, held_phrase, plain, where
 from cnninspect.render.jsonfmt import dumps
@@ -57,6 +57,8 @@ def _finding(spec: SpecCheck, finding: Finding) -> dict:
 
 
 def _limit(limit) -> object:
+    if isinstance(limit, Growth):
+        return {"measure": limit.measure, "percent": str(limit.percent), "baseline": limit.baseline}
     if isinstance(limit, Limit):
         return {"text": limit.text, "value": limit.value, "unit": limit.kind}
     return list(limit) if isinstance(limit, tuple) else limit

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from cnninspect.core.budget import VERIFY, CheckReport, Finding, LayerRef, SpecCheck
+from cnninspect.core.budget import GROWTH, VERIFY, CheckReport, Finding, LayerRef, SpecCheck
 from cnninspect.core.graph import Loc
 from cnninspect.core.sizes import BYTES, Limit
 from cnninspect.inert import inert
@@ -95,6 +95,8 @@ def _failure(finding: Finding) -> str:
     if e.key == "min_receptive_field":
         return (f"{e.origin}: receptive field {figures.shape(actual)} at {finding.layer.path} < "
                 f"{figures.shape(e.limit)}")
+    if e.key == GROWTH:
+        return f"{e.origin}: {_growth(finding)} > +{_fraction(e.limit.percent)}%"
     if e.key == VERIFY:
         details = "; ".join(f"{d.path}: {d.what}: cnninspect {d.ours}, torch {d.torch}" for d in actual)
         return f"{e.origin}: torch {finding.note} disagrees in {plural(len(actual), 'place')}: {details}"
@@ -117,9 +119,30 @@ def _held_phrase(finding: Finding) -> str:
         return f"output {figures.shape(actual)}"
     if e.key == "min_receptive_field":
         return f"receptive field {figures.shape(actual)} ≥ {figures.shape(e.limit)}"
+    if e.key == GROWTH:
+        if finding.note == "new":
+            return f"{LABELS['max_' + e.limit.measure]}: new since {e.limit.baseline}, nothing to grow from"
+        return f"{_growth(finding)} ≤ +{_fraction(e.limit.percent)}%"
     if e.key == VERIFY:
         return f"torch {finding.note} agrees"
     return "every input read"
+
+
+def _growth(finding: Finding) -> str:
+    """`params 24,346 → 53,794 since main (+121%)`; sizes readable and exact."""
+    from cnninspect.render.diff_text import percent
+
+    e, (old, new) = finding.expectation, finding.actual
+    kind = BYTES if e.limit.measure.endswith("memory") else "count"
+    return (f"{LABELS['max_' + e.limit.measure]} {_amount(old, kind)} → {_amount(new, kind)} since {e.limit.baseline} "
+            f"({percent(old, new) if new != old else '+0%'})")
+
+
+def _fraction(value: Fraction) -> str:
+    """5, 0.5: a percentage as written (a decimal, so its denominator divides a power of ten)."""
+    from cnninspect.core.sizes import decimal
+
+    return decimal(value)
 
 
 def limit(value: Limit) -> str:

@@ -39,6 +39,7 @@ LINES = {
     "summary": ("summary lenet5", 0),
     "compare": ("compare lenet5 alexnet", 0),
     "check": ("check examples/small_cnn.yaml examples/over_budget.yaml", 1),
+    "diff": ("diff lenet5 zoo:lenet5", 0),  # the same model: its markdown is the one table of totals
 }
 
 
