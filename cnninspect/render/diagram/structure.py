@@ -1,0 +1,293 @@
+"""What a diagram shows, from an analysis: boxes (a layer, a merge, or a block folded at a depth, repeated
+blocks folded once more with ×N), how they compose (sequences, forks that merge, auxiliary heads on the side)
+and the edges between them, each with the tensor's shape.
+
+The composition comes from the analysis's program (its Merge and Aux steps); the blocks from the module paths,
+folded as `summary --depth` folds its rows: the layers deeper than `depth` with the same path prefix of that
+depth are one block. Here a block is made of whole steps, so a merge is folded only with all its branches.
+Every figure of a box is the sum over the rows it stands for, so folded boxes add up to the unfolded ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple
+
+from cnninspect.core.engine import Analysis, Aux, Merge, Row
+from cnninspect.core.layers.base import Shape
+from cnninspect.core.layers.catalog import BY_NAME
+from cnninspect.core.graph import REQUIRED
+from cnninspect.render import figures
+
+GROUPS = ("conv", "pool", "norm", "activation", "linear", "merge", "other", "block")
+_FAMILY = {"conv": "conv", "pool": "pool", "norm": "norm", "activation": "activation"}  # layers/<module>.py
+
+
+class Box(NamedTuple):
+    id: str
+    rows: tuple[int, ...]  # the analysis rows it stands for, every repeat included
+    label: str  # the module path, or the folded block's (first … last ×N)
+    type_name: str  # the PyTorch class, the merge's op, or "block"
+    group: str  # one of GROUPS: the colour
+    settings: str  # the layer's fields that differ from their defaults, or what a block holds
+    params: int  # sums over `rows`
+    macs: int
+    lint: str  # "!" (input never read), "~" (only padding), or ""
+    times: int  # ×N: how many identical blocks it stands for
+    input: Shape
+    output: Shape
+    aux: bool
+
+
+class Seq(NamedTuple):
+    items: tuple  # of Box, Fork, Side
+
+
+class Fork(NamedTuple):
+    id: str
+    op: str
+    branches: tuple[Seq, ...]
+    merge: Box
+
+
+class Side(NamedTuple):
+    """An auxiliary head: it reads the tensor, ends in an output of its own, and the main line passes on."""
+
+    id: str
+    body: Seq
+
+
+class Edge(NamedTuple):
+    source: str  # a box id, "input", or a Side's id for its output
+    target: str  # a box id, "output", or "<side id>.out"
+    shape: Shape
+    role: str  # "seq", "fork" (into a branch), "join" (into a merge), "skip" (an empty branch), "aux" (into a head)
+    lane: str = ""  # for "skip": the fork's id and branch index, "F3:1"
+
+
+class Diagram(NamedTuple):
+    name: str
+    input: Shape
+    output: Shape
+    body: Seq
+    boxes: tuple[Box, ...]  # every box, in forward order
+    edges: tuple[Edge, ...]
+    depth: int | None
+
+
+def diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
+    rows = analysis.rows
+    ids = _Ids()
+    body = _sequence(analysis.program, rows, ids)
+    if depth is not None:
+        body = _fold(body, rows, depth, ids)
+    boxes: list[Box] = []
+    edges: list[Edge] = []
+    end = _walk(body, ("input", analysis.input), edges, boxes)
+    edges.append(Edge(end[0], "output", end[1], "seq"))
+    return Diagram(analysis.model.name, analysis.input, analysis.output, body, tuple(boxes), tuple(edges), depth)
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+
+def _sequence(program, rows: tuple[Row, ...], ids: _Ids) -> Seq:
+    items = []
+    for step in program:
+        if type(step) is int:
+            items.append(layer_box(rows[step], step, f"n{step}"))
+        elif isinstance(step, Merge):
+            branches = tuple(_sequence(branch, rows, ids) for branch in step.branches)
+            items.append(Fork(ids.next("F"), step.op, branches, layer_box(rows[step.row], step.row, f"n{step.row}")))
+        elif isinstance(step, Aux):
+            items.append(Side(ids.next("A"), _sequence(step.body, rows, ids)))
+    return Seq(tuple(items))
+
+
+def layer_box(row: Row, index: int, box_id: str) -> Box:
+    return Box(box_id, (index,), row.path, row.type_name, group(row), settings(row), row.params, row.macs,
+               figures.lint_mark(row), 1, row.input, row.output, row.aux)
+
+
+def group(row: Row) -> str:
+    """The colour group: a merge, else the layer family of its rule's module (layers/conv.py, pool.py, ...); in
+    dense.py a layer with weights is a linear one, the rest (flatten, dropout, identity, upsample) other."""
+    if row.settings is None:
+        return "merge"
+    family = BY_NAME[row.kind].rule.__module__.rpartition(".")[2]
+    if family == "dense":
+        return "linear" if row.params else "other"
+    return _FAMILY.get(family, "other")
+
+
+def settings(row: Row) -> str:
+    """The fields a spec set away from their defaults, `kernel 3 · stride 2`; merges: what they do."""
+    if row.settings is None:
+        return {"concat": "along channels"}.get(row.kind, "")
+    fields = BY_NAME[row.kind].fields
+    values = row.settings._values
+    parts = []
+    for name, value in values.items():
+        field = fields.get(name)
+        default = field.default if field is not None else None
+        if value is None or (default is not REQUIRED and _same(value, default)):
+            continue
+        parts.append(f"{name} {_value(value)}")
+    return " · ".join(parts)
+
+
+def _same(value, default) -> bool:
+    if isinstance(value, tuple) and not isinstance(default, tuple):
+        return all(v == default for v in value)
+    return value == default
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
+    return str(value)
+
+
+def _walk(seq: Seq, at: tuple[str, Shape], edges: list[Edge], boxes: list[Box]) -> tuple[str, Shape]:
+    """Edges of `seq` fed by `at` (the producing box's id and the tensor's shape); returns what it produces."""
+    for item in seq.items:
+        if isinstance(item, Box):
+            edges.append(Edge(at[0], item.id, at[1], "seq"))
+            boxes.append(item)
+            at = (item.id, item.output)
+        elif isinstance(item, Fork):
+            ends = []
+            for index, branch in enumerate(item.branches):
+                if not branch.items:
+                    ends.append((at, f"{item.id}:{index}"))
+                    continue
+                first = len(edges)
+                end = _walk(branch, at, edges, boxes)
+                edges[first] = edges[first]._replace(role="fork")
+                ends.append((end, ""))
+            edges.extend(Edge(end[0], item.merge.id, end[1], "skip" if lane else "join", lane) for end, lane in ends)
+            boxes.append(item.merge)
+            at = (item.merge.id, item.merge.output)
+        else:  # Side
+            first = len(edges)
+            end = _walk(item.body, at, edges, boxes)
+            if len(edges) > first:
+                edges[first] = edges[first]._replace(role="aux")
+                edges.append(Edge(end[0], f"{item.id}.out", end[1], "seq"))
+    return at
+
+
+# Folding ---------------------------------------------------------------------------------------------------------
+
+def _rows_of(item) -> list[int]:
+    if isinstance(item, Box):
+        return list(item.rows)
+    if isinstance(item, Fork):
+        return [i for branch in item.branches for sub in branch.items for i in _rows_of(sub)] + list(item.merge.rows)
+    return [i for sub in item.body.items for i in _rows_of(sub)]
+
+
+def _prefix(item, rows: tuple[Row, ...], depth: int) -> str | None:
+    """The path prefix of `depth` components every row of `item` shares, if every row is deeper; else None."""
+    found = None
+    for index in _rows_of(item):
+        parts = rows[index].path.split(".")
+        if len(parts) <= depth:
+            return None
+        prefix = ".".join(parts[:depth])
+        if found is None:
+            found = prefix
+        elif prefix != found:
+            return None
+    return found
+
+
+def _fold(seq: Seq, rows: tuple[Row, ...], depth: int, ids: _Ids) -> Seq:
+    runs: list[tuple[str | None, list]] = []
+    for item in seq.items:
+        prefix = None if isinstance(item, Side) else _prefix(item, rows, depth)
+        if prefix is not None and runs and runs[-1][0] == prefix:
+            runs[-1][1].append(item)
+        else:
+            runs.append((prefix, [item]))
+    items: list = []
+    for prefix, run in runs:
+        if prefix is None:
+            item = run[0]
+            if isinstance(item, Fork):
+                item = item._replace(branches=tuple(_fold(b, rows, depth, ids) for b in item.branches))
+            elif isinstance(item, Side):
+                item = item._replace(body=_fold(item.body, rows, depth, ids))
+            items.append(item)
+        else:
+            items.append(_block(prefix, run, rows, ids))
+    return Seq(tuple(_repeats(items, rows, ids)))
+
+
+def _block(prefix: str, run: list, rows: tuple[Row, ...], ids: _Ids) -> Box:
+    indices = tuple(i for item in run for i in _rows_of(item))
+    inner = [rows[i] for i in indices]
+    first_input = run[0].input if isinstance(run[0], Box) else _first_input(run[0], rows)
+    last = run[-1].merge if isinstance(run[-1], Fork) else run[-1]
+    marks = {figures.lint_mark(r) for r in inner}
+    return Box(ids.next("b"), indices, prefix, "block", "block", _contents(inner),
+                sum(r.params for r in inner), sum(r.macs for r in inner),
+                "!" if "!" in marks else "~" if "~" in marks else "", 1, first_input, last.output, inner[0].aux)
+
+
+def _first_input(item, rows: tuple[Row, ...]) -> Shape:
+    """The tensor a step receives: a merge's row records it."""
+    return rows[item.merge.rows[0]].input
+
+
+def _contents(inner: list[Row]) -> str:
+    """What a block holds: `3 layers: Conv2d ×2, ReLU`."""
+    counts = Counter(r.type_name for r in inner)
+    kinds = ", ".join(f"{name} ×{n}" if n > 1 else name for name, n in counts.items())
+    return f"{len(inner)} layers: {kinds}"
+
+
+def signature(box: Box, rows: tuple[Row, ...]) -> tuple:
+    """Equal for two blocks that differ only in their name: the same layers, settings and shapes, in order."""
+    start = len(box.label) + 1
+    return tuple((rows[i].path[start:], rows[i].kind, rows[i].type_name,
+                  rows[i].settings.key() if rows[i].settings is not None else None, rows[i].input, rows[i].output)
+                 for i in box.rows)
+
+
+def _repeats(items: list, rows: tuple[Row, ...], ids: _Ids) -> list:
+    """Consecutive blocks alike (signature) under one parent become one box ×N, its figures summed."""
+    out: list = []
+    run: list[Box] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            first, last = run[0], run[-1]
+            label = f"{first.label}–{last.label.rpartition('.')[2]}"
+            out.append(first._replace(id=ids.next("r"), rows=tuple(i for b in run for i in b.rows), label=label,
+                                      params=sum(b.params for b in run), macs=sum(b.macs for b in run),
+                                      times=len(run), output=last.output))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for item in items:
+        alike = (isinstance(item, Box) and item.type_name == "block" and run
+                 and item.label.rpartition(".")[0] == run[0].label.rpartition(".")[0]
+                 and signature(item, rows) == signature(run[0], rows))
+        if not alike:
+            flush()
+        if isinstance(item, Box) and item.type_name == "block":
+            run.append(item)
+        else:
+            out.append(item)
+    flush()
+    return out
