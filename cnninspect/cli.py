@@ -34,6 +34,8 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "compare": "compare",
     "check": "check",
     "completion": "completion",
+    "draw": "draw",
+    "report": "report",
 }
 
 
