@@ -6,11 +6,11 @@ import os
 
 import click
 
-from cnninspect.commands.formats import FormatChoice, emit, output_option
+from cnninspect.commands.formats import PICTURES, FormatChoice, emit, output_option
 from cnninspect.commands.options import complete_model, input_option, model_input, parse_settings, set_option
 from cnninspect.errors import InputError
 
-FORMATS = ("svg", "mermaid", "dot", "png", "pdf")  # the default first
+FORMATS = PICTURES["draw"]  # the default first
 SUFFIXES = {".svg": "svg", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".png": "png",
             ".pdf": "pdf"}
 BINARY = ("png", "pdf")  # converted from the SVG by cairosvg (the draw extra)

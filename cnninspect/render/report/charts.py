@@ -61,12 +61,16 @@ def accuracy(points: list[tuple[str, int, float, int]]) -> str:
     out.append(f'<text x="{w / 2}" y="{h - 14}" text-anchor="middle">MACs per image (log scale)</text>'
                f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle">'
                f'ImageNet top-1 %</text>')
-    for (label, macs, top1, params), x in zip(points, xs):
+    ranked = sorted(zip(points, xs), key=lambda px: px[1])
+    for rank, ((label, macs, top1, params), x) in enumerate(ranked):
         r = 4 + 26 * math.sqrt(params / largest)
         text = escape(inert(label))
+        dy = 4 if rank % 2 == 0 else r + 12  # neighbours in x alternate beside and below, so close labels part
+        dx = r + 3 if rank % 2 == 0 else 0
+        anchor = "start" if rank % 2 == 0 else "middle"
         out.append(f'<g class="model"><circle cx="{X(x):.1f}" cy="{Y(top1):.1f}" r="{r:.1f}" fill="#2563eb" '
                    f'fill-opacity="0.35" stroke="#1e3a8a"><title>{text}: {figures.human(macs)} MACs, '
-                   f'{top1:.2f}%, {figures.human(params)} params</title></circle><text x="{X(x) + r + 3:.1f}" '
-                   f'y="{Y(top1) + 4:.1f}">{text}</text></g>')
+                   f'{top1:.2f}%, {figures.human(params)} params</title></circle><text x="{X(x) + dx:.1f}" '
+                   f'y="{Y(top1) + dy:.1f}" text-anchor="{anchor}">{text}</text></g>')
     out.append("</svg>")
     return "".join(out)

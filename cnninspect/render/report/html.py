@@ -171,7 +171,7 @@ def _table(index: int, summary: Summary) -> str:
                    f'{e(row.path)}</td><td><span class="kind {group(row)}"></span>{e(row.type_name)}</td>'
                    f'<td>{figures.shape(row.output, summary.batch)}</td><td class="num">{figures.exact(row.params)}</td>'
                    f'<td class="num">{figures.exact(row.macs * summary.batch)}</td>'
-                   f'<td class="num">{figures.size(memory)}</td><td>{rf}</td><td class="lint">{lint}</td></tr>')
+                   f'<td class="num">{figures.size(memory)}</td><td>{rf}</td><td class="lint{" pad" if lint == "~" else ""}">{lint}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
 

@@ -131,6 +131,7 @@
       }
       expect(visibleLayers(t).length === t.layers.length, "table " + n + ": every layer shown again");
     });
+    expect(document.scripts.length === 1, "exactly one script element, the page's own (found " + document.scripts.length + ")");
     var verdict = failures.length || errors.length ? "FAIL " + failures.concat(errors).join("; ") : "PASS " + checks + " checks";
     var out = document.getElementById("selftest");
     out.textContent = verdict;
