@@ -50,7 +50,10 @@ def render_mermaid(diagram: Diagram, with_figures: bool = False) -> str:
     for edge in diagram.edges:
         arrow = "-.->" if edge.target in aux else "-->"
         out.append(f'  {_node_id(edge.source)} {arrow}|"{figures.shape(edge.shape)}"| {_node_id(edge.target)}')
+    used = {box.group for box in diagram.boxes} | {"terminal"}
     for name, (fill, stroke) in COLOURS.items():
+        if name not in used:
+            continue
         font = ",color:#ffffff" if name == "terminal" else ""
         out.append(f"  classDef {name} fill:{fill},stroke:{stroke}{font}")
     return "\n".join(out) + "\n"
