@@ -5,7 +5,7 @@ and 143 residual blocks (conv, bn, relu, conv, bn, add with an identity branch, 
 each block a named module `block{i}` made by a `repeat` — the branches, merges and folding a drawing meets.
 
 In process: the drawing from an analysis (structure, layout and SVG; mermaid; dot; the same folded at depth 1)
-and the report page, medians in ms. As a process: `cnninspect draw FILE -o X.svg`, `draw --depth 1`,
+and the report page (its drawings at every depth it offers included), medians in ms. As a process: `cnninspect draw FILE -o X.svg`, `draw --depth 1`,
 `draw --format mermaid` and `report FILE -o X.html`, end to end, taking turns, with the parsed-spec cache off
 (CNNINSPECT_NO_CACHE=1: every run parses the YAML). Target: each under a second.
 
@@ -66,17 +66,18 @@ def in_process(path: pathlib.Path, runs: int) -> tuple[int, dict[str, float]]:
     from cnninspect.render.diagram.structure import diagram
     from cnninspect.render.diagram.svg import render_svg
     from cnninspect.render.diagram.text import render_dot, render_mermaid
-    from cnninspect.render.report.html import ModelReport, render_report
+    from cnninspect.commands.report import _with_diagrams as with_diagrams
+    from cnninspect.render.report.html import render_report
     from cnninspect.spec.load import load_model
 
     analysis = analyze(load_model(str(path)))
-    report = [ModelReport(Column(path.stem, summarize(analysis)), diagram(analysis))]
+    column = Column(path.stem, summarize(analysis))
     return len(analysis.rows), {
         "SVG": median_ms(lambda: render_svg(diagram(analysis)), runs),
         "SVG, --depth 1": median_ms(lambda: render_svg(diagram(analysis, 1)), runs),
         "mermaid": median_ms(lambda: render_mermaid(diagram(analysis)), runs),
         "dot": median_ms(lambda: render_dot(diagram(analysis)), runs),
-        "report page": median_ms(lambda: render_report(report, None), runs),
+        "report page": median_ms(lambda: render_report([with_diagrams(column, analysis, None)], None), runs),
     }
 
 

@@ -10,12 +10,19 @@ from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
 MAX_MODELS = 64
+FOLDED = (1, 2, 3)  # the depths a page offers besides every layer (those that fold something, each once)
+LARGE = 100  # boxes: a drawing past it is shown folded first (the shallowest), unless --depth says which
 
 HELP = """Write one HTML page about MODELS (zoo names or spec files): for each, its header and
 totals, the diagram (as `cnninspect draw` draws it), bar charts of parameters, MACs and output
 memory per layer, the layer table — sortable (click a column), filterable and foldable by
 block — and the lint. With several models, first the comparison (as `cnninspect compare`)
 and published ImageNet accuracy against MACs.
+
+\b
+The diagram comes folded at depths 1 to 3 (where that folds something) and whole, a button
+each; shown first: --depth's, else the shallowest folded one for a model of more than 100
+boxes, else the whole.
 
 \b
 The page is self-contained: CSS, JavaScript and SVG inline, nothing fetched. Names from the
@@ -46,8 +53,7 @@ def report(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     from cnninspect.core.compare import Column, compare
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
-    from cnninspect.render.diagram.structure import diagram
-    from cnninspect.render.report.html import ModelReport, render_report
+    from cnninspect.render.report.html import render_report
     from cnninspect.spec.load import load_model
 
     if len(models) > MAX_MODELS:
@@ -60,6 +66,28 @@ def report(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
         source = spec.metadata.get("page", "") if "acc@1" in spec.metadata else ""
         column = Column(name, summarize(analysis, batch, dtype), top1=_accuracy(spec, "acc@1"),
                         top5=_accuracy(spec, "acc@5"), accuracy_source=source)
-        reports.append(ModelReport(column, diagram(analysis, depth)))
+        reports.append(_with_diagrams(column, analysis, depth))
     comparison = compare([r.column for r in reports]) if len(reports) > 1 else None
     emit(render_report(reports, comparison, figures), output_file)
+
+
+def _with_diagrams(column, analysis, depth: int | None):
+    """The page's drawings: folded at FOLDED depths and --depth (those that differ), then every layer; shown
+    first: --depth's, else the shallowest folded one where every layer makes more than LARGE boxes."""
+    from cnninspect.render.diagram.structure import diagram
+    from cnninspect.render.report.html import ModelReport
+
+    whole = diagram(analysis)
+    folded: dict[int, object] = {}
+    for d in sorted({*FOLDED, *([depth] if depth else [])}):
+        drawn = diagram(analysis, d)
+        sizes = {len(other.boxes) for other in folded.values()}
+        if len(drawn.boxes) < len(whole.boxes) and (len(drawn.boxes) not in sizes or d == depth):
+            folded[d] = drawn
+    drawings = (*folded.values(), whole)
+    depths = list(folded)
+    if depth is not None:
+        shown = depths.index(depth) if depth in folded else len(depths)
+    else:
+        shown = 0 if folded and len(whole.boxes) > LARGE else len(depths)
+    return ModelReport(column, drawings, shown)

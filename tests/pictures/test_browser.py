@@ -73,6 +73,10 @@ def test_a_click_sorts_typing_filters_a_toggle_folds(browser, page):
     browser.click('#layers2 tr.block[data-block="layer1"] button.toggle')
     assert not [p for p in _visible(browser, "path") if p.startswith("layer1.")]
     assert len(_visible(browser, "path")) == 69 - 14
+    shown = "Array.from(document.querySelectorAll('#m2 div.diagram')).filter(d => !d.hidden).map(d => d.dataset.index)"
+    assert browser.evaluate(shown) == ["1"]  # --depth 2: depth 1, then 2, shown first
+    browser.click('#m2 button.depth[data-index="0"]')
+    assert browser.evaluate(shown) == ["0"]
     assert browser.problems() == []
 
 

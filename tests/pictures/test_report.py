@@ -14,7 +14,8 @@ import pytest
 from cnninspect.cli import main
 from cnninspect.core.summary import summarize
 from tests.cli_support import bounded_refusal, runner
-from tests.pictures.support import TUTORIAL, analysis
+from cnninspect.render.diagram.structure import diagram
+from tests.pictures.support import TUTORIAL, analysis, read_svg
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
 
@@ -63,7 +64,30 @@ def test_every_layer_in_the_table_and_the_charts(name):
                                     rf'{sum(r.params for r in inside):,}</td>', text)
     bars = [len(re.findall(r"<rect x=", figure)) for figure in re.findall(r'<figure class="bars">.*?</figure>', text)]
     assert bars == [sum(1 for r in a.rows if r.params), sum(1 for r in a.rows if r.macs), len(a.rows)]
-    assert text.count('<svg xmlns="http://www.w3.org/2000/svg" class="cnninspect-diagram"') == 1
+    drawings = re.findall(r'<div class="diagram" data-index="(\d+)"( hidden)?>(.*?)</div>', text, re.S)
+    assert [int(i) for i, _, _ in drawings] == list(range(len(drawings))) and drawings
+    assert sum(not hidden for _, hidden, _ in drawings) == 1  # one shown
+    for _, _, svg in drawings:  # each drawing holds every layer once
+        _, boxes, _ = read_svg(svg)
+        assert sorted(int(i) for b in boxes.values() for i in b["data-rows"].split()) == list(range(len(a.rows)))
+
+
+def test_the_drawings_offered_and_the_one_shown():
+    def shown(args):
+        text = ran(["report", *args])
+        names = re.findall(r'<button type="button" class="depth( on)?" data-index="\d+">([^<]*)</button>', text)
+        return [name for _, name in names], next(name for on, name in names if on)
+
+    assert shown(["lenet5"]) == (["every layer (12 boxes)"], "every layer (12 boxes)")
+    offered, first = shown(["googlenet"])
+    boxes = [len(diagram(analysis("googlenet"), d).boxes) for d in (1, 2, 3, None)]
+    assert boxes[0] < boxes[1] < boxes[2] < boxes[3] and boxes[3] > 100
+    assert offered == [*(f"depth {d} ({n} boxes)" for d, n in zip((1, 2, 3), boxes)), f"every layer ({boxes[3]} boxes)"]
+    assert first == "depth 1 (22 boxes)"  # more than 100 boxes whole: folded first
+    assert shown(["googlenet", "--depth", "2"])[1] == "depth 2 (76 boxes)"
+    assert shown(["resnet18"])[1] == "every layer (69 boxes)"  # 100 boxes or fewer: whole first
+    assert shown(["alexnet", "--depth", "5"]) == (["depth 1 (4 boxes)", "every layer (22 boxes)"],
+                                                  "every layer (22 boxes)")  # depth 5 folds nothing
 
 
 def test_self_contained():

@@ -36,7 +36,7 @@ def accuracy(points: list[tuple[str, int, float, int]]) -> str:
     """ImageNet top-1 against MACs (log scale), a bubble's area by parameters: (label, macs, top1, params)."""
     if not points:
         return '<p class="note">None of these models has a published accuracy (acc@1 in its metadata).</p>'
-    w, h, pad = 720, 400, 56
+    w, h, pad, top = 720, 380, 56, 16
     xs = [math.log10(max(m, 1)) for _, m, _, _ in points]
     ys = [a for _, _, a, _ in points]
     x0, x1 = math.floor(min(xs) - 0.15), math.ceil(max(xs) + 0.15)
@@ -47,14 +47,14 @@ def accuracy(points: list[tuple[str, int, float, int]]) -> str:
         return pad + (v - x0) / (x1 - x0 or 1) * (w - 2 * pad)
 
     def Y(v: float) -> float:
-        return h - pad - (v - y0) / (y1 - y0 or 1) * (h - 2 * pad)
+        return h - pad - (v - y0) / (y1 - y0 or 1) * (h - pad - top)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="accuracy" width="{w}" height="{h}" '
            f'viewBox="0 0 {w} {h}" font-size="11" font-family="sans-serif"><rect width="{w}" height="{h}" '
            f'fill="#ffffff"/>']
     for e in range(x0, x1 + 1):
-        out.append(f'<line x1="{X(e):.1f}" x2="{X(e):.1f}" y1="{pad}" y2="{h - pad}" stroke="#e5e7eb"/>'
-                   f'<text x="{X(e):.1f}" y="{h - pad + 16}" text-anchor="middle">{figures.human(10 ** e)}</text>')
+        out.append(f'<line x1="{X(e):.1f}" x2="{X(e):.1f}" y1="{top}" y2="{h - pad}" stroke="#e5e7eb"/>'
+                   f'<text x="{X(e):.1f}" y="{h - pad + 16}" text-anchor="middle">{_power(e)}</text>')
     for v in range(y0, y1 + 1, max(1, (y1 - y0) // 6)):
         out.append(f'<line x1="{pad}" x2="{w - pad}" y1="{Y(v):.1f}" y2="{Y(v):.1f}" stroke="#e5e7eb"/>'
                    f'<text x="{pad - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v}</text>')
@@ -74,3 +74,11 @@ def accuracy(points: list[tuple[str, int, float, int]]) -> str:
                    f'y="{Y(top1) + dy:.1f}" text-anchor="{anchor}">{text}</text></g>')
     out.append("</svg>")
     return "".join(out)
+
+
+def _power(exponent: int) -> str:
+    """10**exponent as an axis reads it: 100 M, 1 G, 10 G."""
+    for scale, unit in ((12, " T"), (9, " G"), (6, " M"), (3, " k")):
+        if exponent >= scale:
+            return f"{10 ** (exponent - scale)}{unit}"
+    return str(10 ** exponent)

@@ -28,7 +28,8 @@ COLUMNS = (("order", "#", "num"), ("path", "Layer", "text"), ("type", "Type", "t
 
 class ModelReport(NamedTuple):
     column: Column  # its label, summary and accuracy
-    diagram: Diagram
+    diagrams: tuple[Diagram, ...]  # the drawing at some depths, folded ones first, the whole last; one shown
+    shown: int = -1  # the index of the one shown first
 
 
 def e(text: object) -> str:
@@ -82,14 +83,23 @@ def _model(index: int, report: ModelReport, with_figures: bool) -> str:
     if model.source:
         parts.append(f'<p class="note">source: {e(model.source)} · file: {e(model.file)}</p>')
     parts.append(_totals(summary))
-    depth = f" (folded at depth {report.diagram.depth})" if report.diagram.depth else ""
-    parts.append(f'<h3>Diagram{depth}</h3><div class="diagram">{render_svg(report.diagram, with_figures, False)}'
-                 f"</div>")
+    parts.append(_diagrams(report, with_figures))
     parts.append(f"<h3>Per layer</h3>{_charts(summary)}")
     parts.append(f"<h3>Layers</h3>{_table(index, summary)}")
     parts.append(_lint(summary))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _diagrams(report: ModelReport, with_figures: bool) -> str:
+    """The drawing at each depth, one shown; buttons switch between them (page.js)."""
+    shown = report.shown % len(report.diagrams)
+    names = [f"depth {d.depth}" if d.depth else "every layer" for d in report.diagrams]
+    buttons = "".join(f'<button type="button" class="depth{" on" if i == shown else ""}" data-index="{i}">'
+                      f"{name} ({len(d.boxes)} boxes)</button>" for i, (name, d) in enumerate(zip(names, report.diagrams)))
+    drawings = "".join(f'<div class="diagram" data-index="{i}"{"" if i == shown else " hidden"}>'
+                       f"{render_svg(d, with_figures, False)}</div>" for i, d in enumerate(report.diagrams))
+    return f'<h3>Diagram</h3><div class="depths">{buttons}</div>{drawings}'
 
 
 def _totals(summary: Summary) -> str:

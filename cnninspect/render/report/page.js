@@ -131,6 +131,15 @@
       }
       expect(visibleLayers(t).length === t.layers.length, "table " + n + ": every layer shown again");
     });
+    depths.forEach(function (d, n) {
+      var before = d.visible();
+      expect(before.length === 1, "model " + n + ": one drawing shown");
+      for (var i = 0; i < d.count; i++) {
+        d.show(i);
+        expect(d.visible().join() === String(i), "model " + n + ": drawing " + i + " shown alone");
+      }
+      d.show(before[0]);
+    });
     expect(document.scripts.length === 1, "exactly one script element, the page's own (found " + document.scripts.length + ")");
     var verdict = failures.length || errors.length ? "FAIL " + failures.concat(errors).join("; ") : "PASS " + checks + " checks";
     var out = document.getElementById("selftest");
@@ -145,6 +154,21 @@
     });
   }
 
+  function Depths(section) {
+    var buttons = section.querySelectorAll("button.depth"), drawings = section.querySelectorAll("div.diagram");
+    this.show = function (index) {
+      Array.prototype.forEach.call(buttons, function (b) { b.classList.toggle("on", b.dataset.index === String(index)); });
+      Array.prototype.forEach.call(drawings, function (d) { d.hidden = d.dataset.index !== String(index); });
+    };
+    var self = this;
+    Array.prototype.forEach.call(buttons, function (b) { b.addEventListener("click", function () { self.show(b.dataset.index); }); });
+    this.count = buttons.length;
+    this.visible = function () {
+      return Array.prototype.filter.call(drawings, function (d) { return !d.hidden; }).map(function (d) { return d.dataset.index; });
+    };
+  }
+
+  var depths = Array.prototype.map.call(document.querySelectorAll("section.model"), function (s) { return new Depths(s); });
   var tables = Array.prototype.map.call(document.querySelectorAll("table.layers"), function (t) { return new Table(t); });
   window.cnninspectTables = tables;
   if (location.hash === "#selftest") selftest(tables);
