@@ -127,7 +127,8 @@ def group(row: Row) -> str:
 
 
 def settings(row: Row) -> str:
-    """The fields a spec set away from their defaults, `kernel 3 · stride 2`; merges: what they do."""
+    """The fields a spec set away from their defaults, `kernel 3 · stride 2 · no bias · ceil_mode`; merges: what
+    they do."""
     if row.settings is None:
         return {"concat": "along channels"}.get(row.kind, "")
     fields = BY_NAME[row.kind].fields
@@ -138,7 +139,7 @@ def settings(row: Row) -> str:
         default = field.default if field is not None else None
         if value is None or (default is not REQUIRED and _same(value, default)):
             continue
-        parts.append(f"{name} {_value(value)}")
+        parts.append(name if value is True else f"no {name}" if value is False else f"{name} {_value(value)}")
     return " · ".join(parts)
 
 
@@ -149,8 +150,6 @@ def _same(value, default) -> bool:
 
 
 def _value(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if isinstance(value, tuple):
         return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
     return str(value)
