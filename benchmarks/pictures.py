@@ -5,9 +5,10 @@ and 143 residual blocks (conv, bn, relu, conv, bn, add with an identity branch, 
 each block a named module `block{i}` made by a `repeat` — the branches, merges and folding a drawing meets.
 
 In process: the drawing from an analysis (structure, layout and SVG; mermaid; dot; the same folded at depth 1)
-and the report page (its drawings at every depth it offers included), medians in ms. As a process: `cnninspect draw FILE -o X.svg`, `draw --depth 1`,
-`draw --format mermaid` and `report FILE -o X.html`, end to end, taking turns, with the parsed-spec cache off
-(CNNINSPECT_NO_CACHE=1: every run parses the YAML). Target: each under a second.
+and the report page (its drawings at every depth it offers included), medians in ms. As a process:
+`cnninspect draw FILE -o X.svg`, `draw --depth 1`, `draw --format mermaid` and `report FILE -o X.html`, end to
+end, taking turns, with the parsed-spec cache off (CNNINSPECT_NO_CACHE=1: every run parses the YAML). Target: each
+under a second.
 
 Writes benchmarks/results/pictures.md.
 

@@ -78,7 +78,8 @@ def chosen_format(ctx: click.Context, fmt: str, output_file: str | None) -> str:
     given = ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
     by_suffix = SUFFIXES.get(suffix)
     if given and by_suffix is not None and by_suffix != fmt:
-        raise InputError(f"--format {fmt} and a {suffix} file ask for two formats; give one", where=f"--output {output_file}")
+        raise InputError(f"--format {fmt} and a {suffix} file ask for two formats; give one",
+                         where=f"--output {output_file}")
     if not given and output_file not in (None, "-") and by_suffix is None:
         known = ", ".join(SUFFIXES)
         raise InputError(f"no format for the suffix {suffix or '(none)'!r}: name it with --format, or end the file "

@@ -80,7 +80,7 @@ def _with_diagrams(column, analysis, depth: int | None):
     whole = diagram(analysis)
     folded: dict[int, object] = {}
     for d in sorted({*FOLDED, *([depth] if depth else [])}):
-        drawn = diagram(analysis, d)
+        drawn = diagram(analysis, d, whole)
         sizes = {len(other.boxes) for other in folded.values()}
         if len(drawn.boxes) < len(whole.boxes) and (len(drawn.boxes) not in sizes or d == depth):
             folded[d] = drawn

@@ -137,7 +137,8 @@ class Browser:
     def screenshot(self, path: str, full_page: bool = False) -> None:
         params = {"format": "png"}
         if full_page:
-            width, height = self.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            width, height = self.evaluate("[document.documentElement.scrollWidth, "
+                                          "document.documentElement.scrollHeight]")
             params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": width,
                                                             "height": min(height, 16000), "scale": 1})
         data = self.call("Page.captureScreenshot", session=True, **params)["data"]

@@ -82,6 +82,7 @@ def test_report(spec):
     assert not [name for _, attrs in parsed.tags for name in attrs if name.startswith("on")]
     words = "".join(parsed.text)
     assert "c<script>alert(1)</script>" in words and "s<b>bold</b>" in words  # shown as text
-    paths = [attrs["data-path"] for tag, attrs in parsed.tags if tag == "tr" and "layer" in attrs.get("class", "").split()]
+    paths = [attrs["data-path"] for tag, attrs in parsed.tags
+             if tag == "tr" and "layer" in attrs.get("class", "").split()]
     assert paths[:3] == ["c<script>alert(1)</script>\"'\\u202e", "f</svg><img/src=x/onerror=alert(4)>",
                          "l&lt;\\u2067#quot;`x\\"]

@@ -128,7 +128,7 @@ def test_bad_input_is_one_line(args, fragments):
 
 def test_a_real_process(tmp_path):
     target = tmp_path / "tiny.html"
-    done = subprocess.run([sys.executable, "-m", "cnninspect", "report", str(ROOT / "examples" / "tiny_net.yaml"), "-o", str(target)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "cnninspect", "report", str(ROOT / "examples" / "tiny_net.yaml"),
+                           "-o", str(target)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == "" and done.stderr == "", done.stderr
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

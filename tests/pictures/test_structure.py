@@ -53,6 +53,7 @@ def test_every_layer_and_edge_once(name):
 def test_folded_blocks_add_up(name, depth):
     a = analysis(name)
     whole, folded = diagram(a), diagram(a, depth)
+    assert diagram(a, depth, whole) == folded  # the whole drawing reused: the same boxes, the same ids
     owner = {i: box for box in folded.boxes for i in box.rows}
     assert sorted(owner) == list(range(len(a.rows))) and sum(len(b.rows) for b in folded.boxes) == len(a.rows)
     for box in folded.boxes:
@@ -68,7 +69,8 @@ def test_folded_blocks_add_up(name, depth):
             parts = [box.rows[k * per:(k + 1) * per] for k in range(box.times)]
             params = [sum(a.rows[i].params for i in part) for part in parts]
             assert len(set(params)) == 1 and params[0] * box.times == box.params
-            assert len({tuple((a.rows[i].kind, a.rows[i].input, a.rows[i].output) for i in part) for part in parts}) == 1
+            shapes = {tuple((a.rows[i].kind, a.rows[i].input, a.rows[i].output) for i in part) for part in parts}
+            assert len(shapes) == 1
     node = {i: f"n{i}" for i in range(len(a.rows))}
     seen = {node[i]: owner[i].id for i in owner}
     expected = {(seen.get(s, s), seen.get(t, t), figures.shape(shape)) for s, t, shape in program_edges(a)}

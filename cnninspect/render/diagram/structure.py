@@ -75,10 +75,16 @@ class Diagram(NamedTuple):
     depth: int | None
 
 
-def diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
+def diagram(analysis: Analysis, depth: int | None = None, whole: Diagram | None = None) -> Diagram:
+    """The drawing of `analysis`, folded at `depth`; `whole`, its unfolded drawing if already made, is reused
+    (the same boxes: a page that offers several depths builds them once)."""
     rows = analysis.rows
     ids = _Ids()
-    body = _sequence(analysis.program, rows, ids)
+    if whole is not None:
+        body = whole.body
+        ids.count = _steps(body)
+    else:
+        body = _sequence(analysis.program, rows, ids)
     if depth is not None:
         body = _fold(body, rows, depth, ids)
     boxes: list[Box] = []
@@ -108,6 +114,17 @@ def _sequence(program, rows: tuple[Row, ...], ids: _Ids) -> Seq:
         elif isinstance(step, Aux):
             items.append(Side(ids.next("A"), _sequence(step.body, rows, ids)))
     return Seq(tuple(items))
+
+
+def _steps(seq: Seq) -> int:
+    """The forks and heads in `seq`: the ids _sequence gave out."""
+    count = 0
+    for item in seq.items:
+        if isinstance(item, Fork):
+            count += 1 + sum(_steps(branch) for branch in item.branches)
+        elif isinstance(item, Side):
+            count += 1 + _steps(item.body)
+    return count
 
 
 def layer_box(row: Row, index: int, box_id: str) -> Box:

@@ -1,11 +1,12 @@
-"""A diagram as one SVG document, written with the standard library's XML escaping: every text from a spec is
-made inert (inert.py) and then escaped, so a name is never markup. Each box is a <g class="node GROUP"> with
-data-rows (the analysis rows it stands for), data-params, data-macs and data-times; each edge a <g class="edge">
-with data-from, data-to and data-shape: what the tests read back to check the drawing against the analysis."""
+"""A diagram as one SVG document, written with the standard library's escaping (html.escape, as XML reads it too):
+every text from a spec is made inert (inert.py) and then escaped, so a name is never markup. Each box is a
+<g class="node GROUP"> with data-rows (the analysis rows it stands for), data-params, data-macs and data-times;
+each edge a <g class="edge"> with data-from, data-to and data-shape: what the tests read back to check the drawing
+against the analysis."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape  # &, <, > and both quotes, as XML reads them too (xml.sax.saxutils imports urllib)
 
 from cnninspect.inert import inert
 from cnninspect.render import figures

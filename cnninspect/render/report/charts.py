@@ -4,7 +4,7 @@ accuracy against compute for several models. Every text is inert, then escaped."
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape
+from html import escape  # &, <, > and both quotes, as XML reads them too (xml.sax.saxutils imports urllib)
 
 from cnninspect.inert import inert
 from cnninspect.render import figures

@@ -96,7 +96,8 @@ def _diagrams(report: ModelReport, with_figures: bool) -> str:
     shown = report.shown % len(report.diagrams)
     names = [f"depth {d.depth}" if d.depth else "every layer" for d in report.diagrams]
     buttons = "".join(f'<button type="button" class="depth{" on" if i == shown else ""}" data-index="{i}">'
-                      f"{name} ({len(d.boxes)} boxes)</button>" for i, (name, d) in enumerate(zip(names, report.diagrams)))
+                      f"{name} ({len(d.boxes)} boxes)</button>"
+                      for i, (name, d) in enumerate(zip(names, report.diagrams)))
     drawings = "".join(f'<div class="diagram" data-index="{i}"{"" if i == shown else " hidden"}>'
                        f"{render_svg(d, with_figures, False)}</div>" for i, d in enumerate(report.diagrams))
     return f'<h3>Diagram</h3><div class="depths">{buttons}</div>{drawings}'
@@ -177,11 +178,14 @@ def _table(index: int, summary: Summary) -> str:
                    f'data-params="{row.params}" data-macs="{row.macs * summary.batch}" data-memory="{memory}" '
                    f'data-path="{e(row.path)}" data-type="{e(row.type_name)}" data-output="'
                    f'{figures.shape(row.output)}" data-rf="{rf}" data-lint="{lint}">'
-                   f'<td class="num">{order}</td><td class="path" style="padding-left:{len(parents) * 1.2 + 1.4:.1f}em">'
-                   f'{e(row.path)}</td><td><span class="kind {group(row)}"></span>{e(row.type_name)}</td>'
-                   f'<td>{figures.shape(row.output, summary.batch)}</td><td class="num">{figures.exact(row.params)}</td>'
+                   f'<td class="num">{order}</td>'
+                   f'<td class="path" style="padding-left:{len(parents) * 1.2 + 1.4:.1f}em">{e(row.path)}</td>'
+                   f'<td><span class="kind {group(row)}"></span>{e(row.type_name)}</td>'
+                   f'<td>{figures.shape(row.output, summary.batch)}</td>'
+                   f'<td class="num">{figures.exact(row.params)}</td>'
                    f'<td class="num">{figures.exact(row.macs * summary.batch)}</td>'
-                   f'<td class="num">{figures.size(memory)}</td><td>{rf}</td><td class="lint{" pad" if lint == "~" else ""}">{lint}</td></tr>')
+                   f'<td class="num">{figures.size(memory)}</td><td>{rf}</td>'
+                   f'<td class="lint{" pad" if lint == "~" else ""}">{lint}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
 
