@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 
 from cnninspect.render import figures
-from cnninspect.render.diagram.structure import diagram, signature
+from cnninspect.render.diagram.fold import signature
+from cnninspect.render.diagram.structure import diagram
 from cnninspect.render.diagram.svg import render_svg
 from cnninspect.render.diagram.text import render_dot, render_mermaid
 from tests.pictures.support import TUTORIAL, analysis, program_edges, read_dot, read_mermaid, read_svg
