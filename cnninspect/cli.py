@@ -35,6 +35,8 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "check": "check",
     "diff": "diff",
     "completion": "completion",
+    "draw": "draw",
+    "report": "report",
 }
 
 

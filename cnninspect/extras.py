@@ -7,7 +7,7 @@ Once the package is published, `pip install 'cnninspect[NAME]'` belongs here ins
 
 from __future__ import annotations
 
-PACKAGES = {"torch": ("torch", "torchinfo", "numpy"), "plot": ("matplotlib",)}
+PACKAGES = {"torch": ("torch", "torchinfo", "numpy"), "plot": ("matplotlib",), "draw": ("cairosvg",)}
 PINNED = {"torch": " -c constraints.txt"}  # constraints.txt pins torch to the CPU wheel
 
 

@@ -18,6 +18,9 @@ FORMATS: dict[str, tuple[str, ...]] = {  # command -> the formats it prints its 
     "check": ("table", "json", "github", "junit"),
     "diff": ("table", "json", "markdown", "github"),
 }
+PICTURES: dict[str, tuple[str, ...]] = {  # command -> the picture formats it writes, the default first; without
+    "draw": ("svg", "mermaid", "dot", "png", "pdf"),  # --format, -o's suffix chooses (commands/draw.py)
+}
 ALIASES = {"text": "table"}  # older spellings, still accepted; completion and --help offer only the names
 NO_SHORT = ("shape",)  # its one-letter --n --f --s --p --d own the short names: -f there is not --format
 SHORT = {"-f": "--format", "-o": "--output", "-i": "--input"}  # the short options, where a command has the long

@@ -24,7 +24,7 @@ import pytest
 from click.shell_completion import ShellComplete
 
 from cnninspect.cli import COMMANDS, COMPLETE_VAR, main
-from cnninspect.commands.formats import ALIASES, FORMATS, NO_SHORT, SHORT
+from cnninspect.commands.formats import ALIASES, FORMATS, NO_SHORT, PICTURES, SHORT
 from cnninspect.extras import PACKAGES, install_hint
 from cnninspect.spec.load import zoo_names
 from tests.cli_support import bounded_refusal, runner
@@ -65,13 +65,14 @@ def command(name: str) -> click.Command:
 # --- one table of formats ---------------------------------------------------------------------------------------
 
 def test_the_table_is_every_format_option():
-    """FORMATS names exactly the commands with a --format, and each one's choices, default first."""
+    """FORMATS names exactly the commands with a --format, and each one's choices, default first (PICTURES those
+    that draw pictures, tested in tests/pictures)."""
     with_format = {}
     for name in COMMANDS:
         for param in command(name).params:
             if isinstance(param, click.Option) and "--format" in param.opts:
                 with_format[name] = (tuple(param.type.choices), param.default)
-    assert with_format == {name: (names, names[0]) for name, names in FORMATS.items()}
+    assert with_format == {name: (names, names[0]) for name, names in {**FORMATS, **PICTURES}.items()}
     assert set(LINES) == set(FORMATS)
 
 

@@ -69,4 +69,4 @@ def test_help_example_runs(command: str, status: int, tmp_path: pathlib.Path):
                             text=True, timeout=300)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == status, f"exit status {result.returncode}: {result.stderr[-2000:]}"
-    assert result.stdout or "--output" in command or ">" in command, "printed nothing"
+    assert result.stdout or "--output" in command or " -o " in command or ">" in command, "printed nothing"
