@@ -57,8 +57,9 @@ OPTIMIZERS = {"sgd": lambda p: torch.optim.SGD(p, lr=0.01), "momentum": lambda p
               "adam": lambda p: torch.optim.Adam(p), "adamw": lambda p: torch.optim.AdamW(p)}
 
 
-def measure(analysis: Analysis, config: TrainConfig, device: str = "meta") -> Measured:
-    """One training step of `analysis` at the config's batch and dtype, on `device` (meta or cpu)."""
+def measure(analysis: Analysis, config: TrainConfig, device: str = "meta", optimizer_step: bool = True) -> Measured:
+    """One training step of `analysis` at the config's batch and dtype, on `device` (meta or cpu); on the CPU,
+    the optimizer's step too unless `optimizer_step` is false."""
     mixed = config.mixed
     dtype = torch.float32 if mixed else getattr(torch, config.dtype)
     refuse_oversized(analysis, config.batch, DTYPE_BYTES[config.dtype])
@@ -94,7 +95,7 @@ def measure(analysis: Analysis, config: TrainConfig, device: str = "meta") -> Me
     rows = [0] * len(analysis.rows)
     for row, size in saved.values():
         rows[row] += size
-    if device == "meta":
+    if device == "meta" or not optimizer_step:
         return Measured(tuple(rows), forward, backward, None, None)
     grads = sum(p.grad.untyped_storage().nbytes() for p in model.parameters() if p.grad is not None)
     optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()))
