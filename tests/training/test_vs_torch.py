@@ -66,8 +66,7 @@ def test_a_real_cpu_step_agrees(name):
     assert found.measured.optimizer_bytes == 2 * found.measured.grad_bytes > 0
 
 
-@pytest.mark.parametrize("name, dtype", [("resnet18", "bfloat16"), ("mobilenet_v2", "float16"),
-                                         ("efficientnet_b0", "bfloat16")])
+@pytest.mark.parametrize("name, dtype", [("resnet18", "float16"), ("efficientnet_b0", "bfloat16")])
 def test_mixed_precision_under_autocast(name, dtype):
     analysis = analyze(load_model(name), (3, 16, 16))
     wrong, _ = _disagreements(analysis, TrainConfig(batch=2, dtype=dtype, device="cpu"), "cpu")

@@ -80,7 +80,7 @@ def contiguous(x: Sym, shape: tuple[int, ...]) -> bool:
 
 def _conv(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
     """convolution saves its input and weight; a padding_mode other than zeros pads first (F.pad), and
-    reflect and replicate padding save their input too."""
+    reflect and replicate padding save their input too; so does an asymmetric 'same' padding (a padded copy)."""
     mode, saves, into = getattr(row.settings, "padding_mode", "zeros"), [], x
     elements = s.batch * numel(row.input)
     if mode != "zeros":
@@ -88,6 +88,10 @@ def _conv(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
                                                       for n, w in zip(row.input[1:], row.windows))
         if mode != "circular" and x.grad:  # circular pads with cat and slices: nothing saved
             saves.append(x.storage)
+        into = Sym(s.new(elements, x.size), x.grad, x.size)
+    elif row.kind == "conv" and any(w.pad_left != w.pad_right for w in row.windows):  # 'same' with an even span: ATen pads a copy by
+        elements = s.batch * row.input[0] * math.prod(n + w.pad_right - w.pad_left  # the odd one, then convolves
+                                                      for n, w in zip(row.input[1:], row.windows))
         into = Sym(s.new(elements, x.size), x.grad, x.size)
     saves += [s.compute(into, elements).storage, *s.weight_copy(row, row.output[0] * row.settings.bias)]
     return saves, s.output(row, x, s.size if s.mixed else x.size)
