@@ -28,7 +28,7 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
   cnninspect check examples/small_cnn.yaml            (the budget in its expect: section)
   cnninspect check 'examples/**/*_cnn.yaml' --expect-output 10 --no-lint-warnings
   cnninspect check resnet18 mobilenet_v2 --max-params 25M --expect-output 1000
-  cnninspect check examples/ --max-train-memory 16GiB --batch 32
+  cnninspect check resnet18 resnet50 --max-train-memory 16GiB --batch 32
   cnninspect check examples/ --max-params 5M --max-macs 1.5G     (exit status 1: see below)
   cnninspect check examples/ --format github                     (exit status 1)
   cnninspect check examples/ --format junit --output check.xml   (exit status 1)
