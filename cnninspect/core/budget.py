@@ -188,7 +188,8 @@ def _ref(row: Row) -> LayerRef:
     return LayerRef(row.path, row.type_name, row.loc)
 
 
-_RULES = {**{key: _budget for key in MEASURES}, "max_train_memory": _train_memory, "expect_output": _output, "min_receptive_field": _receptive_field,
+_RULES = {**{key: _budget for key in MEASURES}, "max_train_memory": _train_memory, "expect_output": _output,
+          "min_receptive_field": _receptive_field,
           "no_lint_warnings": _lint}
 
 

@@ -23,10 +23,11 @@ BAR_WIDTH = 40
 MIN_BAR = 8  # the shortest bar (and name) a narrow terminal gets
 TITLE_WIDTH = 16
 BEST = "*"
+# row names where a terminal is narrow
 SHORT_LABELS = {"depth": "depth", "param_bytes": "param memory", "activation_bytes": "act. memory",
                 "receptive_field": "RF", "top1": "top-1 %", "top5": "top-5 %", "inexact": "inexact",
                 "latency": "latency", "gflops_per_s": "GFLOP/s", "train_saved_bytes": "saved (train)",
-                "train_peak_bytes": "train peak", "backward_macs": "bwd MACs", "step_flops": "step FLOPs"}  # row names where a terminal is narrow
+                "train_peak_bytes": "train peak", "backward_macs": "bwd MACs", "step_flops": "step FLOPs"}
 
 
 def cell(metric: Metric, index: int, ratios: bool = True) -> str:

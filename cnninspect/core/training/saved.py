@@ -89,8 +89,9 @@ def _conv(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
         if mode != "circular" and x.grad:  # circular pads with cat and slices: nothing saved
             saves.append(x.storage)
         into = Sym(s.new(elements, x.size), x.grad, x.size)
-    elif row.kind == "conv" and any(w.pad_left != w.pad_right for w in row.windows):  # 'same' with an even span: ATen pads a copy by
-        elements = s.batch * row.input[0] * math.prod(n + w.pad_right - w.pad_left  # the odd one, then convolves
+    elif row.kind == "conv" and any(w.pad_left != w.pad_right for w in row.windows):
+        # 'same' with an even span: ATen pads a copy by the odd one, then convolves with the even padding
+        elements = s.batch * row.input[0] * math.prod(n + w.pad_right - w.pad_left
                                                       for n, w in zip(row.input[1:], row.windows))
         into = Sym(s.new(elements, x.size), x.grad, x.size)
     saves += [s.compute(into, elements).storage, *s.weight_copy(row, row.output[0] * row.settings.bias)]
