@@ -146,3 +146,29 @@ def verify_step(analysis: Analysis, config: TrainConfig) -> TrainVerification:
              ("optimizer state", predicted.optimizer_bytes, found.optimizer_bytes))
     wrong += [Disagreement("(total)", what, ours, theirs) for what, ours, theirs in pairs if ours != theirs]
     return TrainVerification(found, tuple(wrong))
+
+
+def measure_peak(analysis: Analysis, config: TrainConfig) -> dict[str, int]:
+    """The most live tensor memory of a steady-state training step on the CPU (the second step: the optimizer's
+    state exists, gradients are set to None before the forward), by torch.distributed._tools.mem_tracker:
+    every tensor's storage as torch allocates it, no allocator. Its categories, in bytes, and 'total'."""
+    from torch.distributed._tools.mem_tracker import MemTracker
+
+    refuse_oversized(analysis, config.batch, DTYPE_BYTES[config.dtype])
+    model = SpecModel(analysis)
+    model.train()
+    optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()))
+    x = torch.randn(config.batch, *analysis.input)
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        sum(out.sum() for out in (model(x), *model.aux_outputs)).backward()
+        optimizer.step()
+
+    step()
+    tracker = MemTracker()
+    tracker.track_external(model, optimizer)
+    with tracker:
+        step()
+    found = next(snap for device, snap in tracker.get_tracker_snapshot("peak").items() if device.type == "cpu")
+    return {("total" if key == "Total" else key.value.lower()): value for key, value in found.items() if value}

@@ -1,5 +1,5 @@
 """Differential: random specs (tests/fuzz/specs.py) saved-tensor and backward-MAC predictions against a real CPU
-step, layer by layer. CNNINSPECT_FUZZ_EXAMPLES sets how many (default here: 25, a few seconds)."""
+step, layer by layer. CNNINSPECT_FUZZ_EXAMPLES sets how many (default here: 15, a few seconds)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from cnninspect.spec.source import read_spec
 from tests.fuzz.specs import specs
 
 pytestmark = pytest.mark.torch
-EXAMPLES = int(os.environ.get("CNNINSPECT_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("CNNINSPECT_FUZZ_EXAMPLES", "15"))
 
 
 @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck))
