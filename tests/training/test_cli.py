@@ -83,3 +83,16 @@ def test_verify_train_agrees():
     result = run("summary", "lenet5", "--train", "--batch", "2", "--verify", "-f", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["train_verification"]["ok"] is True
+
+
+def test_max_train_memory_in_a_specs_expect_section(tmp_path):
+    spec = "input: [3, 32, 32]\nlayers:\n  - conv: {out: 8, kernel: 3}\n  - flatten\n  - linear: {out: 10}\nexpect:\n"
+    held, over, bad = (tmp_path / f"{n}.yaml" for n in ("held", "over", "bad"))
+    held.write_text(spec + "  max_train_memory: 1GiB\n")
+    over.write_text(spec + "  max_train_memory: 1kB\n")
+    bad.write_text(spec + "  max_train_memory: 2Gb\n")
+    assert run("check", str(held)).exit_code == 0
+    result = run("check", str(over))
+    assert result.exit_code == 1 and "max_train_memory: training peak" in result.output
+    result = run("check", str(bad))
+    assert result.exit_code == 2 and f"{bad}:7:21: expect.max_train_memory: unknown unit 'Gb'" in result.output
