@@ -39,7 +39,7 @@ def lines(view: TrainView) -> list[str]:
 
 
 def breakdown(peak: Peak) -> str:
-    parts = (("parameters", peak.params), ("gradients", peak.grads), ("optimizer", peak.optimizer),
+    parts = (("parameters and buffers", peak.params), ("gradients", peak.grads), ("optimizer", peak.optimizer),
              ("saved", peak.saved), ("in flight", peak.transient))
     return ", ".join(f"{name} {figures.size(value)}" for name, value in parts if value)
 
@@ -53,7 +53,8 @@ def section(view: TrainView) -> dict:
         "param_bytes": t.param_bytes, "grad_bytes": t.grad_bytes, "optimizer_bytes": t.optimizer_bytes,
         "saved_bytes": t.saved_bytes, "forward_macs": t.forward_macs, "backward_macs": t.backward_macs,
         "step_flops": t.step_flops,
-        "peak": {"phase": peak.phase, "bytes": peak.total, "params": peak.params, "grads": peak.grads,
+        "buffer_bytes": t.buffer_bytes,
+        "peak": {"phase": peak.phase, "bytes": peak.total, "params_and_buffers": peak.params, "grads": peak.grads,
                  "optimizer": peak.optimizer, "saved": peak.saved, "in_flight": peak.transient},
     }
     if view.budget is not None:
