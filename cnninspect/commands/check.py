@@ -28,6 +28,7 @@ Exit status: 0 every expectation holds, 1 one failed, 2 a spec or an argument is
   cnninspect check examples/small_cnn.yaml            (the budget in its expect: section)
   cnninspect check 'examples/**/*_cnn.yaml' --expect-output 10 --no-lint-warnings
   cnninspect check resnet18 mobilenet_v2 --max-params 25M --expect-output 1000
+  cnninspect check resnet18 resnet50 --max-train-memory 16GiB --batch 32
   cnninspect check examples/ --max-params 5M --max-macs 1.5G     (exit status 1: see below)
   cnninspect check examples/ --format github                     (exit status 1)
   cnninspect check examples/ --format junit --output check.xml   (exit status 1)
@@ -55,6 +56,8 @@ def _limit(key: str, metavar: str, text: str):
 @_limit("max_flops", "COUNT", "At most this many FLOPs (2 × MACs), e.g. 3G.")
 @_limit("max_param_memory", "SIZE", "At most this much parameter memory, e.g. 50MB.")
 @_limit("max_activation_memory", "SIZE", "At most this much activation memory (every output kept), e.g. 200MB.")
+@_limit("max_train_memory", "SIZE", "At most this peak of a training step (AdamW, at --batch and --dtype), "
+                                   "e.g. 16GiB (docs/training.md).")
 @_limit("expect_output", "SHAPE", "The output shape without the batch, e.g. 10 or 512x7x7.")
 @_limit("min_receptive_field", "N[xN]", "At least this receptive field at the last layer with spatial axes.")
 @click.option("--no-lint-warnings", "no_lint_warnings", is_flag=True,

@@ -30,6 +30,11 @@ out. Off a terminal, without COLUMNS, the whole table.
   cnninspect compare resnet18 --input 3x224x224 --input 3x320x240
   cnninspect compare alexnet vgg16 resnet18 --plot models.svg      (needs the plot extra)
   cnninspect compare alexnet resnet18 --time --batch 8              (needs the torch extra)
+  cnninspect compare resnet18 resnet50 convnext_tiny --train --batch 32
+
+\b
+--train adds a training step's rows (docs/training.md): saved for backward, the peak
+(--optimizer, default adamw; for cuda), backward MACs and the step's FLOPs.
 """
 
 
@@ -46,14 +51,17 @@ out. Off a terminal, without COLUMNS, the whole table.
 @output_option()
 @click.option("--plot", metavar="FILE.svg|png", type=click.Path(),
               help="Draw accuracy against MACs (plot extra).")
+@click.option("--train", is_flag=True, help="Add a training step's memory and compute (docs/training.md).")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
+              help="--train: the optimizer whose state is counted [default: adamw].")
 @click.option("--time", "timing", is_flag=True, help="Time every model, interleaved (torch extra).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=20, show_default=True, help="--time: passes.")
 @click.option("--warmup", type=click.IntRange(0, 100_000), default=5, show_default=True,
               help="--time: warm-up passes.")
 def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None, settings: tuple[str, ...],
-            batch: int, dtype: str, fmt: str, output_file: str | None, plot: str | None, timing: bool,
-            device: str | None, runs: int, warmup: int) -> None:
+            batch: int, dtype: str, fmt: str, output_file: str | None, plot: str | None, train: bool,
+            optimizer: str | None, timing: bool, device: str | None, runs: int, warmup: int) -> None:
     from cnninspect.core.compare import compare as side_by_side
 
     if plot:  # before any work: a plot that cannot be written is refused at once
@@ -61,7 +69,14 @@ def compare(models: tuple[str, ...], inputs: tuple[str, ...], sweep: str | None,
             raise InputError("--plot compares models; a sweep has one", where="--plot")
         from cnninspect.render.plot import check_target
         check_target(plot)
+    if optimizer is not None and not train:
+        raise InputError("applies to --train; add --train", where="--optimizer")
     columns = _columns(models, inputs, sweep, parse_settings(settings), batch, dtype)
+    if train:
+        from cnninspect.commands.training import config
+        from cnninspect.core.training import train as step
+        chosen = config(batch, dtype, optimizer, None)
+        columns = [c._replace(training=step(c.summary.analysis, chosen)) if c.summary else c for c in columns]
     if timing:
         columns = _timed(columns, batch, dtype, device, runs, warmup)
     comparison = side_by_side(columns, sweep=len(models) == 1)

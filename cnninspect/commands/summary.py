@@ -41,6 +41,15 @@ With the torch extra (pip install torch torchinfo numpy, or see README's Set-up)
   --verify  build the model on the meta device and check every layer's type, output shape and
             parameters (torchinfo) and the MACs (FlopCounterMode); exit status 1 on a mismatch
   --time    time forward passes (torch.utils.benchmark): median, IQR, throughput, GFLOP/s
+  --verify --train  run one real training step on the CPU and check what autograd saves, layer
+            by layer, the backward FLOPs, the gradients and the optimizer state
+
+\b
+Training (--train, docs/training.md): per layer what autograd saves for backward (Saved) and the
+backward MACs (as FlopCounterMode counts them); in the totals parameters, gradients, optimizer
+state (--optimizer sgd, momentum, adam, adamw), saved tensors and the peak of a step, for
+--device cuda (the default) or cpu. --dtype bfloat16 or float16 is mixed precision with float32
+master weights. --fit SIZE finds the largest batch whose peak fits under SIZE (24GiB, 16GB).
 
 \b
   cnninspect summary resnet18
@@ -50,6 +59,9 @@ With the torch extra (pip install torch torchinfo numpy, or see README's Set-up)
   cnninspect summary lenet5 --explain --format json          (the worked formulas in "explain")
   cat examples/tiny_net.yaml | cnninspect summary - --depth 1
   cnninspect summary resnet18 --verify --time --batch 8
+  cnninspect summary resnet50 --train --batch 64 --optimizer adamw --dtype bfloat16
+  cnninspect summary resnet50 --train --fit 24GiB --depth 1
+  cnninspect summary lenet5 --train --batch 4 --verify
 """
 TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
 
@@ -67,7 +79,12 @@ TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs":
 @set_option
 @click.option("--verify", is_flag=True, help="Cross-check every figure against torch (torch extra).")
 @click.option("--time", "timing", is_flag=True, help="Time forward passes with torch (torch extra).")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
+@click.option("--train", is_flag=True, help="Add the memory and compute of a training step (docs/training.md).")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
+              help="--train: the optimizer whose state is counted [default: adamw].")
+@click.option("--fit", "fit_budget", metavar="SIZE", help="--train: the largest batch whose peak fits, e.g. 24GiB.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]),
+              help="--time: device [default: the best]; --train: cuda (default) or cpu.")
 @click.option("--channels-last", is_flag=True, help="--time: channels-last memory format.")
 @click.option("--warmup", type=click.IntRange(0, 100_000), default=10, show_default=True,
               help="--time: warm-up passes.")
@@ -75,26 +92,38 @@ TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs":
 @click.option("--compile", "compile_", is_flag=True, help="--time: torch.compile the model first.")
 def summary(model: str, input_text: str | None, batch: int, depth: int | None, dtype: str, fmt: str,
             output_file: str | None, explain: bool, settings: tuple[str, ...], verify: bool, timing: bool,
-            **timing_options) -> None:
+            train: bool, optimizer: str | None, fit_budget: str | None, **timing_options) -> None:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.spec.load import load_model
 
-    _refuse_timing_options_without_time(timing, timing_options)
+    _refuse_training_options_without_train(train, optimizer, fit_budget, timing_options["device"], timing)
+    _refuse_timing_options_without_time(timing, {**timing_options, **({"device": None} if train else {})})
     if explain and fmt in ("markdown", "csv"):
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
     analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
+    view = None
+    if train:
+        from cnninspect.commands.training import training_view
+        view = training_view(analysis, batch, dtype, optimizer, fit_budget, timing_options["device"])
+        batch = view.training.config.batch
     result = summarize(analysis, batch, dtype, depth)
-    checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
-    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file), table_width(output_file)),
-         output_file)
-    if sections.get("verification", {}).get("ok") is False:
+    if view is not None:
+        view = view._replace(summary=result)
+    checks, notes, sections = _torch_findings(analysis, result, verify and not train, timing, timing_options)
+    if verify and train:
+        from cnninspect.commands.training import verify_training
+        notes, sections = verify_training(analysis, view, notes, sections)
+    emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file), table_width(output_file),
+                 view), output_file)
+    if any(sections.get(key, {}).get("ok") is False for key in ("verification", "train_verification")):
         sys.exit(1)
 
 
-def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool, width: int | None) -> str:
+def _render(result, fmt: str, explain: bool, checks, notes, sections, color: bool, width: int | None,
+            train=None) -> str:
     if explain and fmt == "json":  # the whole summary, and the worked formulas in a section of their own
         from cnninspect.render.explain_json import explain_section
         sections = {**sections, "explain": explain_section(result)}
@@ -103,15 +132,15 @@ def _render(result, fmt: str, explain: bool, checks, notes, sections, color: boo
         return render_explain(result)
     if fmt == "json":
         from cnninspect.render.summary_json import render
-        return render(result, sections)
+        return render(result, sections, train)
     if fmt == "csv":
         from cnninspect.render.summary_text import render_csv
-        return render_csv(result)
+        return render_csv(result, train)
     if fmt == "markdown":
         from cnninspect.render.summary_text import render_markdown
-        return render_markdown(result, checks, notes)
+        return render_markdown(result, checks, notes, train)
     from cnninspect.render.summary_text import render_table
-    return render_table(result, color, checks, notes, width)
+    return render_table(result, color, checks, notes, width, train)
 
 
 def _torch_findings(analysis, result, verify: bool, timing: bool, options: dict):
@@ -167,6 +196,14 @@ def _largest_step(result) -> int:
 def _stderr_console():
     from rich.console import Console
     return Console(stderr=True)
+
+
+def _refuse_training_options_without_train(train: bool, optimizer, fit_budget, device, timing: bool) -> None:
+    for flag, given in (("--optimizer", optimizer), ("--fit", fit_budget)):
+        if given is not None and not train:
+            raise InputError("applies to --train; add --train", where=flag)
+    if train and timing and device is not None:
+        raise InputError("--device is --time's device or --train's; give --time and --train apart", where="--device")
 
 
 def _refuse_timing_options_without_time(timing: bool, options: dict) -> None:

@@ -21,7 +21,7 @@ from cnninspect.spell import spell
 # expectation -> what its value is; the order is the order of every report
 KEYS = {
     "max_params": COUNT, "max_macs": COUNT, "max_flops": COUNT,
-    "max_param_memory": BYTES, "max_activation_memory": BYTES,
+    "max_param_memory": BYTES, "max_activation_memory": BYTES, "max_train_memory": BYTES,
     "expect_output": "shape", "min_receptive_field": "sizes", "no_lint_warnings": "flag",
 }
 VERIFY = "verify"  # the torch cross-check: a finding, never written in a spec
@@ -192,6 +192,14 @@ def _budget(summary: Summary, e: Expectation) -> Finding:
     return Finding(e, actual <= e.limit.value, actual)
 
 
+def _train_memory(summary: Summary, e: Expectation) -> Finding:
+    """The peak of a training step (AdamW, at the batch and dtype; docs/training.md)."""
+    from cnninspect.core.training import TrainConfig, train
+
+    actual = train(summary.analysis, TrainConfig(summary.batch, summary.dtype)).peak.total
+    return Finding(e, actual <= e.limit.value, actual)
+
+
 def _output(summary: Summary, e: Expectation) -> Finding:
     actual = summary.analysis.output
     last = next((r for r in reversed(summary.analysis.rows) if not r.aux), None)
@@ -226,7 +234,8 @@ def _ref(row: Row) -> LayerRef:
     return LayerRef(row.path, row.type_name, row.loc)
 
 
-_RULES = {**{key: _budget for key in MEASURES}, "expect_output": _output, "min_receptive_field": _receptive_field,
+_RULES = {**{key: _budget for key in MEASURES}, "max_train_memory": _train_memory, "expect_output": _output,
+          "min_receptive_field": _receptive_field,
           "no_lint_warnings": _lint}
 
 

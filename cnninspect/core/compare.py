@@ -20,6 +20,7 @@ class Column(NamedTuple):
     top5: float | None = None
     accuracy_source: str = ""
     timing: object | None = None  # a torch_backend Timing, with --time
+    training: object | None = None  # a core.training Training, with --train
 
 
 class Metric(NamedTuple):
@@ -72,6 +73,14 @@ def compare(columns: list[Column], sweep: bool = False) -> Comparison:
     else:
         metrics.append(Metric("top1", "ImageNet top-1 %", tuple(c.top1 for c in columns), "high"))
         metrics.append(Metric("top5", "ImageNet top-5 %", tuple(c.top5 for c in columns), "high"))
+    if any(c.training is not None for c in columns):
+        metrics += [
+            Metric("train_saved_bytes", "saved for backward", tuple(_trained(c, "saved_bytes") for c in columns),
+                   "low"),
+            Metric("train_peak_bytes", "training peak", tuple(_trained(c, "peak") for c in columns), "low"),
+            Metric("backward_macs", "backward MACs", tuple(_trained(c, "backward_macs") for c in columns), "low"),
+            Metric("step_flops", "training step FLOPs", tuple(_trained(c, "step_flops") for c in columns), "low"),
+        ]
     if any(c.timing is not None for c in columns):
         metrics += [
             Metric("latency", "latency (median)", tuple(_timed(c, "median") for c in columns), "low"),
@@ -94,6 +103,13 @@ def _receptive_field(summary: Summary) -> tuple[int, ...] | None:
 def _inexact(summary: Summary) -> tuple[str, ...]:
     """The layers whose division is not exact and that lose input there."""
     return tuple(r.path for r in summary.analysis.rows if any(c.unused_input for c in r.coverage))
+
+
+def _trained(column: Column, attribute: str):
+    if column.training is None:
+        return None
+    value = getattr(column.training, attribute)
+    return value.total if attribute == "peak" else value
 
 
 def _timed(column: Column, attribute: str):

@@ -15,7 +15,7 @@ from cnninspect.render.text import plural
 
 PASS, FAIL = "✓", "✗"
 LABELS = {"max_params": "params", "max_macs": "MACs", "max_flops": "FLOPs", "max_param_memory": "parameter memory",
-          "max_activation_memory": "activation memory"}
+          "max_activation_memory": "activation memory", "max_train_memory": "training peak"}
 MOST_LAYERS = 5  # unread layers named in one message (the JSON report has them all)
 
 

@@ -15,15 +15,19 @@ from cnninspect.render import figures, fit
 from cnninspect.render.jsonfmt import dumps
 from cnninspect.render.text import drawn, plain_console
 
-RATIO_KEYS = ("params", "macs", "flops", "param_bytes", "activation_bytes", "latency", "throughput", "gflops_per_s")
+TRAIN_BYTES = ("train_saved_bytes", "train_peak_bytes")  # --train's rows in bytes
+RATIO_KEYS = ("params", "macs", "flops", "param_bytes", "activation_bytes", *TRAIN_BYTES, "backward_macs",
+              "step_flops", "latency", "throughput", "gflops_per_s")
 BARS = (("params", "parameters"), ("macs", "MACs"), ("top1", "top-1 %"), ("throughput", "throughput /s"))
 BAR_WIDTH = 40
 MIN_BAR = 8  # the shortest bar (and name) a narrow terminal gets
 TITLE_WIDTH = 16
 BEST = "*"
+# row names where a terminal is narrow
 SHORT_LABELS = {"depth": "depth", "param_bytes": "param memory", "activation_bytes": "act. memory",
                 "receptive_field": "RF", "top1": "top-1 %", "top5": "top-5 %", "inexact": "inexact",
-                "latency": "latency", "gflops_per_s": "GFLOP/s"}  # row names where a terminal is narrow
+                "latency": "latency", "gflops_per_s": "GFLOP/s", "train_saved_bytes": "saved (train)",
+                "train_peak_bytes": "train peak", "backward_macs": "bwd MACs", "step_flops": "step FLOPs"}
 
 
 def cell(metric: Metric, index: int, ratios: bool = True) -> str:
@@ -42,9 +46,9 @@ def cell(metric: Metric, index: int, ratios: bool = True) -> str:
 def _format(key: str, value) -> str:
     if key in ("input", "output", "receptive_field"):
         return figures.shape(value)
-    if key in ("params", "macs", "flops"):
+    if key in ("params", "macs", "flops", "backward_macs", "step_flops"):
         return figures.human(value)
-    if key in ("param_bytes", "activation_bytes"):
+    if key in ("param_bytes", "activation_bytes", *TRAIN_BYTES):
         return figures.size(value)
     if key in ("top1", "top5"):
         return f"{value:.2f}"

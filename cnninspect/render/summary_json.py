@@ -11,7 +11,7 @@ from cnninspect.render.text import fraction
 VERSION = 1
 
 
-def render(summary: Summary, sections: dict | None = None) -> str:
+def render(summary: Summary, sections: dict | None = None, train=None) -> str:
     """`sections`: what the torch backend adds ("verification", "timing"), after the totals."""
     model, t, batch = summary.analysis.model, summary.totals, summary.batch
     return dumps({
@@ -22,25 +22,31 @@ def render(summary: Summary, sections: dict | None = None) -> str:
         "batch": batch,
         "dtype": summary.dtype,
         "depth": summary.depth,
-        "layers": [_row(row, summary) for row in (*summary.rows, *summary.aux_rows)],
+        "layers": [_row(row, summary, train) for row in (*summary.rows, *summary.aux_rows)],
         "totals": {
             "params": t.params, "trainable_params": t.params, "aux_params": t.aux_params, "buffers": t.buffers,
             "macs": t.macs, "flops": t.flops, "aux_macs": t.aux_macs, "ops": t.ops, "aux_ops": t.aux_ops,
             "param_bytes": t.param_bytes, "input_bytes": t.input_bytes, "activation_bytes": t.activation_bytes,
             "largest_activation_bytes": t.largest_activation_bytes,
         },
+        **({"training": _training(train)} if train is not None else {}),
         **(sections or {}),
     })
 
 
-def _row(row: Row, summary: Summary) -> dict:
+def _training(train) -> dict:
+    from cnninspect.render.training_text import section
+    return section(train)
+
+
+def _row(row: Row, summary: Summary, train=None) -> dict:
     batch = summary.batch
     if row.footprint is None:
         receptive_field = "all"
     else:
         receptive_field = {"size": [f.size for f in row.footprint],
                            "jump": [fraction(f.jump) for f in row.footprint]}
-    return {
+    found = {
         "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
         "input": [batch, *row.input], "output": [batch, *row.output],
         "output_bytes": summary.output_bytes(row),
@@ -48,3 +54,6 @@ def _row(row: Row, summary: Summary) -> dict:
         "receptive_field": receptive_field, "lint": figures.lint_mark(row),
         "unused_input": [c.unused_input for c in row.coverage],
     }
+    if train is not None:
+        found["saved_bytes"], found["backward_macs"] = train.figures(row)
+    return found

@@ -23,7 +23,8 @@ from cnninspect.render.text import axis_labels
 
 HEADER = ("Layer", "Type", "Output", "Memory", "Params", "MACs", "RF", "Jump", "Lint")
 NUMERIC = range(3, 8)  # right-aligned columns
-RIGHT = HEADER[3:8]  # the same by name, wherever they stand once some are left out
+TRAIN = ("Saved", "Bwd MACs")  # --train: after MACs, what autograd saves and the backward's MACs
+RIGHT = (*HEADER[3:8], *TRAIN)  # the same by name, wherever they stand once some are left out
 AUX_TITLE = "Auxiliary heads (training only, not in the inference totals)"
 DROPPED_FIRST = ("Jump", "RF", "Memory", "Type")  # what the table leaves out first to fit a terminal, in order
 SHORTEST = {"Layer": 24, "Type": 12}  # the text columns shortened before a column is left out, to no fewer cells...
@@ -33,12 +34,17 @@ SHARE = {"Layer": 4, "Type": 2}  # the part of a shortened cell kept from its st
 BOLD, ITALIC, RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
 
 
-def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None) -> tuple[str, ...]:
-    """A row's cells, its path and type inert; with `marks` (from `torch_marks`), a last ✓/✗ cell."""
+def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None, train=None) -> tuple[str, ...]:
+    """A row's cells, its path and type inert; with `marks` (from `torch_marks`), a last ✓/✗ cell; with `train`
+    (a TrainView), the saved bytes and backward MACs after the MACs."""
     rf, jump = figures.receptive_field(row)
+    extra = ()
+    if train is not None:
+        saved, backward = train.figures(row)
+        extra = (figures.size(saved), figures.exact(backward))
     found = (inert(row.path), inert(row.type_name), figures.shape(row.output, summary.batch),
              figures.size(summary.output_bytes(row)), figures.exact(row.params),
-             figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
+             figures.exact(row.macs * summary.batch), *extra, rf, jump, figures.lint_mark(row))
     if marks is None:
         return found
     return (*found, mark(row, {row.path: marks[row.path]} if row.path in marks else {}))
@@ -59,26 +65,27 @@ def torch_marks(checks: dict[str, bool] | None) -> dict[str, bool] | None:
     return marks
 
 
-def header(checks: dict[str, bool] | None) -> tuple[str, ...]:
-    return HEADER if checks is None else (*HEADER, "Torch")
+def header(checks: dict[str, bool] | None, train=None) -> tuple[str, ...]:
+    head = HEADER if train is None else (*HEADER[:6], *TRAIN, *HEADER[6:])
+    return head if checks is None else (*head, "Torch")
 
 
 def render_table(summary: Summary, color: bool = False, checks: dict[str, bool] | None = None,
-                 notes: list[str] | tuple[str, ...] = (), width: int | None = None) -> str:
+                 notes: list[str] | tuple[str, ...] = (), width: int | None = None, train=None) -> str:
     """`color`: the output is a terminal (a dumb one shows no styles). `checks` adds the torch column, `notes`
     lines after the totals (the cross-check's verdict, the timing). `width`: the terminal's, which every line then
     fits (`fitted`: columns left out, paths shortened, prose wrapped between words); None: no limit."""
     styled = color and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
     marks = torch_marks(checks)
-    tables = [(title, [cells(row, summary, marks) for row in rows])
+    tables = [(title, [cells(row, summary, marks, train) for row in rows])
               for title, rows in (("", summary.rows), (AUX_TITLE, summary.aux_rows)) if rows]
-    head, left_out = header(checks), []
+    head, left_out = header(checks, train), []
     if width is not None:
         head, tables, left_out = fitted(head, tables, width)
     lines = _prose(_title(summary).split("\n"), width)
     for title, rows in tables:
         lines += columns(head, rows, title, styled)
-    lines += _prose([*left_out, *_totals(summary), *map(inert, notes), *_lint(summary)], width)
+    lines += _prose([*left_out, *_totals(summary), *_train_lines(train), *map(inert, notes), *_lint(summary)], width)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -159,35 +166,37 @@ def _bold(head: tuple[str, ...]) -> str:
 
 
 def render_markdown(summary: Summary, checks: dict[str, bool] | None = None,
-                    notes: list[str] | tuple[str, ...] = ()) -> str:
-    head, marks = header(checks), torch_marks(checks)
+                    notes: list[str] | tuple[str, ...] = (), train=None) -> str:
+    head, marks = header(checks, train), torch_marks(checks)
     table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines = [f"# {markdown_text(summary.analysis.model.name)}", "", _title(summary).split("\n", 1)[-1], "", *table]
-    lines += [_markdown_row(row, summary, marks) for row in summary.rows]
+    lines += [_markdown_row(row, summary, marks, train) for row in summary.rows]
     if summary.aux_rows:
         lines += ["", f"{AUX_TITLE}:", "", *table]
-        lines += [_markdown_row(row, summary, marks) for row in summary.aux_rows]
-    lines += ["", "```", *_totals(summary), *map(inert, notes), *_lint(summary), "```"]
+        lines += [_markdown_row(row, summary, marks, train) for row in summary.aux_rows]
+    lines += ["", "```", *_totals(summary), *_train_lines(train), *map(inert, notes), *_lint(summary), "```"]
     return "\n".join(lines) + "\n"
 
 
-def _markdown_row(row: Row, summary: Summary, marks: dict[str, bool] | None) -> str:
-    numbers = cells(row, summary, marks)[2:]  # the text cells are escaped for markdown instead
+def _markdown_row(row: Row, summary: Summary, marks: dict[str, bool] | None, train=None) -> str:
+    numbers = cells(row, summary, marks, train)[2:]  # the text cells are escaped for markdown instead
     return "| " + " | ".join((markdown_text(row.path), markdown_text(row.type_name), *numbers)) + " |"
 
 
-def render_csv(summary: Summary) -> str:
-    """One line per layer, raw numbers: path, type, input and output shapes, params, buffers, MACs, ops, ..."""
+def render_csv(summary: Summary, train=None) -> str:
+    """One line per layer, raw numbers: path, type, input and output shapes, params, buffers, MACs, ops, ...;
+    with `train`, saved_bytes and backward_macs last."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["path", "type", "aux", "input", "output", "output_bytes", "params", "buffers", "macs", "ops",
-                     "receptive_field", "jump", "lint"])
+                     "receptive_field", "jump", "lint", *(("saved_bytes", "backward_macs") if train else ())])
     for row in (*summary.rows, *summary.aux_rows):
         rf, jump = figures.receptive_field(row)
         writer.writerow([csv_cell(row.path), csv_cell(row.type_name), int(row.aux),
                          figures.shape(row.input, summary.batch), figures.shape(row.output, summary.batch),
                          summary.output_bytes(row), row.params, row.buffers, row.macs * summary.batch,
-                         row.ops * summary.batch, rf, jump, figures.lint_mark(row)])
+                         row.ops * summary.batch, rf, jump, figures.lint_mark(row),
+                         *(train.figures(row) if train else ())])
     return out.getvalue()
 
 
@@ -233,6 +242,13 @@ def _totals(summary: Summary) -> list[str]:
         f"output       {figures.shape(analysis.output, summary.batch)}{rf}",
     ]
     return ["", *lines]
+
+
+def _train_lines(train) -> list[str]:
+    if train is None:
+        return []
+    from cnninspect.render.training_text import lines
+    return lines(train)
 
 
 def _lint(summary: Summary) -> list[str]:

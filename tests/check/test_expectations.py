@@ -131,7 +131,8 @@ def test_flags_override_the_spec(tmp_path):
 
 def test_every_kind_at_once_in_the_order_of_keys(tmp_path):
     path = spec(tmp_path, no_lint_warnings="true", max_params="100k", expect_output=10, min_receptive_field=16,
-                max_macs="1M", max_flops="1M", max_param_memory="1MB", max_activation_memory="1MiB")
+                max_macs="1M", max_flops="1M", max_param_memory="1MB", max_activation_memory="1MiB",
+                max_train_memory="1GB")
     found = findings(path)
     assert [f.expectation.key for f in found] == list(KEYS)
     assert all(f.ok for f in found)

@@ -231,7 +231,7 @@ def test_input_short_option():
     ("shape --n 224 --f 3 -op=1", "No such option '-op'. Did you mean '--op'?"),
     ("summary lenet5 -input 1x28x28", "No such option '-input'. Did you mean '--input'?"),  # not -i nput
     ("summary lenet5 -format json", "No such option '-format'. Did you mean '--format'?"),
-    ("summary lenet5 --fromat json", "No such option '--fromat'. Did you mean '--format'?"),
+    ("compare lenet5 alexnet --fromat json", "No such option '--fromat'. Did you mean '--format'?"),
     ("check lenet5 -max-params 5M", "No such option '-max-params'. Did you mean '--max-params'?"),
     ("summray lenet5", "No such command 'summray'. Did you mean 'summary'? (see 'cnninspect --help')"),
     ("comapre lenet5 alexnet", "No such command 'comapre'. Did you mean 'compare'?"),
