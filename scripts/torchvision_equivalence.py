@@ -51,18 +51,38 @@ def check(name: str, args: dict, kwargs: dict) -> bool:
     theirs = {k: tuple(v.shape) for k, v in reference.state_dict().items()}
     mine = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
     same_keys = theirs == mine
+    modules = _modules(reference)
+    mine_modules = _modules(ours)
+    different = [path for path in sorted(set(modules) | set(mine_modules)) if modules.get(path) != mine_modules.get(path)]
+    for path in different[:5]:
+        print(f"  {path}: torchvision {modules.get(path)}, ours {mine_modules.get(path)}")
     ours.load_state_dict(reference.state_dict(), strict=True)
     shape = cnninspect.spec.load.load_model(name).input
     x = torch.randn(2, *shape)
     with torch.no_grad():
         expected = reference(x)
         difference = ((ours(x) - expected).abs().max() / expected.abs().max()).item()
-    ok = same_keys and difference <= TOLERANCE
+    ok = same_keys and difference <= TOLERANCE and not different
     print(f"{'✓' if ok else '✗'} {name} {args or ''}: {len(mine)} state_dict entries "
-          f"{'identical' if same_keys else 'DIFFERENT'} in keys and shapes, strict load ok, "
+          f"{'identical' if same_keys else 'DIFFERENT'} in keys and shapes, {len(modules)} leaf modules "
+          f"{'identical' if not different else f'DIFFERENT ({len(different)})'} in class and constructor arguments, "
+          f"strict load ok, "
           f"largest difference {difference:.2e} of the largest output, on a random 2x{'x'.join(map(str, shape))} "
           f"input")
     return ok
+
+
+def _modules(model: torch.nn.Module) -> dict[str, str]:
+    """Every leaf module by path: its class and constructor arguments as torch prints them (extra_repr: a batch
+    norm's eps and momentum, a ReLU's inplace, a pool's ceil_mode, a convolution's bias)."""
+    return {path: f"{type(m).__name__}{_arguments(m)}" for path, m in model.named_modules()
+            if not list(m.children())}
+
+
+def _arguments(module: torch.nn.Module) -> dict:
+    """What a module was built with: its plain attributes (in_channels, eps, momentum, inplace, p, mode, dims...)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(vars(module).items())
+            if not k.startswith("_") and k != "training" and isinstance(v, (int, float, bool, str, tuple, list))}
 
 
 def main() -> None:

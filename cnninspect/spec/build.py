@@ -15,11 +15,11 @@ from cnninspect.errors import InputError
 from cnninspect.spec.rank import input_ranks
 from cnninspect.spec.source import Located, LocatedList, empty
 from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
-                                    input_shape, metadata, model_args, show, text)
+                                    input_shape, lets_of, metadata, model_args, show, text)
 
 TOP_LEVEL = ("name", "description", "source", "input", "rank", "args", "let", "blocks", "layers", "metadata",
              "expect", "include")
-FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
+FAMILY_KEYS = ("description", "let", "blocks", "include")  # what an included file may hold: blocks and lets to share
 STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
 COMMON = ("name", "if")
 
@@ -52,7 +52,7 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     return Model(
         name=text(data, "name", default_name),
         input=input_shape(data),
-        args=model_args(data.get("args"), data.value_locs.get("args", data.loc), data.get("let")),
+        args=_arguments(data, included),
         blocks=blocks,
         body=body,
         source=text(data, "source", ""),
@@ -65,6 +65,14 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
         ranks=input_ranks(data),
     )
+
+
+def _arguments(data: Located, included: tuple[Located, ...]) -> dict:
+    """The model's args, then the lets of its included files and its own (docs/spec.md, Expressions)."""
+    args = model_args(data.get("args"), data.value_locs.get("args", data.loc))
+    for source in (*included, data):
+        lets_of(source.get("let"), args, source.value_locs.get("let", source.loc))
+    return args
 
 
 class _Builder:
