@@ -85,8 +85,9 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
-    analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
-    result = summarize(analysis, batch, dtype, depth)
+    given = parse_settings(settings)
+    analysis = analyze(spec, model_input(input_text, spec), given)
+    result = summarize(analysis, batch, dtype, depth, given)
     checks, notes, sections = _torch_findings(analysis, result, verify, timing, timing_options)
     emit(_render(result, fmt, explain, checks, notes, sections, on_terminal(output_file), table_width(output_file)),
          output_file)
