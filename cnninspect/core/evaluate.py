@@ -144,6 +144,12 @@ def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], call
     return bound
 
 
+def model_arguments(params: Mapping[str, Value]) -> dict:
+    """A model's arguments and their defaults as written (expressions as text), lets left out: what --set takes."""
+    return {name: (None if default is REQUIRED else list(default) if type(default) is tuple else default)
+            for name, default in params.items() if type(default) is not Let}
+
+
 def _argument(value: Value, names: Env, name: str) -> object:
     if isinstance(value, str) and value.strip().lower() not in ("same", "valid"):
         return _expression(value, names, name)
