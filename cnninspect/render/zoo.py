@@ -9,12 +9,12 @@ import io
 from cnninspect.inert import csv_cell, markdown_text
 from cnninspect.render import figures
 
-HEAD = ("model", "input", "params", "MACs", "arguments", "source")
+HEAD = ("model", "input", "params", "MACs", "source", "arguments")
 
 
 def _cells(entry: dict) -> list[str]:
     return [entry["name"], figures.shape(tuple(entry["input"])), figures.human(entry["params"]),
-            figures.human(entry["macs"]), ", ".join(entry["args"]), entry["source"]]
+            figures.human(entry["macs"]), entry["source"], " ".join(entry["args"])]
 
 
 def render_arguments(entries: list[dict]) -> str:
