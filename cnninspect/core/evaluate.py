@@ -131,8 +131,9 @@ def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], call
     for name, default in params.items():
         if type(default) is Let:
             if name in given:
-                raise InputError(f"{what}: '{name}' is computed by the spec (let), not an argument", param=name)
-            bound[name] = _let(name, default, {**own, **bound, **_channels(caller)})
+                raise InputError(f"'{name}' is computed by the spec (let), not an argument", param=name)
+            where = "" if what.startswith("model") else f" (at {default.loc})"  # a model's let is located by it
+            bound[name] = _let(name, default, {**own, **bound, **_channels(caller)}, where)
             continue
         if name in given:
             value, names = given[name], caller
@@ -162,10 +163,11 @@ def _channels(caller: Env) -> dict:
     return {"in_channels": caller["in_channels"]} if "in_channels" in caller else {}
 
 
-def _let(name: str, let: Let, names: Env) -> object:
+def _let(name: str, let: Let, names: Env, where: str) -> object:
     if let.params is not None:
         return Helper(name, let.params, let.value, names)
     try:
         return _argument(let.value, names, name)
     except InputError as error:
-        raise InputError(f"let '{name}' (at {let.loc}): {error.message}", param=name) from None
+        message = error.message.removeprefix(f"'{name}': ")
+        raise InputError(f"let '{name}'{where}: {message}", param=name) from None

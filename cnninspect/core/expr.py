@@ -202,7 +202,8 @@ def _call(node: ast.Call, names):
     args = [_eval(arg, names) for arg in node.args]
     if type(helper) is Helper:
         if len(args) != len(helper.params):
-            raise ExprError(f"{name}() takes {len(helper.params)} arguments ({', '.join(helper.params)}): "
+            count = len(helper.params)
+            raise ExprError(f"{name}() takes {count} argument{'' if count == 1 else 's'} ({', '.join(helper.params)}): "
                             f"{ast.unparse(node)!r}")
         budget = names[_BUDGET]
         budget.left -= 1
