@@ -67,7 +67,7 @@ def test_helpers_see_their_definition_scope_and_their_parameters():
     assert evaluate("half(10)", names) == 6
     assert [evaluate(f"make_divisible({c} * 1.1, 8)", names) for c in (32, 16, 24, 40, 80)] == [
         _make_divisible(c * 1.1, 8) for c in (32, 16, 24, 40, 80)]
-    with pytest.raises(ExprError, match=r"half\(\) takes 1 argument  \(x\)"):
+    with pytest.raises(ExprError, match=r"half\(\) takes 1 argument \(x\)"):
         evaluate("half(1, 2)", names)
 
 
