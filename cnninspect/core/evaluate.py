@@ -128,12 +128,15 @@ def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], call
     evaluated in the definition's own names and the parameters bound before them; then its lets, which also
     see the caller's in_channels (the block's input)."""
     bound: dict = {}
+    scope = None  # what the lets see: built at the first, then grown by each
     for name, default in params.items():
         if type(default) is Let:
             if name in given:
                 raise InputError(f"'{name}' is computed by the spec (let), not an argument", param=name)
+            if scope is None:
+                scope = {**own, **bound, **_channels(caller)}
             where = "" if what.startswith("model") else f" (at {default.loc})"  # a model's let is located by it
-            bound[name] = _let(name, default, {**own, **bound, **_channels(caller)}, where)
+            bound[name] = scope[name] = _let(name, default, scope, where)
             continue
         if name in given:
             value, names = given[name], caller
@@ -165,7 +168,7 @@ def _channels(caller: Env) -> dict:
 
 def _let(name: str, let: Let, names: Env, where: str) -> object:
     if let.params is not None:
-        return Helper(name, let.params, let.value, names)
+        return Helper(name, let.params, let.value, dict(names))  # the names so far, not the lets after it
     try:
         return _argument(let.value, names, name)
     except InputError as error:
