@@ -156,3 +156,34 @@ layers: [net]
     with pytest.raises(InputError, match="overrides no block of the included files"):
         _spec(tmp_path, "include: [_fam.yaml]\ninput: [3, 8, 8]\nblocks:\n  other: {override: true, layers: "
                         "[relu]}\nlayers: [net]\n", _fam=family)
+
+
+def test_set_values_show_in_the_summary_header_and_json():
+    import json
+
+    from cnninspect.cli import main
+    from tests.cli_support import runner
+
+    args = ["summary", "efficientnet_b0", "--set", "width_mult=1.1", "--set", "depth_mult=1.2"]
+    text = runner().invoke(main, args)
+    assert text.exit_code == 0 and text.stdout.splitlines()[1] == "set width_mult=1.1, depth_mult=1.2"
+    data = json.loads(runner().invoke(main, [*args, "-f", "json"]).stdout)
+    assert data["model"]["args"] == {"width_mult": 1.1, "depth_mult": 1.2}
+    assert data["totals"]["params"] == 9_109_994  # torchvision's efficientnet_b2
+    listed = runner().invoke(main, ["summary", "resnet50", "--set", "layers=[3, 4, 23, 3]", "--set", "groups=64",
+                                    "--set", "width_per_group=4", "-f", "json"])
+    assert json.loads(listed.stdout)["totals"]["params"] == 83_455_272  # resnext101_64x4d
+
+
+def test_zoo_lists_a_models_arguments_with_their_defaults():
+    from cnninspect.cli import main
+    from tests.cli_support import runner
+
+    result = runner().invoke(main, ["zoo", "regnet_x_400mf"])
+    assert result.exit_code == 0
+    assert [line.split()[1:4] for line in result.stdout.splitlines()[1:]] == [
+        ["num_classes", "default", "1000"], ["depth", "default", "22"], ["w_0", "default", "24"],
+        ["w_a", "default", "24.48"], ["w_m", "default", "2.54"], ["group_width", "default", "16"],
+        ["se_ratio", "default", "0"]]
+    refused = runner().invoke(main, ["zoo", "regnet_z"])
+    assert refused.exit_code == 2 and "no zoo model 'regnet_z'" in refused.stderr
