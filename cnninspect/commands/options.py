@@ -71,7 +71,7 @@ def _setting_value(text: str, setting: str) -> object:
         return number
     if _DECIMAL.fullmatch(text) and abs(float(text)) <= MAX_MAGNITUDE:
         return float(text)
-    problem = "a number is within ±10^18" if _DECIMAL.fullmatch(text) else "a value is true, false, a number or a list"
+    problem = "a number is within ±10^18" if _DECIMAL.fullmatch(text) else "a value is true, false or a number"
     raise InputError(f"{problem}. Received {spell(setting)}", where="--set")
 
 

@@ -59,8 +59,8 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         description=text(data, "description", ""),
         metadata=metadata(data),
         file=data.loc.file,
-        arg_locs={**(data["let"].value_locs if isinstance(data.get("let"), Located) else {}),
-                  **(data["args"].value_locs if isinstance(data.get("args"), Located) else {})},
+        arg_locs={name: loc for source in (*included, data) for key in ("let", "args")
+                  if isinstance(source.get(key), Located) for name, loc in source[key].value_locs.items()},
         expect=expectations(data),
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
         ranks=input_ranks(data),
