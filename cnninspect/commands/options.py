@@ -36,9 +36,8 @@ def model_input(text: str | None, model) -> tuple[int, ...]:
 
 
 def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
-    """NAME=VALUE: true, false, an integer or a decimal number, within ±10^18 as every number in a spec."""
-    from cnninspect.core.expr import MAX_MAGNITUDE
-    from cnninspect.parse import read_int
+    """NAME=VALUE: true, false, an integer or a decimal number, within ±10^18 as every number in a spec; or a list
+    of them, [3, 4, 23, 3] (ResNet's layers)."""
     from cnninspect.spell import spell
 
     values: dict[str, object] = {}
@@ -46,19 +45,34 @@ def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:
         name, sep, text = setting.partition("=")
         if not sep or not name.strip():
             raise InputError(f"expected NAME=VALUE. Received {spell(setting)}", where="--set")
-        word = text.strip().lower()
-        number = read_int(text) if word not in ("true", "false") else None
-        if word in ("true", "false"):
-            values[name.strip()] = word == "true"
-        elif number is not None:
-            values[name.strip()] = number
-        elif _DECIMAL.fullmatch(text.strip()) and abs(float(text)) <= MAX_MAGNITUDE:
-            values[name.strip()] = float(text)
+        text = text.strip()
+        if text.startswith("[") and text.endswith("]"):
+            items = [item for item in text[1:-1].split(",")]
+            items = [] if items == [""] else items
+            if len(items) > 64:
+                raise InputError(f"a list holds at most 64 values. Received {spell(setting)}", where="--set")
+            values[name.strip()] = tuple(_setting_value(item, setting) for item in items)
         else:
-            problem = ("a number is within ±10^18" if _DECIMAL.fullmatch(text.strip())
-                       else "a value is true, false or a number")
-            raise InputError(f"{problem}. Received {spell(setting)}", where="--set")
+            values[name.strip()] = _setting_value(text, setting)
     return values
+
+
+def _setting_value(text: str, setting: str) -> object:
+    from cnninspect.core.expr import MAX_MAGNITUDE
+    from cnninspect.parse import read_int
+    from cnninspect.spell import spell
+
+    text = text.strip()
+    word = text.lower()
+    if word in ("true", "false"):
+        return word == "true"
+    number = read_int(text)
+    if number is not None:
+        return number
+    if _DECIMAL.fullmatch(text) and abs(float(text)) <= MAX_MAGNITUDE:
+        return float(text)
+    problem = "a number is within ±10^18" if _DECIMAL.fullmatch(text) else "a value is true, false or a number"
+    raise InputError(f"{problem}. Received {spell(setting)}", where="--set")
 
 
 def complete_model(ctx, param, incomplete: str) -> list:

@@ -103,13 +103,14 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
-    analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
+    given = parse_settings(settings)
+    analysis = analyze(spec, model_input(input_text, spec), given)
     view = None
     if train:
         from cnninspect.commands.training import training_view
         view = training_view(analysis, batch, dtype, optimizer, fit_budget, timing_options["device"])
         batch = view.training.config.batch
-    result = summarize(analysis, batch, dtype, depth)
+    result = summarize(analysis, batch, dtype, depth, given)
     if view is not None:
         view = view._replace(summary=result)
     checks, notes, sections = _torch_findings(analysis, result, verify and not train, timing, timing_options)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
-from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.core.expr import ExprError, Helper, evaluate
 from cnninspect.core.graph import REQUIRED, Value
 from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
@@ -77,8 +76,6 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
     elif field.type == "bool":
         result = _boolean(value, env, name)
     elif field.type == "float":
-        if isinstance(value, Fraction):
-            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise InputError(f"'{name}' must be a finite number. Received {name}={spell(value)}", param=name)
         result = value
@@ -102,7 +99,7 @@ def _boolean(value: Value, env: Env, name: str) -> bool:
     return result
 
 
-def _expression(text: str, env: Env, name: str) -> int | bool:
+def _expression(text: str, env: Env, name: str) -> object:
     try:
         return evaluate(text, env)
     except ExprError as error:
@@ -116,19 +113,64 @@ def _check_low(field: Field, value: object, name: str, shown: object) -> None:
         raise InputError(f"'{name}' must be {relation}. Received {name}={text}", param=name)
 
 
+class Let(NamedTuple):
+    """A value the spec computes (`let:`), not an argument: a name's expression, or a helper `f(x)` and its body.
+    It sits among a block's params (a model's args) after them, and is evaluated where they are bound."""
+
+    value: Value
+    loc: object
+    params: tuple[str, ...] | None = None  # a helper's parameters; None: a plain value
+
+
 def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], caller: Env, own: Env,
                    what: str) -> dict:
     """A block's or a model's parameters: given values, evaluated in the caller's names, over defaults,
-    evaluated in the definition's own names and the parameters bound before them."""
+    evaluated in the definition's own names and the parameters bound before them; then its lets, which also
+    see the caller's in_channels (the block's input)."""
     bound: dict = {}
+    scope = None  # what the lets see: built at the first, then grown by each
     for name, default in params.items():
+        if type(default) is Let:
+            if name in given:
+                raise InputError(f"'{name}' is computed by the spec (let), not an argument", param=name)
+            if scope is None:
+                scope = {**own, **bound, **_channels(caller)}
+            where = "" if what.startswith("model") else f" (at {default.loc})"  # a model's let is located by it
+            bound[name] = scope[name] = _let(name, default, scope, where)
+            continue
         if name in given:
             value, names = given[name], caller
         elif default is REQUIRED:
             raise InputError(f"{what} needs the argument '{name}'", param=name)
         else:
             value, names = default, {**own, **bound}
-        if isinstance(value, str) and value.strip().lower() not in ("same", "valid"):
-            value = _expression(value, names, name)
-        bound[name] = value
+        bound[name] = _argument(value, names, name)
     return bound
+
+
+def model_arguments(params: Mapping[str, Value]) -> dict:
+    """A model's arguments and their defaults as written (expressions as text), lets left out: what --set takes."""
+    return {name: (None if default is REQUIRED else list(default) if type(default) is tuple else default)
+            for name, default in params.items() if type(default) is not Let}
+
+
+def _argument(value: Value, names: Env, name: str) -> object:
+    if isinstance(value, str) and value.strip().lower() not in ("same", "valid"):
+        return _expression(value, names, name)
+    if type(value) is tuple:  # a list, perhaps a table whose items are expressions
+        return tuple(_argument(item, names, name) for item in value)
+    return value
+
+
+def _channels(caller: Env) -> dict:
+    return {"in_channels": caller["in_channels"]} if "in_channels" in caller else {}
+
+
+def _let(name: str, let: Let, names: Env, where: str) -> object:
+    if let.params is not None:
+        return Helper(name, let.params, let.value, dict(names))  # the names so far, not the lets after it
+    try:
+        return _argument(let.value, names, name)
+    except InputError as error:
+        message = error.message.removeprefix(f"'{name}': ")
+        raise InputError(f"let '{name}'{where}: {message}", param=name) from None

@@ -1,11 +1,13 @@
-"""A small, safe evaluator for integer arithmetic in block parameters: `out * 4`, `width // 2`,
-`stride if i == 0 else 1`.
+"""A small, safe evaluator for the expressions of a spec: `out * 4`, `width // 2`, `stride if i == 0 else 1`,
+`make_divisible(c * width_mult, 8)`, `sum(depths[:s])`.
 
 Python's own parser reads the text (ast.parse, mode 'eval'); nothing is executed. Only a whitelist of node
-types is evaluated: integer and boolean literals, names bound by the spec, + − * // %, comparisons, and/or/not,
-`a if c else b`, the functions min, max and abs, and `/`, whose exact ratio only fields that take a number accept
-(a stochastic-depth probability: `1 / 10 * i / 17`). No attributes, subscripts, calls to anything else, strings,
-floats or powers; the text is short and every result bounded, so no input can run code or exhaust memory.
+types is evaluated, with Python's own semantics: integer, float and boolean literals, names bound by the spec,
++ − * / // % **, comparisons, and/or/not, `a if c else b`, lists (`[a, b]`, `stages[i][1]`, `stages[:s]`, one-`for`
+comprehensions), a fixed set of functions (FUNCTIONS) and the spec's own helpers (`let: {f(x): ...}`). No
+attributes, strings, or calls to anything else. The text is short, every number bounded (±10^18, floats finite),
+every list at most MAX_LIST long, and comprehensions and helper calls share a budget of MAX_STEPS per
+evaluation, so no input can run code, run long or exhaust memory.
 """
 
 from __future__ import annotations
@@ -14,66 +16,89 @@ import ast
 import functools
 import math
 import operator
-from fractions import Fraction
-from typing import Mapping
+import struct
+from typing import Mapping, NamedTuple
 
 MAX_LENGTH = 200
 MAX_MAGNITUDE = 10**18
+MAX_LIST = 10_000  # items in a list an expression builds
+MAX_STEPS = 100_000  # comprehension items and helper calls in one evaluation
+_BUDGET = "\0steps"  # where an evaluation that needs one keeps its budget: no name can spell it
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge}
 _ORDERED = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)  # these compare numbers only; == and != compare any two values
-_FUNCTIONS = {"min": min, "max": max, "abs": abs}
+_ALLOWED = ("integers, floats, names, lists and [index], + - * / // % **, comparisons, and/or/not, "
+            "'a if c else b', one-for comprehensions, and the functions " )
 
 
 class ExprError(ValueError):
     """An expression that cannot be evaluated; the message says why."""
 
 
-def evaluate(text: str, names: Mapping[str, int | bool]) -> int | bool:
-    return _eval(_parse(text), names)
+class Helper(NamedTuple):
+    """A named helper expression with parameters (`let: {make_divisible(v, d): ...}`): its body sees the names
+    in scope where it is defined, and its parameters."""
+
+    name: str
+    params: tuple[str, ...]
+    body: str
+    scope: Mapping
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = MAX_STEPS
+
+
+def evaluate(text: str, names: Mapping[str, object]) -> object:
+    tree, budgeted = _parse(text)
+    if type(tree) is ast.Name and tree.id in names:  # the common case, a name (`out: out`): no walk
+        return names[tree.id]
+    if budgeted and _BUDGET not in names:
+        names = {**names, _BUDGET: _Budget()}
+    return _eval(tree, names)
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse(text: str) -> ast.AST:
-    """A spec repeats its expressions in every block call: parse each text once."""
+def _parse(text: str) -> tuple[ast.AST, bool]:
+    """A spec repeats its expressions in every block call: parse each text once. The flag: whether the text can
+    loop (a comprehension, a call to a helper), so its evaluation needs a budget."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        tree = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise ExprError(f"cannot parse the expression {text!r}") from None
+    loops = any(isinstance(node, (ast.ListComp, ast.GeneratorExp)) or isinstance(node, ast.Call)
+                and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS) for node in ast.walk(tree))
+    return tree, loops
 
 
-def _eval(node: ast.AST, names: Mapping[str, int | bool]) -> int | bool:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+def _eval(node: ast.AST, names: Mapping[str, object]) -> object:
+    kind = type(node)
+    if kind is ast.Constant and type(node.value) in (int, bool, float):
         return _bounded(node.value)
-    if isinstance(node, ast.Name):
+    if kind is ast.Name:
         if node.id not in names:
-            known = ", ".join(sorted(names)) or "none"
+            known = ", ".join(sorted(n for n in names if n != _BUDGET)) or "none"
             raise ExprError(f"unknown name {node.id!r} (names here: {known})")
         return names[node.id]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # an exact ratio, for fields that take one
-        left, right = _number(node.left, names), _number(node.right, names)
-        if right == 0:
-            raise ExprError("division by zero")
-        return Fraction(left) / Fraction(right)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _number(node.left, names), _number(node.right, names)
-        if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
-            raise ExprError("division by zero")
-        result = _BINARY[type(node.op)](left, right)
-        return _bounded(result.numerator if isinstance(result, Fraction) and result.denominator == 1 else result)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_int(node.operand, names)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not _eval(node.operand, names)
-    if isinstance(node, ast.BoolOp):
+    if kind is ast.BinOp and type(node.op) in _BINARY:
+        return _arithmetic(node, _number(node.left, names), _number(node.right, names))
+    if kind is ast.UnaryOp:
+        if isinstance(node.op, ast.Not):
+            return not _eval(node.operand, names)
+        value = _number(node.operand, names)
+        return -value if isinstance(node.op, ast.USub) else value if isinstance(node.op, ast.UAdd) else _refuse(node)
+    if kind is ast.BoolOp:
         values = (_eval(value, names) for value in node.values)
         return all(values) if isinstance(node.op, ast.And) else any(values)
-    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+    if kind is ast.Compare and all(type(op) in _COMPARE for op in node.ops):
         left, left_node = _eval(node.left, names), node.left
         for op, comparator in zip(node.ops, node.comparators):
             right = _eval(comparator, names)
@@ -83,20 +108,187 @@ def _eval(node: ast.AST, names: Mapping[str, int | bool]) -> int | bool:
                 return False
             left, left_node = right, comparator
         return True
-    if isinstance(node, ast.IfExp):
+    if kind is ast.IfExp:
         return _eval(node.body, names) if _eval(node.test, names) else _eval(node.orelse, names)
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS
-            and not node.keywords):
-        name, count = node.func.id, len(node.args)
-        if (name == "abs") != (count == 1) or count == 0:
-            wanted = "one argument" if name == "abs" else "two or more arguments"
-            raise ExprError(f"{name}() takes {wanted}: {ast.unparse(node)!r}")
-        return _FUNCTIONS[name](*(_int(arg, names) for arg in node.args))
-    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} (integers, names, + - * / // %, "
-                    f"comparisons, and/or/not, 'a if c else b', min, max, abs)")
+    if kind is ast.Call and isinstance(node.func, ast.Name) and not node.keywords:
+        return _call(node, names)
+    if kind in (ast.List, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in node.elts):
+        return _sized(tuple(_eval(e, names) for e in node.elts))
+    if kind is ast.Subscript:
+        return _subscript(node, names)
+    if kind in (ast.ListComp, ast.GeneratorExp):
+        return _comprehension(node, names)
+    return _refuse(node)
 
 
-def _int(node: ast.AST, names: Mapping[str, int | bool]) -> int:
+def _refuse(node: ast.AST):
+    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} ({_ALLOWED}{', '.join(FUNCTIONS)})")
+
+
+def _arithmetic(node: ast.BinOp, left, right):
+    op = type(node.op)
+    if op in (ast.Div, ast.FloorDiv, ast.Mod) and right == 0:
+        raise ExprError("division by zero")
+    if op is ast.Pow:
+        return _power(left, right)
+    try:
+        return _bounded(_BINARY[op](left, right))
+    except OverflowError:
+        raise ExprError(f"value out of range: {ast.unparse(node)!r}") from None
+
+
+def _power(base, exponent):
+    """Python's `**`, bounded before it is computed: no huge integer is ever built."""
+    if base == 0 and exponent < 0:
+        raise ExprError("division by zero (0 to a negative power)")
+    if type(base) is int and type(exponent) is int and exponent > 0 and abs(base) > 1 and exponent > 63:
+        raise ExprError(f"value out of range (|x| > 10^18): {base} ** {exponent}")
+    try:
+        result = base ** exponent
+    except OverflowError:
+        raise ExprError(f"value out of range: {base} ** {exponent}") from None
+    if type(result) is complex:
+        raise ExprError(f"{base} ** {exponent} is not a real number")
+    return _bounded(result)
+
+
+def _subscript(node: ast.Subscript, names):
+    value = _eval(node.value, names)
+    if type(value) is not tuple:
+        raise ExprError(f"{_what(node.value, value)} is not a list: only a list takes [index]")
+    if isinstance(node.slice, ast.Slice):
+        parts = [None if p is None else _integer(p, names) for p in (node.slice.lower, node.slice.upper,
+                                                                       node.slice.step)]
+        if parts[2] == 0:
+            raise ExprError("slice step cannot be zero")
+        return value[slice(*parts)]
+    index = _integer(node.slice, names)
+    if not -len(value) <= index < len(value):
+        raise ExprError(f"index {index} is out of range: {_what(node.value, value)} has {len(value)} items")
+    return value[index]
+
+
+def _comprehension(node, names):
+    """`[f(x) for x in xs if c]`, `sum(d for d in depths)`: one `for`, over a list, with a budget."""
+    if len(node.generators) != 1 or node.generators[0].is_async:
+        raise ExprError(f"a comprehension takes one 'for': {ast.unparse(node)!r}")
+    generator = node.generators[0]
+    targets = generator.target.elts if isinstance(generator.target, ast.Tuple) else [generator.target]
+    if not all(isinstance(t, ast.Name) for t in targets):
+        raise ExprError(f"a comprehension's 'for' names plain variables: {ast.unparse(generator.target)!r}")
+    items = _eval(generator.iter, names)
+    if type(items) is not tuple:
+        raise ExprError(f"{_what(generator.iter, items)} is not a list: a comprehension runs over a list")
+    budget = names[_BUDGET]
+    out = []
+    for item in items:
+        budget.left -= 1
+        if budget.left < 0:
+            raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
+        if len(targets) == 1:
+            scope = {**names, targets[0].id: item}
+        elif type(item) is tuple and len(item) == len(targets):
+            scope = {**names, **{t.id: v for t, v in zip(targets, item)}}
+        else:
+            raise ExprError(f"cannot unpack {_what(generator.iter, item)} into {ast.unparse(generator.target)}")
+        if all(_eval(condition, scope) for condition in generator.ifs):
+            out.append(_eval(node.elt, scope))
+    return _sized(tuple(out))
+
+
+def _call(node: ast.Call, names):
+    name = node.func.id
+    helper = names.get(name)
+    if type(helper) is not Helper and name not in FUNCTIONS:
+        return _refuse(node)
+    args = [_eval(arg, names) for arg in node.args]
+    if type(helper) is Helper:
+        if len(args) != len(helper.params):
+            count = len(helper.params)
+            raise ExprError(f"{name}() takes {count} argument{'' if count == 1 else 's'} ({', '.join(helper.params)}): "
+                            f"{ast.unparse(node)!r}")
+        budget = names[_BUDGET]
+        budget.left -= 1
+        if budget.left < 0:
+            raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
+        tree, _ = _parse(helper.body)
+        return _eval(tree, {**helper.scope, **dict(zip(helper.params, args)), _BUDGET: budget})
+    function = FUNCTIONS[name]
+    low, high, numbers = function[1:]
+    if not low <= len(args) <= high:
+        wanted = f"{low}" if low == high else f"{low} to {high}"
+        raise ExprError(f"{name}() takes {wanted} argument{'s' if high > 1 else ''}: {ast.unparse(node)!r}")
+    if numbers:
+        for arg, value in zip(node.args, args):
+            _check_number(arg, value)
+    try:
+        return _bounded(function[0](*args))
+    except (ValueError, OverflowError, TypeError) as error:
+        raise ExprError(f"{ast.unparse(node)!r}: {error}") from None
+
+
+def _float32(x):
+    """x rounded to the nearest float32, as torch stores it (torchvision computes RegNet's widths in float32)."""
+    if abs(x) > 3.4028234663852886e38:
+        raise ValueError("out of float32's range")
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def _list_or_numbers(function):
+    """min, max, sum: of several numbers, or of one list of them (Python's min([3, 1]))."""
+    def apply(*args):
+        values = args[0] if len(args) == 1 else args
+        if type(values) is not tuple:
+            raise ValueError("takes a list or two or more numbers")
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"takes numbers. Received an item {_spell(value)}")
+        if function is not sum and not values:
+            raise ValueError("of an empty list")
+        return function(values)
+    return apply
+
+
+def _length(value):
+    if type(value) is not tuple:
+        raise ValueError(f"takes a list. Received {_spell(value)}")
+    return len(value)
+
+
+def _range(*args):
+    for value in args:
+        if type(value) is not int:
+            raise ValueError(f"takes integers. Received {_spell(value)}")
+    numbers = range(*args)
+    _sized(numbers)
+    return tuple(numbers)
+
+
+def _convert(function):
+    def apply(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"takes a number. Received {_spell(value)}")
+        return function(value)
+    return apply
+
+
+# name: (function, least and most arguments, whether every argument must be a number)
+FUNCTIONS = {
+    "min": (_list_or_numbers(min), 1, 64, False), "max": (_list_or_numbers(max), 1, 64, False),
+    "sum": (_list_or_numbers(sum), 1, 1, False), "len": (_length, 1, 1, False), "range": (_range, 1, 3, False),
+    "abs": (abs, 1, 1, True), "round": (round, 1, 2, True), "int": (_convert(int), 1, 1, False),
+    "float": (_convert(float), 1, 1, False), "float32": (_convert(_float32), 1, 1, False),
+    "ceil": (math.ceil, 1, 1, True), "floor": (math.floor, 1, 1, True), "sqrt": (math.sqrt, 1, 1, True),
+    "log": (math.log, 1, 2, True), "pow": (lambda a, b: _power(a, b), 2, 2, True),
+}
+
+
+def _check_number(node: ast.AST, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ExprError(f"{_what(node, value)} is not a number")
+
+
+def _integer(node: ast.AST, names) -> int:
     value = _eval(node, names)
     if type(value) is not int:
         raise ExprError(f"{_what(node, value)} is not an integer")
@@ -105,34 +297,41 @@ def _int(node: ast.AST, names: Mapping[str, int | bool]) -> int:
 
 def _comparable(value: object, node: ast.AST) -> None:
     """< <= > >= order numbers: a list, null or 'same' has no place among them (Python would raise TypeError)."""
-    if isinstance(value, (int, Fraction)) or type(value) is float and math.isfinite(value):
+    if type(value) is int or type(value) is float and math.isfinite(value):
         return
     raise ExprError(f"{_what(node, value)} is not a number: < <= > >= compare numbers")
 
 
-def _what(node: ast.AST, value: object) -> str:
-    """The expression, and its value where that is not plain from the text: 'b' (which is [1, 2])."""
+def _spell(value: object) -> str:
     from cnninspect.spell import spell
 
+    return spell(value)
+
+
+def _what(node: ast.AST, value: object) -> str:
+    """The expression, and its value where that is not plain from the text: 'b' (which is [1, 2])."""
     text = repr(ast.unparse(node))
-    return text if isinstance(node, ast.Constant) else f"{text} (which is {spell(value)})"
+    return text if isinstance(node, ast.Constant) else f"{text} (which is {_spell(value)})"
 
 
-def _number(node: ast.AST, names: Mapping[str, int | bool]) -> int | Fraction:
-    """An integer, or an exact ratio (from `/`); arithmetic on ratios stays exact."""
+def _number(node: ast.AST, names) -> int | float:
+    """An integer or a finite float; true and false are no numbers here."""
     value = _eval(node, names)
-    if type(value) is int or isinstance(value, Fraction):
+    if type(value) is int or type(value) is float and math.isfinite(value):
         return value
-    if type(value) is float and math.isfinite(value):  # a model argument such as --set p=0.2: exactly its value
-        return Fraction(value)
     raise ExprError(f"{_what(node, value)} is not a number")
 
 
-def _bounded(value):
-    from cnninspect.spell import spell
+def _sized(value):
+    if len(value) > MAX_LIST:
+        raise ExprError(f"a list of more than {MAX_LIST} items")
+    return value
 
-    if isinstance(value, Fraction) and (abs(value.numerator) > MAX_MAGNITUDE or value.denominator > MAX_MAGNITUDE):
-        raise ExprError(f"value out of range: {spell(value)}")
-    if type(value) is int and abs(value) > MAX_MAGNITUDE:
-        raise ExprError(f"value out of range (|x| > 10^18): {spell(value)}")
+
+def _bounded(value):
+    kind = type(value)
+    if kind is int and abs(value) > MAX_MAGNITUDE:
+        raise ExprError(f"value out of range (|x| > 10^18): {_spell(value)}")
+    if kind is float and not (math.isfinite(value) and abs(value) <= MAX_MAGNITUDE):
+        raise ExprError(f"value out of range (|x| > 10^18, or not finite): {_spell(value)}")
     return value

@@ -38,13 +38,15 @@ class Summary(NamedTuple):
     rows: tuple[Row, ...]  # inference rows, folded to the requested depth
     aux_rows: tuple[Row, ...]
     depth: int | None
+    settings: tuple = ()  # the model's arguments the caller set (--set), (name, value) pairs as given
 
     def output_bytes(self, row: Row) -> int:
         """A layer's output at this batch and dtype."""
         return numel(row.output) * self.batch * DTYPE_BYTES[self.dtype]
 
 
-def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth: int | None = None) -> Summary:
+def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth: int | None = None,
+              settings: dict | None = None) -> Summary:
     size = DTYPE_BYTES[dtype]
     main = [r for r in analysis.rows if not r.aux]
     aux = [r for r in analysis.rows if r.aux]
@@ -62,7 +64,8 @@ def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth:
         activation_bytes=sum(outputs),
         largest_activation_bytes=max(outputs, default=0),
     )
-    return Summary(analysis, batch, dtype, totals, fold(main, depth), fold(aux, depth), depth)
+    return Summary(analysis, batch, dtype, totals, fold(main, depth), fold(aux, depth), depth,
+                   tuple((settings or {}).items()))
 
 
 def fold(rows: list[Row], depth: int | None) -> tuple[Row, ...]:

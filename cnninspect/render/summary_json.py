@@ -16,7 +16,8 @@ def render(summary: Summary, sections: dict | None = None, train=None) -> str:
     model, t, batch = summary.analysis.model, summary.totals, summary.batch
     return dumps({
         "version": VERSION,
-        "model": {"name": model.name, "source": model.source, "file": model.file},
+        "model": {"name": model.name, "source": model.source, "file": model.file,
+                  **({"args": dict(summary.settings)} if summary.settings else {})},  # --set, where given
         "input": [batch, *summary.analysis.input],
         "output": [batch, *summary.analysis.output],
         "batch": batch,

@@ -217,7 +217,11 @@ def render_explain(summary: Summary) -> str:
 def _title(summary: Summary) -> str:
     model = summary.analysis.model
     source = f" — {inert(model.source)}" if model.source else ""
-    return (f"{inert(model.name)}{source}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
+    from cnninspect.spell import spell
+
+    given = ", ".join(f"{inert(name)}={inert(spell(value))}" for name, value in summary.settings)  # --set
+    given = f"\nset {given}" if given else ""
+    return (f"{inert(model.name)}{source}{given}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
             f"(batch {summary.batch}, {summary.dtype})")
 
 

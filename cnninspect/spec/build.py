@@ -15,11 +15,11 @@ from cnninspect.errors import InputError
 from cnninspect.spec.rank import input_ranks
 from cnninspect.spec.source import Located, LocatedList, empty
 from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
-                                    input_shape, metadata, model_args, show, text)
+                                    input_shape, lets_of, metadata, model_args, show, text)
 
-TOP_LEVEL = ("name", "description", "source", "input", "rank", "args", "blocks", "layers", "metadata", "expect",
-             "include")
-FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
+TOP_LEVEL = ("name", "description", "source", "input", "rank", "args", "let", "blocks", "layers", "metadata",
+             "expect", "include")
+FAMILY_KEYS = ("description", "let", "blocks", "include")  # what an included file may hold: blocks and lets to share
 STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
 COMMON = ("name", "if")
 
@@ -35,9 +35,16 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     builder = _Builder({name for source in sources for name in (source.get("blocks") or {})})
     blocks: dict[str, BlockDef] = {}
     for source in sources:
+        overrides = builder.overrides = set()
         for name, block in builder.blocks(source.get("blocks"), source.value_locs.get("blocks", source.loc)).items():
-            if name in blocks:
-                raise InputError(f"{block.loc}: block '{name}' is defined twice (also at {blocks[name].loc})")
+            if name in overrides and source is not data:
+                raise InputError(f"{block.loc}: block '{name}': only the spec itself overrides blocks, not an "
+                                 f"included file")
+            if name in overrides and name not in blocks:
+                raise InputError(f"{block.loc}: block '{name}' overrides no block of the included files")
+            if name in blocks and name not in overrides:
+                raise InputError(f"{block.loc}: block '{name}' is defined twice (also at {blocks[name].loc}); "
+                                 f"'override: true' replaces an included block")
             blocks[name] = block
     body = builder.sequence(data["layers"], data.value_locs["layers"], "layers")
     _refuse_recursion(blocks)
@@ -45,23 +52,33 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     return Model(
         name=text(data, "name", default_name),
         input=input_shape(data),
-        args=model_args(data.get("args"), data.value_locs.get("args", data.loc)),
+        args=_arguments(data, included),
         blocks=blocks,
         body=body,
         source=text(data, "source", ""),
         description=text(data, "description", ""),
         metadata=metadata(data),
         file=data.loc.file,
-        arg_locs=dict(data["args"].value_locs) if isinstance(data.get("args"), Located) else {},
+        arg_locs={name: loc for source in (*included, data) for key in ("let", "args")
+                  if isinstance(source.get(key), Located) for name, loc in source[key].value_locs.items()},
         expect=expectations(data),
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
         ranks=input_ranks(data),
     )
 
 
+def _arguments(data: Located, included: tuple[Located, ...]) -> dict:
+    """The model's args, then the lets of its included files and its own (docs/spec.md, Expressions)."""
+    args = model_args(data.get("args"), data.value_locs.get("args", data.loc))
+    for source in (*included, data):
+        lets_of(source.get("let"), args, source.value_locs.get("let", source.loc))
+    return args
+
+
 class _Builder:
     def __init__(self, block_names: set[str]) -> None:
         self.block_names = block_names
+        self.overrides: set[str] = set()  # the blocks marked 'override: true' in the file being read
 
     def blocks(self, data: object, loc: Loc) -> dict[str, BlockDef]:
         if data is None:
@@ -76,11 +93,16 @@ class _Builder:
                 raise InputError(f"{data.key_locs[name]}: block name {name!r} {clash}")
             if not isinstance(definition, Located):
                 raise InputError(f"{where}: block '{name}' is a mapping with 'params' and 'layers'")
-            _only(definition, ("params", "layers", "inline", "description"), where, f"block '{name}'")
-            inline = definition.get("inline", False)
-            if not isinstance(inline, bool):
-                raise InputError(f"{definition.value_locs['inline']}: 'inline' is true or false")
-            params = block_params(definition.get("params"), definition.value_locs.get("params", where), name)
+            _only(definition, ("params", "let", "layers", "inline", "override", "description"), where,
+                  f"block '{name}'")
+            inline, override = definition.get("inline", False), definition.get("override", False)
+            if not isinstance(inline, bool) or not isinstance(override, bool):
+                key = "inline" if not isinstance(inline, bool) else "override"
+                raise InputError(f"{definition.value_locs[key]}: '{key}' is true or false")
+            if override:
+                self.overrides.add(name)
+            params = block_params(definition.get("params"), definition.value_locs.get("params", where), name,
+                                  definition.get("let"))
             if "layers" not in definition:
                 raise InputError(f"{where}: block '{name}' needs 'layers'")
             body = self.sequence(definition["layers"], definition.value_locs["layers"], f"block '{name}'")

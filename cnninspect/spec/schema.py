@@ -13,9 +13,10 @@ from cnninspect.core.layers.catalog import BY_NAME, KINDS
 from cnninspect.spec import rank
 from cnninspect.spec.build import STRUCTURES
 
-EXPRESSION = {"type": "string", "description": "integer arithmetic over the names in scope (block parameters, model "
-              "args, repeat variables, in_channels): + - * // %, comparisons, and/or/not, 'a if c else b', "
-              "min, max, abs"}
+EXPRESSION = {"type": "string", "description": "arithmetic as Python computes it over the names in scope (block "
+              "parameters, model args, lets, repeat variables, in_channels): + - * / // % **, comparisons, "
+              "and/or/not, 'a if c else b', lists and [index], comprehensions, min max abs round int float "
+              "float32 ceil floor sqrt log pow len sum range, the spec's helpers (docs/spec.md, Expressions)"}
 INT = {"anyOf": [{"type": "integer"}, {"$ref": "#/$defs/expression"}]}
 TYPES = {
     "int": {"$ref": "#/$defs/int"},
@@ -33,7 +34,9 @@ COMMON = {
 }
 RANK = {"type": "integer", "minimum": 1, "maximum": rank.MOST}
 ARGUMENT = {"anyOf": [{"type": ["number", "boolean", "string", "null"]},
-                      {"type": "array", "items": {"type": ["number", "string"]}}]}
+                      {"type": "array", "items": {"type": ["number", "string", "boolean", "array"]}}]}
+LET = {"type": "object", "description": "names and helpers ('half(x)') the spec computes (docs/spec.md, Expressions)",
+       "additionalProperties": ARGUMENT}
 
 
 def json_schema() -> dict:
@@ -61,6 +64,7 @@ def json_schema() -> dict:
                                                          "uniqueItems": True}]},
             "args": {"type": "object", "description": "model arguments and their defaults (cnninspect --set)",
                      "additionalProperties": ARGUMENT},
+            "let": LET,
             "metadata": {"type": "object"},
             "include": {"description": "files in the spec's own folder whose blocks it uses (a family's)",
                         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
@@ -93,7 +97,9 @@ def json_schema() -> dict:
                                                             "no default)",
                            "additionalProperties": ARGUMENT},
                 "layers": {"$ref": "#/$defs/layers"},
+                "let": LET,
                 "inline": {"type": "boolean", "description": "its layers join the caller's module"},
+                "override": {"type": "boolean", "description": "replaces the included block of this name"},
                 "description": {"type": "string"}}},
         },
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 
+from cnninspect.core.evaluate import Let
 from cnninspect.core.expr import MAX_MAGNITUDE
 from cnninspect.core.graph import REQUIRED, Common, Loc, Value
 from cnninspect.core.layers.base import Field
@@ -90,9 +91,9 @@ def argument(value: object, loc: Loc, name: str) -> Value:
                      f"Received {show(value)}")
 
 
-def block_params(data: object, loc: Loc, block: str) -> dict[str, Value]:
+def block_params(data: object, loc: Loc, block: str, lets: object = None) -> dict[str, Value]:
     if data is None:
-        return {}
+        return lets_of(lets, {}, loc)
     if not isinstance(data, Located):
         raise InputError(f"{loc}: the params of block '{block}' map names to defaults (null or 'required': "
                          f"no default)")
@@ -103,18 +104,50 @@ def block_params(data: object, loc: Loc, block: str) -> dict[str, Value]:
                              + (" (reserved)" if name in RESERVED else ""))
         required = default is None or default == "required"  # TOML has no null
         params[name] = REQUIRED if required else argument(default, data.value_locs[name], name)
-    return params
+    return lets_of(lets, params, loc)
 
 
-def model_args(data: object, loc: Loc) -> dict[str, Value]:
+def model_args(data: object, loc: Loc, lets: object = None) -> dict[str, Value]:
     if data is None:
-        return {}
+        return lets_of(lets, {}, loc)
     if not isinstance(data, Located):
         raise InputError(f"{loc}: 'args' maps the model's argument names to their defaults")
     for name in data:
         if not IDENTIFIER.fullmatch(name) or name in RESERVED:
             raise InputError(f"{data.value_locs[name]}: argument name {name!r} is not a plain name")
-    return {name: argument(value, data.value_locs[name], name) for name, value in data.items()}
+    return lets_of(lets, {name: argument(value, data.value_locs[name], name) for name, value in data.items()}, loc)
+
+
+_HELPER = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63})\(\s*((?:[A-Za-z_][A-Za-z0-9_]{0,63}\s*,\s*){0,15}"
+                     r"[A-Za-z_][A-Za-z0-9_]{0,63})?\s*\)")
+
+
+def lets_of(data: object, params: dict[str, Value], loc: Loc) -> dict[str, Value]:
+    """`let:` (docs/spec.md, Expressions): named values and helpers the spec computes, after the parameters,
+    in order; each sees the parameters and the lets before it. `name: expr` or `name(a, b): expr`."""
+    if data is None:
+        return params
+    if not isinstance(data, Located):
+        raise InputError(f"{loc}: 'let' maps names (or helpers such as 'half(x)') to expressions")
+    for key, value in data.items():
+        where = data.key_locs.get(key, data.value_locs[key])
+        helper = _HELPER.fullmatch(key.strip()) if isinstance(key, str) else None
+        name = helper.group(1) if helper else key
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name) or name in RESERVED:
+            raise InputError(f"{where}: let {show(key)}: a plain name, or a helper with its parameters as in "
+                             f"'half(x)'")
+        if name in params:
+            raise InputError(f"{where}: let '{name}' is already a parameter or a let here")
+        if helper:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise InputError(f"{data.value_locs[key]}: helper '{name}' is an expression. Received {show(value)}")
+            names = tuple(n.strip() for n in (helper.group(2) or "").split(",") if n.strip())
+            if len(set(names)) != len(names):
+                raise InputError(f"{where}: helper '{name}' names a parameter twice")
+            params[name] = Let(str(value), data.value_locs[key], names)
+        else:
+            params[name] = Let(argument(value, data.value_locs[key], name), data.value_locs[key])
+    return params
 
 
 def metadata(data: Located) -> dict:

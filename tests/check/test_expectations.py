@@ -110,7 +110,7 @@ def test_lint_warnings(check):
     result = check("resnet18 lenet5 --no-lint-warnings")
     assert result.exit_code == 1
     assert ("resnet18: --no-lint-warnings: 3 layers never read some of their input: layer2.0.downsample.0 "
-            "(Conv2d, zoo/_resnet.yaml:28:21), layer3.0.downsample.0") in result.stdout
+            "(Conv2d, zoo/_resnet.yaml:30:21), layer3.0.downsample.0") in result.stdout
     assert "✓ lenet5  every input read" in result.stdout
 
 

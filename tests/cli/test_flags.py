@@ -127,9 +127,10 @@ def test_every_format_of_every_command(name, fmt):
 
 def test_zoo_markdown_and_csv_list_every_model():
     table = ran("zoo --format markdown").splitlines()
-    assert table[0] == "| model | input | params | MACs | source |" and table[1] == "|---|---|---:|---:|---|"
+    assert table[0] == "| model | input | params | MACs | source | arguments |"
+    assert table[1] == "|---|---|---:|---:|---|---|"
     assert [row.split(" | ")[0].removeprefix("| ") for row in table[2:]] == zoo_names()
-    assert all(row.count(" | ") == 4 for row in (table[0], *table[2:]))
+    assert all(row.count(" | ") == 5 for row in (table[0], *table[2:]))
     rows = list(csv.DictReader(io.StringIO(ran("zoo --format csv"))))
     models = json.loads(ran("zoo --format json"))["models"]
     assert [row["name"] for row in rows] == [m["name"] for m in models] == zoo_names()
@@ -137,6 +138,7 @@ def test_zoo_markdown_and_csv_list_every_model():
         assert (int(row["params"]), int(row["macs"]), int(row["aux_params"])) == (
             model["params"], model["macs"], model["aux_params"])
         assert row["input"] == "x".join(map(str, model["input"])) and row["source"] == model["source"]
+        assert row["args"].split() == list(model["args"])
 
 
 @pytest.mark.parametrize("name", [name for name, names in FORMATS.items() if "json" in names])

@@ -69,7 +69,7 @@ def test_zoo_json_lists_every_model():
     ("summary resnet18 --input 3x0x224", "--input: sizes must be > 0"),
     ("summary lenet5 --input 1x3x3", "zoo/lenet5.yaml:9:41: layer 'conv1' (conv), input 1x3x3: kernel does not fit"),
     ("summary resnet18 --input 3xtwo", "--input: expected an integer"),
-    ("summary resnet18 --set depth=3", "unknown model argument 'depth' (this model's arguments: num_classes)"),
+    ("summary resnet18 --set depth=3", "unknown model argument 'depth' (this model's arguments: bottleneck, groups, layers, num_classes, width_per_group)"),
     ("summary resnet18 --set num_classes", "--set: expected NAME=VALUE"),
     ("summary resnet18 --set num_classes=0", "'out' must be > 0. Received out=0"),
     ("summary resnet18 --batch 0", "Invalid value for '--batch'"),

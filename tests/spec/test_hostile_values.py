@@ -112,7 +112,7 @@ def test_only_numbers_are_ordered(text, names, fragment):
 
 def test_equality_compares_any_two_values():
     assert evaluate("b == 1", {"b": (1, 2)}) is False and evaluate("p != 0", {"p": "same"}) is True
-    assert evaluate("p < 1", {"p": 0.5}) is True and evaluate("r > 1", {"r": Fraction(3, 2)}) is True
+    assert evaluate("p < 1", {"p": 0.5}) is True and evaluate("r > 1", {"r": 1.5}) is True
 
 
 @pytest.mark.parametrize("value, text", [

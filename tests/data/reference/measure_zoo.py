@@ -18,16 +18,23 @@ import torchvision.models as tvm
 from torch.utils.flop_counter import FlopCounterMode
 
 HERE = pathlib.Path(__file__).parent
-MODELS = ["vgg11", "vgg13", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
-          "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d", "wide_resnet50_2",
-          "densenet121", "densenet169", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
-          "squeezenet1_0", "squeezenet1_1", "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0",
-          "regnet_y_400mf", "convnext_tiny"]
+TUTORIAL = ("alexnet", "vgg16", "googlenet", "inception_v3", "resnet18")  # tutorial-models.json has them
+NOT_CNNS = ("vit_", "swin_", "maxvit_")
+MODELS = [name for name in tvm.list_models(module=tvm) if name not in TUTORIAL and not name.startswith(NOT_CNNS)]
+# the eval crop of each model's weights (the zoo spec's input); 224 where not listed
+SIZES = {"efficientnet_b1": 240, "efficientnet_b2": 288, "efficientnet_b3": 300, "efficientnet_b4": 380,
+         "efficientnet_b5": 456, "efficientnet_b6": 528, "efficientnet_b7": 600, "efficientnet_v2_s": 384,
+         "efficientnet_v2_m": 480, "efficientnet_v2_l": 480}
 
 
 def measure(name: str) -> dict:
-    model = tvm.get_model(name, weights=None).eval()
-    size = 224
+    """On the meta device: shapes, parameters and FlopCounterMode's counts need no numbers."""
+    try:
+        with torch.device("meta"):
+            model = tvm.get_model(name, weights=None).eval()
+    except NotImplementedError:  # RegNet computes its widths from tensors at construction: build it, then move it
+        model = tvm.get_model(name, weights=None).eval().to("meta")
+    size = SIZES.get(name, 224)
     names = {m: n for n, m in model.named_modules()}
     calls = []
 
@@ -40,7 +47,7 @@ def measure(name: str) -> dict:
         if not list(module.children()):
             module.register_forward_hook(hook)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        output = model(torch.zeros(1, 3, size, size))
+        output = model(torch.zeros(1, 3, size, size, device="meta"))
     return {
         "input": [1, 3, size, size],
         "output": list(output.shape),
@@ -55,7 +62,8 @@ def measure(name: str) -> dict:
 if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     document = {"torch": torch.__version__, "torchvision": torchvision.__version__,
-                "conventions": "as tutorial-models.json: batch 1, eval mode, weights=None, 3x224x224",
+                "conventions": "as tutorial-models.json: batch 1, eval mode, weights=None, 3 x the eval crop "
+                                  "(SIZES), on the meta device",
                 "models": {name: measure(name) for name in MODELS}}
     (HERE / "zoo-models.json").write_text(json.dumps(document, separators=(",", ":")))
     print(f"{len(document['models'])} models")
