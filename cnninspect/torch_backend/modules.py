@@ -116,6 +116,32 @@ class ChannelShuffle(nn.Module):
         return x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2).contiguous().view(n, c, *rest)
 
 
+class Mean(nn.Module):
+    """torch.mean(x, dim, keepdim) as a module."""
+
+    type_name = "mean"  # torch has no class: the function's name, as the analysis gives it
+
+    def __init__(self, dim, keepdim: bool) -> None:
+        super().__init__()
+        self.dim, self.keepdim = dim, keepdim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, keepdim={self.keepdim}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(self.dim, keepdim=self.keepdim)
+
+
+def _pad(name: str, *value: str):
+    """ZeroPad/ConstantPad/ReflectionPad/ReplicationPad{rank}d, the padding in PyTorch's own order."""
+
+    def build(p: Params, x: Shape) -> nn.Module:
+        padding = p.padding if isinstance(p.padding, int) else tuple(p.padding)
+        return getattr(nn, f"{name}{_rank(x)}d")(padding, *(getattr(p, v) for v in value))
+
+    return build
+
+
 def _layernorm(p: Params, x: Shape) -> nn.Module:
     kind = LayerNorm2d if p.channels_first else nn.LayerNorm
     return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
@@ -133,7 +159,12 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "avgpool": _avgpool,
     "adaptive_avgpool": lambda p, x: getattr(nn, f"AdaptiveAvgPool{_rank(x)}d")(p.size),
     "adaptive_maxpool": lambda p, x: getattr(nn, f"AdaptiveMaxPool{_rank(x)}d")(p.size),
+    "zero_pad": _pad("ZeroPad"),
+    "constant_pad": _pad("ConstantPad", "value"),
+    "reflection_pad": _pad("ReflectionPad"),
+    "replication_pad": _pad("ReplicationPad"),
     "batchnorm": _batchnorm,
+    "groupnorm": lambda p, x: nn.GroupNorm(p.groups, x[0], p.eps, p.affine),
     "lrn": lambda p, x: nn.LocalResponseNorm(p.size, p.alpha, p.beta, p.k),
     "relu": lambda p, x: nn.ReLU(p.inplace),
     "relu6": lambda p, x: nn.ReLU6(p.inplace),
@@ -144,12 +175,17 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "tanh": lambda p, x: nn.Tanh(),
     "hardswish": lambda p, x: nn.Hardswish(p.inplace),
     "hardsigmoid": lambda p, x: nn.Hardsigmoid(p.inplace),
+    "elu": lambda p, x: nn.ELU(p.alpha, p.inplace),
+    "prelu": lambda p, x: nn.PReLU(p.num_parameters, p.init),
     "softmax": lambda p, x: nn.Softmax(p.dim),
+    "log_softmax": lambda p, x: nn.LogSoftmax(p.dim),
     "linear": lambda p, x: nn.Linear(x[-1], p.out, p.bias),
     "flatten": lambda p, x: nn.Flatten(p.start_dim, p.end_dim),
     "dropout": lambda p, x: nn.Dropout(p.p, p.inplace),
+    "channel_dropout": lambda p, x: getattr(nn, f"Dropout{_rank(x)}d")(p.p, p.inplace),
     "identity": lambda p, x: nn.Identity(),
     "upsample": _upsample,
+    "mean": lambda p, x: Mean(list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim),
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
     "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),
