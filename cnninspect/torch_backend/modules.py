@@ -142,6 +142,71 @@ def _pad(name: str, *value: str):
     return build
 
 
+def pad_same(x: torch.Tensor, kernel, stride, dilation, value: float = 0.0) -> torch.Tensor:
+    """timm's pad_same, on every spatial axis: TensorFlow's SAME padding, computed from the input's size."""
+    from cnninspect.core.layers.same import same_padding
+
+    spatial = x.shape[2:]
+    sides = [same_padding(n, k, s, d) for n, k, s, d in zip(spatial, kernel, stride, dilation)]
+    return nn.functional.pad(x, [side for pair in reversed(sides) for side in pair], value=value)
+
+
+class _ConvSame:
+    """As timm's Conv2dSame: a convolution without padding, the input padded 'same' first at every call."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(pad_same(x, self.kernel_size, self.stride, self.dilation), self.weight, self.bias)
+
+
+class _MaxPoolSame:
+    """As timm's MaxPool2dSame: padded with −inf, 'same', then pooled without padding."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(pad_same(x, self.kernel_size, self.stride, self.dilation, value=-float("inf")))
+
+
+class _AvgPoolSame:
+    """As timm's AvgPool2dSame: padded with zeros, 'same', then pooled without padding (the zeros counted)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ones = (1,) * (x.dim() - 2)
+        return super().forward(pad_same(x, self.kernel_size, self.stride, ones))
+
+
+def _same_classes(mixin: type, base: str) -> dict[int, type]:
+    """Conv1dSame … Conv3dSame: timm's class names (2-D), so that an importer maps them, and the cross-check."""
+    return {rank: type(f"{base}{rank}dSame", (mixin, getattr(nn, f"{base}{rank}d")), {"__module__": __name__})
+            for rank in (1, 2, 3)}
+
+
+CONV_SAME, MAXPOOL_SAME, AVGPOOL_SAME = (_same_classes(_ConvSame, "Conv"), _same_classes(_MaxPoolSame, "MaxPool"),
+                                         _same_classes(_AvgPoolSame, "AvgPool"))
+Conv2dSame, MaxPool2dSame, AvgPool2dSame = CONV_SAME[2], MAXPOOL_SAME[2], AVGPOOL_SAME[2]
+
+
+def _per_axis(value, rank: int) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, tuple) else (value,) * rank
+
+
+def _conv_same(p: Params, x: Shape) -> nn.Module:
+    groups = x[0] if p.depthwise else p.groups
+    out = p.out if p.out is not None else x[0]
+    return CONV_SAME[_rank(x)](x[0], out, p.kernel, p.stride, 0, p.dilation, groups, p.bias)
+
+
+def _maxpool_same(p: Params, x: Shape) -> nn.Module:
+    rank = _rank(x)
+    kernel = _per_axis(p.kernel, rank)
+    stride = _per_axis(p.stride if p.stride is not None else p.kernel, rank)
+    return MAXPOOL_SAME[rank](kernel, stride, 0, _per_axis(p.dilation, rank), ceil_mode=p.ceil_mode)
+
+
+def _avgpool_same(p: Params, x: Shape) -> nn.Module:
+    rank = _rank(x)
+    stride = _per_axis(p.stride if p.stride is not None else p.kernel, rank)
+    return AVGPOOL_SAME[rank](_per_axis(p.kernel, rank), stride, 0, p.ceil_mode, p.count_include_pad)
+
+
 def _layernorm(p: Params, x: Shape) -> nn.Module:
     kind = LayerNorm2d if p.channels_first else nn.LayerNorm
     return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
@@ -155,7 +220,10 @@ def _layer_scale(p: Params, x: Shape) -> nn.Parameter:
 BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "conv": _conv,
     "tconv": _tconv,
+    "conv_same": _conv_same,
     "maxpool": _maxpool,
+    "maxpool_same": _maxpool_same,
+    "avgpool_same": _avgpool_same,
     "avgpool": _avgpool,
     "adaptive_avgpool": lambda p, x: getattr(nn, f"AdaptiveAvgPool{_rank(x)}d")(p.size),
     "adaptive_maxpool": lambda p, x: getattr(nn, f"AdaptiveMaxPool{_rank(x)}d")(p.size),

@@ -2,7 +2,8 @@
 
 The strategy draws specs as plain data (what a YAML file holds): chains of convolutions (1-D to 3-D, any kernel,
 stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
-padding layers (zero, constant, reflection, replication; per side, crops included), norms (group norm too),
+padding layers (zero, constant, reflection, replication; per side, crops included), timm's dynamic 'same' conv and
+pools, norms (group norm too),
 activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, residual adds (with a
 projection where the shape changes), concatenations, and flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
 shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
@@ -50,7 +51,7 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more"]
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same"]
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -85,6 +86,15 @@ def nodes(draw, c: int, ndim: int, depth: int):
         padding = draw(st.one_of(sides, st.lists(sides, min_size=2 * pairs, max_size=2 * pairs)))
         fields = {"padding": padding, **({"value": 1.5} if name == "constant_pad" else {})}
         return {name: fields}, c
+    if kind == "same":
+        groups = draw(st.sampled_from(_divisors(c)))
+        windows = {"kernel": draw(_per_axis(1, 4, ndim)), "stride": draw(st.integers(1, 3))}
+        name = draw(st.sampled_from(["conv_same", "maxpool_same", "avgpool_same"]))
+        if name == "conv_same":
+            out = groups * draw(st.integers(1, 3))
+            return {name: {"out": out, **windows, "dilation": draw(st.integers(1, 2)), "groups": groups}}, out
+        extra = {"dilation": draw(st.integers(1, 2))} if name == "maxpool_same" else {}
+        return {name: {**windows, **extra, "ceil_mode": draw(st.booleans())}}, c
     if kind == "more":
         return draw(st.sampled_from([
             {"groupnorm": {"groups": draw(st.sampled_from(_divisors(c))), "affine": draw(st.booleans())}},
@@ -224,6 +234,8 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return nn.LogSoftmax(f["dim"])
     if name == "mean":
         return _Mean(f["dim"], f["keepdim"])
+    if name.endswith("_same"):
+        return _same(name, f, x)
     if name == "linear":
         return nn.LazyLinear(f["out"])
     raise ValueError(f"the oracle has no {name}")
@@ -240,6 +252,37 @@ def _Mean(dim: list[int], keepdim: bool) -> "nn.Module":
             return torch.mean(x, dim, keepdim=keepdim)
 
     return Mean()
+
+
+def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
+    """timm's Conv2dSame / MaxPool2dSame / AvgPool2dSame for any rank: TensorFlow's SAME padding, then no padding."""
+    import torch
+    import torch.nn.functional as F
+
+    rank = x.dim() - 2
+    kernel = f["kernel"] if isinstance(f["kernel"], list) else [f["kernel"]] * rank
+    stride, dilation = [f["stride"]] * rank, [f.get("dilation", 1)] * rank
+
+    def pad(t, value=0.0):
+        pads = []
+        for n, k, s, d in zip(t.shape[2:], kernel, stride, dilation):
+            total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
+            pads = [total // 2, total - total // 2] + pads
+        return F.pad(t, pads, value=value)
+
+    if name == "conv_same":
+        conv = getattr(torch.nn, f"Conv{rank}d")(x.shape[1], f["out"], kernel, stride, 0, dilation, f["groups"])
+        module = type("Same", (torch.nn.Module,), {"type_name": f"Conv{rank}dSame",
+                                                    "forward": lambda self, t: self.conv(pad(t))})()
+        module.conv = conv
+        return module
+    pool = getattr(F, f"{name[:3]}_pool{rank}d")
+    if name == "maxpool_same":
+        run = lambda self, t: pool(pad(t, -float("inf")), kernel, stride, 0, dilation, f["ceil_mode"])  # noqa: E731
+    else:
+        run = lambda self, t: pool(pad(t), kernel, stride, 0, f["ceil_mode"])  # noqa: E731
+    kind = "MaxPool" if name == "maxpool_same" else "AvgPool"
+    return type("Same", (torch.nn.Module,), {"type_name": f"{kind}{rank}dSame", "forward": run})()
 
 
 # Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.
