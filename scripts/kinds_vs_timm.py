@@ -31,16 +31,29 @@ def cases():
                lambda k=k, s=s, d=d: MaxPool2dSame(k, s, dilation=d))
         if d == 1:
             yield ({"avgpool_same": {"kernel": k, "stride": s}}, lambda k=k, s=s: layers.AvgPool2dSame(k, s))
-    yield from EXTRA
+    for k, s, g in [(1, 1, 1), (3, 1, 2), (3, 2, 1), (4, 2, 4), (7, 2, 1)]:
+        padding = ((s - 1) + (k - 1)) // 2  # timm's get_padding, its default
+        common = {"out": 8, "kernel": k, "stride": s, "groups": g}
+        yield ({"std_conv": {**common, "padding": padding}}, lambda k=k, s=s, g=g: layers.StdConv2d(4, 8, k, s, groups=g))
+        yield ({"std_conv": {**common, "dynamic_same": True, "bias": True, "eps": 1e-5}},
+               lambda k=k, s=s, g=g: _dynamic(layers.StdConv2dSame(4, 8, k, s, groups=g, bias=True, eps=1e-5)))
+        yield ({"scaled_std_conv": {**common, "padding": padding, "gamma": 1.7, "gain_init": 0.5}},
+               lambda k=k, s=s, g=g: layers.ScaledStdConv2d(4, 8, k, s, groups=g, gamma=1.7, gain_init=0.5))
+        yield ({"scaled_std_conv": {**common, "dynamic_same": True, "eps": 1e-5}},
+               lambda k=k, s=s, g=g: _dynamic(layers.ScaledStdConv2dSame(4, 8, k, s, groups=g, eps=1e-5)))
+    yield ({"layerscale": {"init": 0.1}}, lambda: layers.LayerScale(16, 0.1))  # over the last axis
+    yield ({"layerscale": {"init": 0.1, "channels_first": True}}, lambda: layers.LayerScale2d(4, 0.1))
 
 
-EXTRA: list = []  # further kinds add their cases here
+def _dynamic(module):
+    """timm makes a Same class's padding static where it can (stride 1, odd span): keep only the dynamic ones."""
+    return module if module.same_pad else None
 
 
 def check(layer: dict, make) -> list[str]:
     problems = []
     for h, w in [(1, 1), (5, 7), (8, 8), (9, 16), (13, 4)]:
-        shape = (4, h, w)
+        shape = (4, h, w) if "layerscale" not in layer or layer["layerscale"].get("channels_first") else (h, w, 16)
         text = json.dumps({"name": "case", "input": list(shape), "layers": [layer]})
         model = build_model(read_spec("case.json", text), "case")
         try:
@@ -48,7 +61,10 @@ def check(layer: dict, make) -> list[str]:
         except Exception as error:  # noqa: BLE001 - reported, not hidden
             problems.append(f"{shape}: cnninspect refuses: {error}")
             continue
-        theirs = make().double().eval()
+        theirs = make()
+        if theirs is None:
+            continue  # timm chose static padding: that module is a plain one
+        theirs = theirs.double().eval()
         ours = cnninspect.build(model).double().eval()
         ours.load_state_dict({f"0.{k}": v for k, v in theirs.state_dict().items()}, strict=True)
         x = torch.randn(2, *shape, dtype=torch.float64)

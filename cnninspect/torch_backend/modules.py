@@ -184,6 +184,53 @@ CONV_SAME, MAXPOOL_SAME, AVGPOOL_SAME = (_same_classes(_ConvSame, "Conv"), _same
 Conv2dSame, MaxPool2dSame, AvgPool2dSame = CONV_SAME[2], MAXPOOL_SAME[2], AVGPOOL_SAME[2]
 
 
+class _StdConv:
+    """As timm's StdConv2d: the weights standardised per output channel at every call (F.batch_norm over them,
+    as timm does it, bit for bit), then the convolution; the Same classes pad 'same' first, as StdConv2dSame."""
+
+    same_pad = False
+    eps = 1e-6
+
+    def _weight(self) -> torch.Tensor:
+        return nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True,
+                                        momentum=0.0, eps=self.eps).reshape_as(self.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.same_pad:
+            x = pad_same(x, self.kernel_size, self.stride, self.dilation)
+        return self._conv_forward(x, self._weight(), self.bias)
+
+
+class _ScaledStdConv(_StdConv):
+    """As timm's ScaledStdConv2d: standardised, then scaled by gain · gamma / √fan-in (the gain a parameter)."""
+
+    def _weight(self) -> torch.Tensor:
+        return nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None,
+                                        weight=(self.gain * self.scale).view(-1), training=True, momentum=0.0,
+                                        eps=self.eps).reshape_as(self.weight)
+
+
+STD_CONV = {(scaled, same, rank): type(f"{'Scaled' if scaled else ''}StdConv{rank}d{'Same' if same else ''}",
+                                       (_ScaledStdConv if scaled else _StdConv, getattr(nn, f"Conv{rank}d")),
+                                       {"__module__": __name__, "same_pad": same})
+            for scaled in (False, True) for same in (False, True) for rank in (1, 2, 3)}
+StdConv2d, ScaledStdConv2d = STD_CONV[False, False, 2], STD_CONV[True, False, 2]
+
+
+def _std_conv(scaled: bool):
+    def build(p: Params, x: Shape) -> nn.Module:
+        padding = 0 if p.dynamic_same else p.padding
+        module = STD_CONV[scaled, p.dynamic_same, _rank(x)](x[0], p.out, p.kernel, p.stride, padding, p.dilation,
+                                                             p.groups, p.bias)
+        module.eps = p.eps
+        if scaled:
+            module.scale = p.gamma * module.weight[0].numel() ** -0.5  # gamma / √fan-in, as timm
+            module.gain = nn.Parameter(torch.full((p.out, *[1] * len(x)), float(p.gain_init)))  # as the weight
+        return module
+
+    return build
+
+
 def _per_axis(value, rank: int) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, tuple) else (value,) * rank
 
@@ -212,6 +259,29 @@ def _layernorm(p: Params, x: Shape) -> nn.Module:
     return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
 
 
+class LayerScale(nn.Module):
+    """As timm's LayerScale: x · gamma, gamma (C,) over the last dimension."""
+
+    def __init__(self, dim: int, init_values: float, inplace: bool) -> None:
+        super().__init__()
+        self.inplace = inplace
+        self.gamma = nn.Parameter(torch.full((dim,), float(init_values)))
+
+    def _gamma(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gamma = self._gamma(x)
+        return x.mul_(gamma) if self.inplace else x * gamma
+
+
+class LayerScale2d(LayerScale):
+    """As timm's LayerScale2d: gamma (C,) viewed as (1, C, 1, 1) over the channels of (N, C, H, W)."""
+
+    def _gamma(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma.view(1, -1, 1, 1)
+
+
 def _layer_scale(p: Params, x: Shape) -> nn.Parameter:
     """A parameter, not a module: the builder registers it on the enclosing module and multiplies by it."""
     return nn.Parameter(torch.full((x[0], *([1] * (len(x) - 1))), float(p.init)))
@@ -221,6 +291,8 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "conv": _conv,
     "tconv": _tconv,
     "conv_same": _conv_same,
+    "std_conv": _std_conv(False),
+    "scaled_std_conv": _std_conv(True),
     "maxpool": _maxpool,
     "maxpool_same": _maxpool_same,
     "avgpool_same": _avgpool_same,
@@ -260,4 +332,6 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "stochastic_depth": lambda p, x: StochasticDepth(p.p, p.mode),
     "layernorm": _layernorm,
     "layer_scale": _layer_scale,
+    "layerscale": lambda p, x: (LayerScale2d(x[0], p.init, p.inplace) if p.channels_first
+                                else LayerScale(x[-1], p.init, p.inplace)),
 }

@@ -3,7 +3,7 @@
 The strategy draws specs as plain data (what a YAML file holds): chains of convolutions (1-D to 3-D, any kernel,
 stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
 padding layers (zero, constant, reflection, replication; per side, crops included), timm's dynamic 'same' conv and
-pools, norms (group norm too),
+pools, weight-standardised convs, layer scale modules, norms (group norm too),
 activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, residual adds (with a
 projection where the shape changes), concatenations, and flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
 shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
@@ -51,7 +51,7 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same"]
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std"]
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -95,6 +95,15 @@ def nodes(draw, c: int, ndim: int, depth: int):
             return {name: {"out": out, **windows, "dilation": draw(st.integers(1, 2)), "groups": groups}}, out
         extra = {"dilation": draw(st.integers(1, 2))} if name == "maxpool_same" else {}
         return {name: {**windows, **extra, "ceil_mode": draw(st.booleans())}}, c
+    if kind == "std":
+        if draw(st.booleans()):
+            return {"layerscale": {"init": 0.5, "channels_first": ndim == 2 and draw(st.booleans())}}, c
+        groups = draw(st.sampled_from(_divisors(c)))
+        out = groups * draw(st.integers(1, 3))
+        name = draw(st.sampled_from(["std_conv", "scaled_std_conv"]))
+        return {name: {"out": out, "kernel": draw(_per_axis(1, 3, ndim)), "stride": draw(st.integers(1, 2)),
+                       "padding": draw(st.integers(0, 1)), "groups": groups, "bias": draw(st.booleans()),
+                       "dynamic_same": False}}, out
     if kind == "more":
         return draw(st.sampled_from([
             {"groupnorm": {"groups": draw(st.sampled_from(_divisors(c))), "affine": draw(st.booleans())}},
@@ -236,6 +245,10 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return _Mean(f["dim"], f["keepdim"])
     if name.endswith("_same"):
         return _same(name, f, x)
+    if name.endswith("std_conv"):
+        return _std_conv(name, f, x)
+    if name == "layerscale":
+        return _layerscale(f, x)
     if name == "linear":
         return nn.LazyLinear(f["out"])
     raise ValueError(f"the oracle has no {name}")
@@ -283,6 +296,43 @@ def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         run = lambda self, t: pool(pad(t), kernel, stride, 0, f["ceil_mode"])  # noqa: E731
     kind = "MaxPool" if name == "maxpool_same" else "AvgPool"
     return type("Same", (torch.nn.Module,), {"type_name": f"{kind}{rank}dSame", "forward": run})()
+
+
+def _std_conv(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
+    """StdConv2d / ScaledStdConv2d for any rank, from the papers: weights standardised per output channel."""
+    import torch
+
+    rank = x.dim() - 2
+    scaled = name == "scaled_std_conv"
+
+    class Std(getattr(torch.nn, f"Conv{rank}d")):
+        type_name = f"{'Scaled' if scaled else ''}StdConv{rank}d"
+
+        def forward(self, t):
+            flat = self.weight.reshape(self.out_channels, -1)
+            if flat.shape[1] == 1:  # timm standardises with F.batch_norm, which refuses one value per channel
+                raise ValueError("one weight per output channel")
+            weight = (flat - flat.mean(1, keepdim=True)) / (flat.var(1, unbiased=False, keepdim=True) + 1e-6).sqrt()
+            weight = weight.reshape_as(self.weight)
+            if scaled:
+                weight = weight * self.gain / flat.shape[1] ** 0.5
+            return self._conv_forward(t, weight, self.bias)
+
+    module = Std(x.shape[1], f["out"], f["kernel"], f["stride"], f["padding"], groups=f["groups"], bias=f["bias"])
+    if scaled:
+        module.gain = torch.nn.Parameter(torch.ones(f["out"], *[1] * (rank + 1)))
+    return module
+
+
+def _layerscale(f: dict, x: "torch.Tensor") -> "nn.Module":
+    import torch
+
+    first = f["channels_first"]
+    module = type("Scale", (torch.nn.Module,), {
+        "type_name": "LayerScale2d" if first else "LayerScale",
+        "forward": lambda self, t: t * (self.gamma.view(-1, 1, 1) if first else self.gamma)})()
+    module.gamma = torch.nn.Parameter(torch.full((x.shape[1] if first else x.shape[-1],), f["init"]))
+    return module
 
 
 # Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.
