@@ -254,6 +254,41 @@ def _avgpool_same(p: Params, x: Shape) -> nn.Module:
     return AVGPOOL_SAME[rank](_per_axis(p.kernel, rank), stride, 0, p.ceil_mode, p.count_include_pad)
 
 
+class SpaceToDepth(nn.Module):
+    """As timm's SpaceToDepth: (N, C, H, W) → (N, C·b², H/b, W/b), the block's position before the channel."""
+
+    def __init__(self, block_size: int) -> None:
+        super().__init__()
+        self.bs = block_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.size()
+        x = x.view(n, c, h // self.bs, self.bs, w // self.bs, self.bs).permute(0, 3, 5, 1, 2, 4).contiguous()
+        return x.view(n, c * self.bs * self.bs, h // self.bs, w // self.bs)
+
+
+class BlurPool2d(nn.Module):
+    """As timm's BlurPool2d: the binomial filter C(f−1, k)/2^(f−1), outer product, as a non-persistent buffer;
+    F.pad (reflect or constant) by ((s − 1) + (f − 1)) // 2 on each side, then a depthwise conv of stride s."""
+
+    def __init__(self, channels: int | None, filt_size: int, stride: int, pad_mode: str) -> None:
+        super().__init__()
+        import math
+
+        self.channels, self.filt_size, self.stride, self.pad_mode = channels, filt_size, stride, pad_mode
+        self.padding = [(stride - 1 + filt_size - 1) // 2] * 4
+        coeffs = torch.tensor([math.comb(filt_size - 1, k) for k in range(filt_size)], dtype=torch.float32)
+        coeffs = coeffs / 2 ** (filt_size - 1)
+        blur = (coeffs[:, None] * coeffs[None, :])[None, None, :, :]
+        self.register_buffer("filt", blur.repeat(channels, 1, 1, 1) if channels else blur, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = nn.functional.pad(x, self.padding, mode=self.pad_mode)
+        channels = self.channels or x.shape[1]
+        weight = self.filt if self.channels else self.filt.expand(channels, 1, self.filt_size, self.filt_size)
+        return nn.functional.conv2d(x, weight, stride=self.stride, groups=channels)
+
+
 def _layernorm(p: Params, x: Shape) -> nn.Module:
     kind = LayerNorm2d if p.channels_first else nn.LayerNorm
     return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
@@ -303,6 +338,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "constant_pad": _pad("ConstantPad", "value"),
     "reflection_pad": _pad("ReflectionPad"),
     "replication_pad": _pad("ReplicationPad"),
+    "blur_pool": lambda p, x: BlurPool2d(p.channels, p.filt_size, p.stride, p.pad_mode),
     "batchnorm": _batchnorm,
     "groupnorm": lambda p, x: nn.GroupNorm(p.groups, x[0], p.eps, p.affine),
     "lrn": lambda p, x: nn.LocalResponseNorm(p.size, p.alpha, p.beta, p.k),
@@ -315,7 +351,12 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "tanh": lambda p, x: nn.Tanh(),
     "hardswish": lambda p, x: nn.Hardswish(p.inplace),
     "hardsigmoid": lambda p, x: nn.Hardsigmoid(p.inplace),
+    "mish": lambda p, x: nn.Mish(p.inplace),
+    "selu": lambda p, x: nn.SELU(p.inplace),
+    "softplus": lambda p, x: nn.Softplus(p.beta, p.threshold),
     "elu": lambda p, x: nn.ELU(p.alpha, p.inplace),
+    "celu": lambda p, x: nn.CELU(p.alpha, p.inplace),
+    "hardtanh": lambda p, x: nn.Hardtanh(p.min_val, p.max_val, p.inplace),
     "prelu": lambda p, x: nn.PReLU(p.num_parameters, p.init),
     "softmax": lambda p, x: nn.Softmax(p.dim),
     "log_softmax": lambda p, x: nn.LogSoftmax(p.dim),
@@ -329,6 +370,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
     "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),
+    "space_to_depth": lambda p, x: SpaceToDepth(p.block_size),
     "stochastic_depth": lambda p, x: StochasticDepth(p.p, p.mode),
     "layernorm": _layernorm,
     "layer_scale": _layer_scale,

@@ -22,7 +22,8 @@ from cnninspect.core.expr import evaluate
 
 # The strategies need no torch (test_replay_fuzz draws from them without it); the oracle imports it when it runs.
 ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid",
-               "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU"}  # kind -> torch.nn class
+               "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU", "mish": "Mish", "selu": "SELU",
+               "softplus": "Softplus", "celu": "CELU", "hardtanh": "Hardtanh"}  # kind -> torch.nn class
 PADS = {"zero_pad": "ZeroPad", "constant_pad": "ConstantPad", "reflection_pad": "ReflectionPad",
         "replication_pad": "ReplicationPad"}  # kind -> torch.nn class, less its rank
 
@@ -51,7 +52,7 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std"]
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std"] + (["s2d"] if ndim == 2 else [])
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -110,10 +111,20 @@ def nodes(draw, c: int, ndim: int, depth: int):
             {"prelu": {"num_parameters": draw(st.sampled_from(sorted({1, c})))}},
             {"channel_dropout": {"p": 0.25}}, {"log_softmax": {"dim": draw(st.sampled_from([d for d in range(-ndim - 1, ndim + 2) if d]))}},
             {"mean": {"dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
-                      "keepdim": True}}])), c
+                      "keepdim": True}}, *_two_d(draw, ndim)])), c
+    if kind == "s2d":  # channels change
+        b = draw(st.integers(1, 3))
+        return {"space_to_depth": {"block_size": b}}, c * b * b
     if kind == "add":
         return draw(_residual(c, ndim, depth))
     return draw(_concat(c, ndim, depth))
+
+
+def _two_d(draw, ndim: int) -> list:
+    if ndim != 2:
+        return []
+    return [{"blur_pool": {"filt_size": draw(st.integers(2, 4)), "stride": draw(st.integers(1, 2)),
+                           "pad_mode": draw(st.sampled_from(["reflect", "constant"]))}}]
 
 
 @st.composite
@@ -249,6 +260,8 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return _std_conv(name, f, x)
     if name == "layerscale":
         return _layerscale(f, x)
+    if name in ("space_to_depth", "blur_pool"):
+        return _resampling(name, f)
     if name == "linear":
         return nn.LazyLinear(f["out"])
     raise ValueError(f"the oracle has no {name}")
@@ -333,6 +346,31 @@ def _layerscale(f: dict, x: "torch.Tensor") -> "nn.Module":
         "forward": lambda self, t: t * (self.gamma.view(-1, 1, 1) if first else self.gamma)})()
     module.gamma = torch.nn.Parameter(torch.full((x.shape[1] if first else x.shape[-1],), f["init"]))
     return module
+
+
+def _resampling(name: str, f: dict) -> "nn.Module":
+    """timm's SpaceToDepth (TResNet) and BlurPool2d (Zhang 2019), from their definitions."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    def space_to_depth(self, x):
+        b = f["block_size"]
+        if x.shape[2] % b or x.shape[3] % b:
+            raise RuntimeError("not divisible")  # timm's view fails there
+        return torch.cat([x[:, :, i::b, j::b] for i in range(b) for j in range(b)], 1)
+
+    def blur_pool(self, x):
+        k, s = f["filt_size"], f["stride"]
+        row = torch.tensor([math.comb(k - 1, i) for i in range(k)], dtype=x.dtype) / 2 ** (k - 1)
+        pad = (s - 1 + k - 1) // 2
+        weight = (row[:, None] * row[None, :]).expand(x.shape[1], 1, k, k)
+        return F.conv2d(F.pad(x, [pad] * 4, mode=f["pad_mode"]), weight, stride=s, groups=x.shape[1])
+
+    forward = space_to_depth if name == "space_to_depth" else blur_pool
+    type_name = "SpaceToDepth" if name == "space_to_depth" else "BlurPool2d"
+    return type("Resampling", (torch.nn.Module,), {"type_name": type_name, "forward": forward})()
 
 
 # Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.

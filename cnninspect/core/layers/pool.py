@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show, spatial_rank
 from cnninspect.core.receptive import AxisResample
 from cnninspect.core.window import Kind, make_window
 
@@ -67,4 +67,27 @@ def _adaptive(p: Params, x: Shape, name: str) -> RuleOut:
     return RuleOut((x[0], *size), f"{name}{rank}d", ops=x[0] * reads, spatial=axes)
 
 
-KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool)
+@layer("blur_pool", aliases=("blurpool", "blurpool2d"),
+       doc="Blur, then subsample (timm's BlurPool2d): a fixed binomial filter per channel, padded by reflection "
+           "(or zeros) first.",
+       fields={"filt_size": Field("int", 3, "the filter's side (> 1)", low=2),
+               "stride": Field("int", 2, "the subsampling", low=1),
+               "pad_mode": Field("choice", "reflect", "how the padding is filled", ("reflect", "constant")),
+               "channels": Field("int", None, "the channels the filter is made for (optional check)", low=1)})
+def blur_pool(p: Params, x: Shape) -> RuleOut:
+    """A depthwise convolution without parameters (its filter a non-persistent buffer, outside the state_dict):
+    padding ((s − 1) + (f − 1)) // 2 on every side; MACs f² per output element, as FlopCounterMode counts it."""
+    require(len(x) == 3, "BlurPool2d needs a (C, H, W) input", input=show(x))
+    require(p.channels in (None, x[0]), f"expects {p.channels} input channels but receives {x[0]}",
+            param="channels", channels=p.channels, input_channels=x[0])
+    pad = (p.stride - 1 + p.filt_size - 1) // 2
+    if p.pad_mode == "reflect":
+        require(pad < min(x[1:]), "reflection padding must be smaller than the input (torch refuses it)",
+                padding=pad, input=show(x))
+    window = make_window(Kind.CONV, p.filt_size, p.stride, pad, ndim=2)
+    spatial = window.output(x[1:])
+    out = (x[0], *spatial)
+    return RuleOut(out, "BlurPool2d", macs=numel(out) * p.filt_size ** 2, spatial=window.axes())
+
+
+KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool, blur_pool)
