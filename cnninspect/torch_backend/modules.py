@@ -116,20 +116,36 @@ class ChannelShuffle(nn.Module):
         return x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2).contiguous().view(n, c, *rest)
 
 
-class Mean(nn.Module):
-    """torch.mean(x, dim, keepdim) as a module."""
+class Reduce(nn.Module):
+    """torch.mean, torch.amax or torch.sum (x, dim, keepdim) as a module."""
 
-    type_name = "mean"  # torch has no class: the function's name, as the analysis gives it
-
-    def __init__(self, dim, keepdim: bool) -> None:
+    def __init__(self, name: str, dim, keepdim: bool) -> None:
         super().__init__()
+        self.type_name = name  # torch has no class: the function's name, as the analysis gives it
         self.dim, self.keepdim = dim, keepdim
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, keepdim={self.keepdim}"
+        return f"{self.type_name}, dim={self.dim}, keepdim={self.keepdim}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(self.dim, keepdim=self.keepdim)
+        return getattr(torch, self.type_name)(x, self.dim, keepdim=self.keepdim)
+
+
+class Reshape(nn.Module):
+    """x.reshape(N, *shape) as a module (view where it can, as reshape does)."""
+
+    type_name = "reshape"
+
+    def __init__(self, shape) -> None:
+        super().__init__()
+        self.shape = list(shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def _reduce(name: str):
+    return lambda p, x: Reduce(name, list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim)
 
 
 def _pad(name: str, *value: str):
@@ -338,6 +354,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "constant_pad": _pad("ConstantPad", "value"),
     "reflection_pad": _pad("ReflectionPad"),
     "replication_pad": _pad("ReplicationPad"),
+    "circular_pad": _pad("CircularPad"),
     "blur_pool": lambda p, x: BlurPool2d(p.channels, p.filt_size, p.stride, p.pad_mode),
     "batchnorm": _batchnorm,
     "groupnorm": lambda p, x: nn.GroupNorm(p.groups, x[0], p.eps, p.affine),
@@ -366,7 +383,10 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "channel_dropout": lambda p, x: getattr(nn, f"Dropout{_rank(x)}d")(p.p, p.inplace),
     "identity": lambda p, x: nn.Identity(),
     "upsample": _upsample,
-    "mean": lambda p, x: Mean(list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim),
+    "mean": _reduce("mean"),
+    "amax": _reduce("amax"),
+    "sum": _reduce("sum"),
+    "reshape": lambda p, x: Reshape(p.shape if isinstance(p.shape, tuple) else (p.shape,)),
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
     "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),

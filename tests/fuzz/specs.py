@@ -25,7 +25,7 @@ ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU",
                "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU", "mish": "Mish", "selu": "SELU",
                "softplus": "Softplus", "celu": "CELU", "hardtanh": "Hardtanh"}  # kind -> torch.nn class
 PADS = {"zero_pad": "ZeroPad", "constant_pad": "ConstantPad", "reflection_pad": "ReflectionPad",
-        "replication_pad": "ReplicationPad"}  # kind -> torch.nn class, less its rank
+        "replication_pad": "ReplicationPad", "circular_pad": "CircularPad"}  # kind -> torch.nn class, less its rank
 
 
 @st.composite
@@ -36,7 +36,8 @@ def specs(draw, max_layers: int = 6) -> dict:
     spatial = [draw(st.integers(2, high)) for _ in range(ndim)]
     layers, _ = draw(sequences(channels, ndim, 0, draw(st.integers(1, max_layers))))
     if draw(st.booleans()):
-        layers += [{"adaptive_avgpool": {"size": 1}}, "flatten", {"linear": {"out": draw(st.integers(1, 10))}}]
+        flatten = draw(st.sampled_from(["flatten", {"reshape": {"shape": [-1]}}]))
+        layers += [{"adaptive_avgpool": {"size": 1}}, flatten, {"linear": {"out": draw(st.integers(1, 10))}}]
     return {"name": "fuzz", "input": [channels, *spatial], "layers": layers}
 
 
@@ -82,7 +83,7 @@ def nodes(draw, c: int, ndim: int, depth: int):
         return draw(st.sampled_from(["identity", {"dropout": {"p": 0.25}}])), c
     if kind == "pad":
         name = draw(st.sampled_from(sorted(PADS)))
-        sides = st.integers(-2, 3)
+        sides = st.integers(0 if name == "circular_pad" else -2, 3)
         pairs = draw(st.integers(1, ndim)) if name in ("zero_pad", "constant_pad") else ndim
         padding = draw(st.one_of(sides, st.lists(sides, min_size=2 * pairs, max_size=2 * pairs)))
         fields = {"padding": padding, **({"value": 1.5} if name == "constant_pad" else {})}
@@ -110,8 +111,9 @@ def nodes(draw, c: int, ndim: int, depth: int):
             {"groupnorm": {"groups": draw(st.sampled_from(_divisors(c))), "affine": draw(st.booleans())}},
             {"prelu": {"num_parameters": draw(st.sampled_from(sorted({1, c})))}},
             {"channel_dropout": {"p": 0.25}}, {"log_softmax": {"dim": draw(st.sampled_from([d for d in range(-ndim - 1, ndim + 2) if d]))}},
-            {"mean": {"dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
-                      "keepdim": True}}, *_two_d(draw, ndim)])), c
+            {draw(st.sampled_from(["mean", "amax", "sum"])): {
+                "dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
+                "keepdim": True}}, *_two_d(draw, ndim)])), c
     if kind == "s2d":  # channels change
         b = draw(st.integers(1, 3))
         return {"space_to_depth": {"block_size": b}}, c * b * b
@@ -252,8 +254,10 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return getattr(nn, f"Dropout{rank}d")(f["p"])
     if name == "log_softmax":
         return nn.LogSoftmax(f["dim"])
-    if name == "mean":
-        return _Mean(f["dim"], f["keepdim"])
+    if name in ("mean", "amax", "sum"):
+        return _Reduce(name, f["dim"], f["keepdim"])
+    if name == "reshape":
+        return _Reduce("reshape", f["shape"], False)
     if name.endswith("_same"):
         return _same(name, f, x)
     if name.endswith("std_conv"):
@@ -267,17 +271,16 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
     raise ValueError(f"the oracle has no {name}")
 
 
-def _Mean(dim: list[int], keepdim: bool) -> "nn.Module":
-    """torch.mean as a module, named as cnninspect names the function."""
+def _Reduce(name: str, dim: list[int], keepdim: bool) -> "nn.Module":
+    """torch.mean / amax / sum, or x.reshape(N, *dim), as a module named as cnninspect names the function."""
     import torch
 
-    class Mean(torch.nn.Module):
-        type_name = "mean"
+    def forward(self, x):
+        if name == "reshape":
+            return x.reshape(x.shape[0], *dim)
+        return getattr(torch, name)(x, dim, keepdim=keepdim)
 
-        def forward(self, x):
-            return torch.mean(x, dim, keepdim=keepdim)
-
-    return Mean()
+    return type("Function", (torch.nn.Module,), {"type_name": name, "forward": forward})()
 
 
 def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
