@@ -355,6 +355,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "reflection_pad": _pad("ReflectionPad"),
     "replication_pad": _pad("ReplicationPad"),
     "circular_pad": _pad("CircularPad"),
+    "lppool": lambda p, x: getattr(nn, f"LPPool{_rank(x)}d")(p.norm_type, p.kernel, p.stride, p.ceil_mode),
     "blur_pool": lambda p, x: BlurPool2d(p.channels, p.filt_size, p.stride, p.pad_mode),
     "batchnorm": _batchnorm,
     "groupnorm": lambda p, x: nn.GroupNorm(p.groups, x[0], p.eps, p.affine),

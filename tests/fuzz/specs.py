@@ -69,9 +69,11 @@ def nodes(draw, c: int, ndim: int, depth: int):
         kernel = draw(st.integers(1, 3))
         fields = {"kernel": kernel, "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
                   "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans())}
-        name = draw(st.sampled_from(["maxpool", "avgpool"]))
+        name = draw(st.sampled_from(["maxpool", "avgpool", "lppool"]))
         if name == "maxpool":
             fields["dilation"] = draw(st.integers(1, 2))
+        if name == "lppool":
+            fields.update(norm_type=draw(st.sampled_from([1, 2, 2.5])), padding=None)
         return {name: {k: v for k, v in fields.items() if v is not None}}, c
     if kind == "adaptive":
         return {draw(st.sampled_from(["adaptive_avgpool", "adaptive_maxpool"])): {"size": draw(st.integers(1, 3))}}, c
@@ -225,6 +227,8 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
     if name == "maxpool":
         return getattr(nn, f"MaxPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0), f.get("dilation", 1),
                                               ceil_mode=f.get("ceil_mode", False))
+    if name == "lppool":
+        return getattr(nn, f"LPPool{rank}d")(f["norm_type"], f["kernel"], f.get("stride"), f.get("ceil_mode", False))
     if name == "avgpool":
         return getattr(nn, f"AvgPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0),
                                               f.get("ceil_mode", False))

@@ -53,6 +53,11 @@ CASES = {
     "softplus": ({"softplus": {"beta": 2, "threshold": 3}}, (6,), nn.Softplus(2, 3)),
     "celu": ({"celu": {"alpha": 0.5}}, (3, 4, 5), nn.CELU(0.5)),
     "hardtanh": ({"hardtanh": {"min_val": 0, "max_val": 6}}, (3, 4, 5), nn.Hardtanh(0, 6)),
+    "lppool": ({"lppool": {"norm_type": 2, "kernel": 3}}, (3, 7, 8), nn.LPPool2d(2, 3)),
+    "lppool 1-D ceil": ({"lppool1d": {"norm_type": 4, "kernel": 2, "stride": 3, "ceil_mode": True}}, (2, 10),
+                        nn.LPPool1d(4, 2, 3, True)),
+    "lppool 3-D": ({"lppool": {"norm_type": 2, "kernel": [1, 2, 2], "stride": 1}}, (2, 3, 4, 5),
+                   nn.LPPool3d(2, (1, 2, 2), 1)),
     "space_to_depth": ({"space_to_depth": {}}, (3, 8, 12), SpaceToDepth(4)),
     "space_to_depth 2": ({"space_to_depth": {"block_size": 2}}, (2, 4, 6), SpaceToDepth(2)),
     "blur_pool": ({"blur_pool": {}}, (4, 9, 8), BlurPool2d(3, 2, "reflect")),
@@ -67,7 +72,7 @@ def test_the_kind_is_the_torch_module(case):
     layer, shape, reference = CASES[case]
     reference.type_name = {"SpaceToDepth": "SpaceToDepth", "BlurPool2d": "BlurPool2d"}.get(
         type(reference).__name__, type(reference).__name__)
-    agree(layer, shape, reference, exact_values=not case.startswith("blur"))
+    agree(layer, shape, reference, exact_values=not case.startswith(("blur", "lppool")))
 
 
 def test_blur_pool_has_no_state_and_counts_a_depthwise_convolution():
@@ -82,6 +87,8 @@ def test_space_to_depth_reads_one_block_per_output_position():
 
 @pytest.mark.parametrize("layer, shape, fragment, reference", [
     ({"hardtanh": {"min_val": 1, "max_val": 1}}, (3,), "must be greater than its min_val", None),
+    ({"lppool": {"norm_type": 0, "kernel": 2}}, (3, 8, 8), "norm_type cannot be 0", lambda: nn.LPPool2d(0.0, 2)),
+    ({"lppool": {"norm_type": 2, "kernel": 3}}, (3, 2, 8), "does not fit", lambda: nn.LPPool2d(2, 3)),
     ({"celu": {"alpha": 0}}, (3,), "alpha cannot be 0", lambda: nn.CELU(0.0)),
     ({"space_to_depth": {}}, (3, 6, 8), "divisible by block_size", lambda: SpaceToDepth(4)),
     ({"space_to_depth": {}}, (3, 8), "needs (C, H, W)", None),

@@ -1,4 +1,4 @@
-"""Max and average pooling (ceil mode included) and adaptive pooling, 1-D to 3-D."""
+"""Max, average and power-average pooling (ceil mode included), adaptive pooling, 1-D to 3-D; and timm's blur pool."""
 
 from __future__ import annotations
 
@@ -90,4 +90,20 @@ def blur_pool(p: Params, x: Shape) -> RuleOut:
     return RuleOut(out, "BlurPool2d", macs=numel(out) * p.filt_size ** 2, spatial=window.axes())
 
 
-KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool, blur_pool)
+@layer("lppool", aliases=("lp_pool", "lppool1d", "lppool2d", "lppool3d"),
+       doc="Power-average pooling (LPPool1d/2d/3d): (Σ x^p over the window)^(1/p), without padding.",
+       fields={"norm_type": Field("float", doc="the power p (not 0)"),
+               "kernel": WINDOW["kernel"], "stride": WINDOW["stride"], "ceil_mode": WINDOW["ceil_mode"]})
+def lppool(p: Params, x: Shape) -> RuleOut:
+    """Sizes as average pooling without padding (torch pools x^p with avg_pool); ops: a power per input element,
+    one read per window position, and a power per output element."""
+    require(p.norm_type != 0, "LPPool's norm_type cannot be 0 (torch takes its inverse)", param="norm_type",
+            norm_type=p.norm_type)
+    rank = spatial_rank(x, "lppool")
+    window = make_window(Kind.AVGPOOL, p.kernel, p.stride, 0, ceil_mode=p.ceil_mode, ndim=rank)
+    out = (x[0], *window.output(x[1:]))
+    ops = numel(x) + numel(out) * (math.prod(window.kernel) + 1)
+    return RuleOut(out, f"LPPool{rank}d", ops=ops, spatial=window.axes())
+
+
+KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool, blur_pool, lppool)
