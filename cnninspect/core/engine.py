@@ -128,7 +128,8 @@ class _Scope:
 
 
 class _Walk:
-    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least", "outputs", "head")
+    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least", "outputs", "head",
+                 "scopes")
 
     def __init__(self, model: Model, model_env: Env) -> None:
         self.model = model
@@ -141,6 +142,7 @@ class _Walk:
         self.least: dict = {}  # id(node) -> the steps it surely costs (least_work)
         self.outputs = Outputs()  # what references may read
         self.head: str | None = None  # the auxiliary head being walked, if any
+        self.scopes: dict[str, _Scope] = {}  # named sequences' scopes, which a sequence of the same name reopens
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
@@ -154,6 +156,14 @@ class _Walk:
                 return x
             if env.get("in_channels") != x.shape[0]:
                 env = {**env, "in_channels": x.shape[0]}
+        if common.label is None:
+            return self._node(node, x, scope, env, aux)
+        x = self._node(node, x, scope, env, aux)  # `as: LABEL`: its output has a name of its own
+        self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
+        return x
+
+    def _node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        common = node.common
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise InputError(f"{common.loc}: nesting deeper than {MAX_NESTING} levels")
@@ -161,7 +171,7 @@ class _Walk:
             if isinstance(node, LayerNode):
                 return self.layer(node, x, scope, env, aux)
             if isinstance(node, (SeqNode, MergeNode)):
-                inner = self._named(scope, common, env)
+                inner = self._named(scope, common, env, type(node) is SeqNode)
                 if isinstance(node, SeqNode):
                     x = self.sequence(node.children, x, inner, env, aux)
                 else:
@@ -304,20 +314,27 @@ class _Walk:
             raise error.located(f"{loc}: block '{scope.path}' ({node.block})") from None
         return self.sequence(block.body.children, x, scope, {**self.model_env, **bound}, aux)
 
-    def _scope(self, scope: _Scope, common, env: Env) -> _Scope:
-        """A module that holds others: a block call, a named sequence or merge, an aux head."""
+    def _scope(self, scope: _Scope, common, env: Env, seq: bool = False) -> _Scope:
+        """A module that holds others: a block call, a named sequence or merge, an aux head. A named sequence
+        may open its module again (a ModuleList whose members run between others': Res2Net's convs and bns); its
+        unnamed children go on being numbered where they stopped."""
         path = scope.child(_name(common, env))
-        self._claim(path, None, common.loc)
-        return _Scope(path)
+        if seq and self.names.get(path) is _REOPENED:
+            return self.scopes[path]
+        self._claim(path, _REOPENED if seq else None, common.loc)
+        inner = _Scope(path)
+        if seq:
+            self.scopes[path] = inner
+        return inner
 
-    def _named(self, scope: _Scope, common, env: Env) -> _Scope:
+    def _named(self, scope: _Scope, common, env: Env, seq: bool = False) -> _Scope:
         """A named container opens a module scope; an unnamed one is transparent."""
-        return self._scope(scope, common, env) if common.name is not None else scope
+        return self._scope(scope, common, env, seq) if common.name is not None else scope
 
     def _claim(self, path: str, shareable, loc: Loc) -> None:
         """A module path names one module. torch runs a parameter-free module twice where code calls it twice
         (ResNet's relu), so the same parameter-free layer may repeat a name; nothing else may."""
-        if path in self.names and (shareable is None or self.names[path] != shareable):
+        if path in self.names and (shareable is None or shareable is _REOPENED or self.names[path] != shareable):
             raise InputError(f"{loc}: the module name '{path}' is used twice; a layer with parameters or a module "
                              f"that holds others needs a name of its own (inside a repeat, leave the name out)")
         self.names[path] = shareable
@@ -525,6 +542,7 @@ def least_work(node: Node, blocks: Mapping, memo: dict, depth: int = 0) -> int:
 
 
 _LEAVES = (LayerNode, RefNode, ShareNode)
+_REOPENED = ("seq",)  # what a named sequence claims: its name may open it again
 
 
 def _rows_added(body: SeqNode) -> int:

@@ -41,6 +41,7 @@ class Common(NamedTuple):
     when: Value = None  # `if:` — a condition; a node whose condition is false acts as identity
     loc: Loc = NOWHERE
     source: str | None = None  # `from:` — the path of an earlier output the node reads instead (core/refs.py)
+    label: str | None = None  # `as:` — a name for the node's output alone, not a module's (core/refs.py)
 
 
 class LayerNode(NamedTuple):

@@ -48,6 +48,15 @@ def path_form(value: object, where: str, key: str) -> str:
     return value
 
 
+def label_form(value: object, where: str) -> str:
+    """`as: LABEL`: a name for a node's output (no dots), in the scope the node is in."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not re.fullmatch(SEGMENT, str(value)):
+        shown = repr(value)[:60] if isinstance(value, (str, int)) else type(value).__name__
+        raise InputError(f"{where}: 'as' names the node's output: a name of up to 100 characters without dots or "
+                         f"spaces. Received {shown}")
+    return str(value)
+
+
 def expand(path: str, env, loc) -> str:
     """The path with its {expressions} evaluated (`from: "denselayer{i}"` inside a repeat)."""
     if "{" not in path:

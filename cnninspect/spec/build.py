@@ -11,7 +11,7 @@ from cnninspect.core.graph import (REQUIRED, AuxNode, BlockDef, CallNode, Common
                                    Node, RefNode, RepeatNode, SeqNode, ShareNode)
 from cnninspect.core.layers.base import Field
 from cnninspect.core.layers.catalog import BY_NAME
-from cnninspect.core.refs import path_form
+from cnninspect.core.refs import label_form, path_form
 from cnninspect.errors import InputError
 from cnninspect.spec.rank import input_ranks
 from cnninspect.spec.source import Located, LocatedList, empty
@@ -23,7 +23,7 @@ TOP_LEVEL = ("name", "description", "source", "input", "inputs", "rank", "args",
              "expect", "include")
 FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
 STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux", "from", "share")
-COMMON = ("name", "if", "from")
+COMMON = ("name", "if", "from", "as")
 MAX_INPUTS = 16  # a model's named inputs
 
 
@@ -87,11 +87,13 @@ def _inputs(data: Located) -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 
 def common(body: Located, loc: Loc) -> Common:
-    """`name`, `if` and `from`: what every node may carry."""
+    """`name`, `if`, `from` and `as`: what every node may carry."""
     found = _plain_common(body, loc)
-    if "from" not in body:
-        return found
-    return found._replace(source=path_form(body["from"], str(body.value_locs["from"]), "from"))
+    if "from" in body:
+        found = found._replace(source=path_form(body["from"], str(body.value_locs["from"]), "from"))
+    if "as" in body:
+        found = found._replace(label=label_form(body["as"], str(body.value_locs["as"])))
+    return found
 
 
 class _Builder:
@@ -182,7 +184,7 @@ class _Builder:
         """`- from: PATH` (the tensor becomes an earlier output) and `- share: PATH` or `- share: {path: PATH,
         from: ..., if: ...}` (an earlier layer's module applied again)."""
         if key == "share" and isinstance(body, Located):
-            _only(body, ("path", "from", "if"), loc, "share")
+            _only(body, ("path", "from", "if", "as"), loc, "share")
             if "path" not in body:
                 raise InputError(f"{loc}: share needs 'path', the module to apply again")
             path = path_form(body["path"], str(body.value_locs["path"]), "path")
@@ -221,7 +223,7 @@ class _Builder:
         return MergeNode(op, refs + built, common(body, loc))
 
     def repeat(self, body: Located, loc: Loc) -> RepeatNode:
-        _only(body, ("if", "from", "times", "var", "layers"), loc, "repeat")
+        _only(body, ("if", "from", "as", "times", "var", "layers"), loc, "repeat")
         if "times" not in body:
             raise InputError(f"{loc}: repeat needs 'times'")
         var = body.get("var", "i")

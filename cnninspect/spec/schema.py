@@ -31,6 +31,7 @@ COMMON = {
     "name": {"type": ["string", "integer"], "description": "the module name (no dots); unnamed modules are numbered"},
     "if": {"$ref": "#/$defs/bool", "description": "a condition; when false the node acts as identity"},
     "from": {"$ref": "#/$defs/path", "description": "read this earlier output instead of the incoming tensor"},
+    "as": {"type": ["string", "integer"], "description": "a name for the node's output (for `from`), not a module"},
 }
 PATH = {"type": "string", "maxLength": 1000, "pattern": r"^/?[^.\s/]+(\.[^.\s/]+)*$",
         "description": "the path of an earlier output, as the summary shows it (layer1.0.conv1); looked up from the "
@@ -158,8 +159,10 @@ def _structures() -> dict:
         "from": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {"from": path}},
         "share": {"type": "object", "required": ["share"], "additionalProperties": False, "properties": {"share": {
             "anyOf": [path, {"type": "object", "required": ["path"], "additionalProperties": False,
-                             "properties": {"path": path, "from": path, "if": COMMON["if"]}}]}}},
-        "repeat": structure("repeat", {"if": COMMON["if"], "from": COMMON["from"], "times": {"$ref": "#/$defs/int"},
+                             "properties": {"path": path, "from": path, "if": COMMON["if"],
+                                            "as": COMMON["as"]}}]}}},
+        "repeat": structure("repeat", {"if": COMMON["if"], "from": COMMON["from"], "as": COMMON["as"],
+                                       "times": {"$ref": "#/$defs/int"},
                                        "var": {"type": "string"}, "layers": layers}, ["times", "layers"]),
         "aux": structure("aux", {"name": COMMON["name"], "if": COMMON["if"], "layers": layers}, ["layers"]),
     }
