@@ -151,7 +151,8 @@ class _Walk:
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
             return x
         if common.source is not None or type(node) is RefNode:  # an earlier output instead of the incoming tensor
-            x = self.read(common.source or node.path, scope, env, common.loc)
+            x = self.read(common.source or node.path, scope, env, common.loc,
+                          "from" if common.source else node.key)
             if type(node) is RefNode:
                 return x
             if env.get("in_channels") != x.shape[0]:
@@ -272,9 +273,9 @@ class _Walk:
                       _spatial(axes), covers, windows, aux, True, node.common.loc, first.settings, True))
         return self._made(first.path, _Tensor(out.shape, axes, len(self.rows) - 1))
 
-    def read(self, path: str, scope: _Scope, env: Env, loc: Loc) -> _Tensor:
+    def read(self, path: str, scope: _Scope, env: Env, loc: Loc, key: str) -> _Tensor:
         """An earlier output (`from`), which becomes the current tensor: a Read step in the program."""
-        x = self.outputs.resolve(expand(path, env, loc), scope.path, self.head, loc)
+        x = self.outputs.resolve(expand(path, env, loc), scope.path, self.head, loc, key, path)
         self.program.append(Read(x.source))
         return x
 

@@ -82,6 +82,7 @@ class RefNode(NamedTuple):
 
     path: str
     common: Common
+    key: str = "from"  # how the spec wrote it: `from`, or a merge's `inputs`
 
 
 class ShareNode(NamedTuple):

@@ -86,15 +86,17 @@ class Outputs:
         self.tensors.pop(path, None)  # the latest goes last: the names listed in a refusal are the most recent
         self.tensors[path] = tensor, aux
 
-    def resolve(self, path: str, scope: str, aux: str | None, loc, what: str = "from"):
-        """The tensor `path` names, seen from `scope` (inside the aux head `aux`, if any)."""
+    def resolve(self, path: str, scope: str, aux: str | None, loc, what: str = "from", written: str = ""):
+        """The tensor `path` names, seen from `scope` (inside the aux head `aux`, if any); `written`: the path
+        as the spec writes it, if {expressions} made `path` of it."""
         key = _find(path, scope, self.tensors)
+        said = f"'{what}: {written}' ({path} here)" if written and written != path else f"'{what}: {path}'"
         if key is None:
-            raise InputError(f"{loc}: '{what}: {path}': no output of that name is computed before this point "
+            raise InputError(f"{loc}: {said}: no output of that name is computed before this point "
                              f"(seen from '{scope or 'the model'}'); {self._in_scope(path, scope)}")
         tensor, head = self.tensors[key]
         if head is not None and not (aux is not None and (aux == head or aux.startswith(head + "."))):
-            raise InputError(f"{loc}: '{what}: {path}': '{key}' is inside the auxiliary head '{head}', which runs "
+            raise InputError(f"{loc}: {said}: '{key}' is inside the auxiliary head '{head}', which runs "
                              f"in training only: nothing outside it can read it")
         self.read.add(tensor.source)
         return tensor
@@ -102,6 +104,10 @@ class Outputs:
     def module(self, path: str, scope: str, loc) -> int:
         """The row of the layer module `path` names (`share`)."""
         key = _find(path, scope, self.modules)
+        if key is None and _find(path, scope, self.tensors) is not None:
+            raise InputError(f"{loc}: 'share: {path}': '{_find(path, scope, self.tensors)}' is not a layer's module "
+                             f"(a block call, a named seq or merge, a function, an input): only a layer can be "
+                             f"shared")
         if key is None:
             known = [k for k in self.tensors if k in self.modules]
             raise InputError(f"{loc}: 'share: {path}': no layer module of that name is built before this point "

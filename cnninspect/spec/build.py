@@ -213,7 +213,7 @@ class _Builder:
         inputs = body.get("inputs", LocatedList())
         if not isinstance(inputs, LocatedList):
             raise InputError(f"{body.value_locs['inputs']}: 'inputs' is a list of paths of earlier outputs")
-        refs = tuple(RefNode(path_form(p, str(p_loc), "inputs"), Common(loc=p_loc))
+        refs = tuple(RefNode(path_form(p, str(p_loc), "inputs"), Common(loc=p_loc), "inputs")
                      for p, p_loc in zip(inputs, getattr(inputs, "item_locs", ())))
         if not isinstance(branches, LocatedList) or len(branches) + len(refs) < 2:
             raise InputError(f"{where}: {op} needs 'branches', a list of at least two branches (or two operands in "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.graph.oracle import assert_same
+from tests.graph.specs import DENSE, DPN, RES2, SHARED, TWO
 from tests.torch_oracle import MISSING
 
 pytestmark = pytest.mark.torch
@@ -36,22 +37,6 @@ class Dense(nn.Module):
         b = self.l2(torch.cat([x, a], 1))
         c = self.l3(torch.cat([x, a, b], 1))
         return torch.cat([x, a, b, c], 1)
-
-
-DENSE = """
-input: [3, 8, 8]
-blocks:
-  layer:
-    layers: [bn: {name: norm}, relu: {name: relu}, conv: {name: conv, out: 4, kernel: 3, padding: 1, bias: false}]
-layers:
-  - conv: {name: stem, out: 8, kernel: 3, padding: 1}
-  - layer: {name: l1}
-  - concat: {inputs: [stem, l1]}
-  - layer: {name: l2}
-  - concat: {inputs: [stem, l1, l2]}
-  - layer: {name: l3}
-  - concat: {inputs: [stem, l1, l2, l3]}
-"""
 
 
 def test_a_dense_block_of_references_equals_torch():
@@ -87,32 +72,6 @@ class Res2(nn.Module):
         return self.relu(self.bn3(self.conv3(out)) + x)
 
 
-RES2 = """
-input: [16, 8, 8]
-args: {scale: 4}
-layers:
-  - add:
-      branches:
-        - - conv: {name: conv1, out: 16, kernel: 1, bias: false}
-          - bn: {name: bn1}
-          - relu: {name: relu, as: split}
-          - repeat:
-              times: scale - 1
-              layers:
-                - chunk: {chunks: scale, index: i, functional: true, from: split}
-                - add: {if: i > 0, inputs: ["sp{i - 1}"], branches: [[]]}
-                - seq: {name: convs, layers: [conv: {out: 4, kernel: 3, padding: 1, bias: false}]}
-                - seq: {name: bns, layers: [bn]}
-                - relu: {name: relu, as: "sp{i}"}
-          - concat: {inputs: [sp0, sp1, sp2], branches: [[chunk: {chunks: scale, index: scale - 1, functional: true,
-                                                                  from: split}]]}
-          - conv: {name: conv3, out: 16, kernel: 1, bias: false}
-          - bn: {name: bn3}
-        - []
-  - relu: {name: relu}
-"""
-
-
 def test_a_res2net_split_equals_torch():
     analysis = assert_same(RES2, Res2(), [(16, 8, 8)])
     assert [r.path for r in analysis.rows if r.kind == "conv"] == ["conv1", "convs.0", "convs.1", "convs.2", "conv3"]
@@ -139,30 +98,6 @@ class DualPath(nn.Module):
         return torch.cat([s1 + o1, torch.cat([s2, o2], 1)], 1)
 
 
-DPN = """
-input: [3, 8, 8]
-layers:
-  - conv: {name: stem, out: 16, kernel: 3, padding: 1}
-  - conv: {name: proj, out: 16, kernel: 1}
-  - conv: {name: a, out: 8, kernel: 1, from: stem}
-  - relu: {name: relu}
-  - conv: {name: b, out: 8, kernel: 3, padding: 1, groups: 2}
-  - relu: {name: relu}
-  - conv: {name: c, out: 12, kernel: 1}
-  - concat:
-      branches:
-        - add:
-            branches:
-              - [from: proj, chunk: {chunks: 2, index: 0, functional: true}]
-              - concat: {branches: [[chunk: {chunks: 3, index: 0, functional: true}],
-                                    [chunk: {chunks: 3, index: 1, functional: true}]]}
-        - concat:
-            branches:
-              - [from: proj, chunk: {chunks: 2, index: 1, functional: true}]
-              - [chunk: {chunks: 3, index: 2, functional: true}]
-"""
-
-
 def test_a_dual_path_equals_torch():
     analysis = assert_same(DPN, DualPath(), [(3, 8, 8)])
     assert analysis.output == (20, 8, 8)
@@ -185,17 +120,6 @@ class Shared(nn.Module):
         return self.head(x)
 
 
-SHARED = """
-input: [3, 10, 12]
-layers:
-  - conv: {name: stem, out: 8, kernel: 3, padding: 1}
-  - relu: {name: relu}
-  - add: {branches: [[conv: {name: step, out: 8, kernel: 3, padding: 1}, relu: {name: relu}], []]}
-  - repeat: {times: 2, layers: [add: {branches: [[share: step, relu: {name: relu}], []]}]}
-  - conv: {name: head, out: 2, kernel: 1}
-"""
-
-
 def test_a_shared_module_is_one_module_counted_once_run_at_every_use():
     analysis = assert_same(SHARED, Shared(), [(3, 10, 12)])
     steps = [r for r in analysis.rows if r.path == "step"]
@@ -215,17 +139,6 @@ class TwoInputs(nn.Module):
         a = self.enc_image(image)
         b = self.enc_mask(mask)
         return self.head(torch.cat([a * torch.sigmoid(b), b], 1))
-
-
-TWO = """
-inputs: {image: [3, 8, 8], mask: [1, 8, 8]}
-layers:
-  - conv: {name: enc_image, out: 8, kernel: 3, padding: 1}
-  - conv: {name: enc_mask, out: 8, kernel: 3, padding: 1, from: mask}
-  - mul: {inputs: [enc_image], branches: [[sigmoid: {functional: true}]]}
-  - concat: {branches: [[], [from: enc_mask]]}
-  - conv: {name: head, out: 4, kernel: 1}
-"""
 
 
 def test_two_inputs_are_taken_in_order():
