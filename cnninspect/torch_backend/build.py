@@ -48,9 +48,15 @@ class TorchRefused(InputError):
         self.detail = first_line(error)
 
 
+def example_inputs(analysis: Analysis, batch: int, make, **options) -> list:
+    """A tensor for each of the model's inputs, in forward's order, made by `make` (torch.empty, torch.randn)."""
+    return [make(batch, *shape, **options) for _, shape in analysis.inputs or (("input", analysis.input),)]
+
+
 def refuse_oversized(analysis: Analysis, batch: int, itemsize: int) -> None:
-    """Every activation of a forward pass (the input, each layer's output) must fit in a torch tensor."""
-    shapes = [(None, analysis.input)] + [(row, row.output) for row in analysis.rows]
+    """Every activation of a forward pass (the inputs, each layer's output) must fit in a torch tensor."""
+    inputs = [shape for _, shape in analysis.inputs] or [analysis.input]
+    shapes = [(None, shape) for shape in inputs] + [(row, row.output) for row in analysis.rows]
     for row, shape in shapes:
         size = numel(shape) * batch * itemsize
         if size > MAX_TENSOR_BYTES:
