@@ -9,6 +9,7 @@ from __future__ import annotations
 from cnninspect.core.budget import KEYS as BUDGET_KEYS
 from cnninspect.core.graph import REQUIRED
 from cnninspect.core.layers.base import Field, LayerKind
+from cnninspect.core import refs
 from cnninspect.core.layers.catalog import BY_NAME, KINDS
 from cnninspect.spec import rank
 from cnninspect.spec.build import STRUCTURES
@@ -33,7 +34,7 @@ COMMON = {
     "from": {"$ref": "#/$defs/path", "description": "read this earlier output instead of the incoming tensor"},
     "as": {"type": ["string", "integer"], "description": "a name for the node's output (for `from`), not a module"},
 }
-PATH = {"type": "string", "maxLength": 1000, "pattern": r"^/?[^.\s/]+(\.[^.\s/]+)*$",
+PATH = {"type": "string", "maxLength": refs.MAX_PATH, "pattern": f"^{refs.PATH.pattern}$",
         "description": "the path of an earlier output, as the summary shows it (layer1.0.conv1); looked up from the "
                        "enclosing module outward, or from the model's top with a leading /"}
 SHAPE = {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},

@@ -1,6 +1,6 @@
 """References without torch: how paths resolve (scope outward, `/` from the top, the latest output, aux heads),
 `share` in the totals, several inputs, and the replay plan, which must give what a first walk gives at every
-size, for every spec of tests/graph/specs.py and examples/wiring.yaml."""
+size, for every spec of tests/graph/specs.py and docs/wiring.yaml."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.graph.oracle import model_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPECS = {name: getattr(specs, name) for name in ("DENSE", "RES2", "DPN", "SHARED", "TWO")}
-SPECS["wiring"] = (ROOT / "examples" / "wiring.yaml").read_text()
+SPECS["wiring"] = (ROOT / "docs" / "wiring.yaml").read_text()
 
 
 def answer(model, shape):
@@ -125,3 +125,17 @@ def test_several_inputs_by_name():
         analyze(model, (3, 6, 6))
     with pytest.raises(InputError, match="unknown input 'mak'"):
         analyze(model, {"mak": (1, 5, 5)})
+
+
+def test_the_worked_example_is_docs_wiring_yaml_and_the_schema_takes_every_spec_here():
+    import jsonschema
+    import yaml
+
+    from cnninspect.spec.schema import json_schema
+
+    assert f"```yaml\n{SPECS['wiring']}```" in (ROOT / "docs" / "spec.md").read_text()
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for name, text in SPECS.items():
+        assert list(validator.iter_errors(yaml.safe_load(text))) == [], name
+    bad = {"input": [3, 8, 8], "layers": [{"concat": {"inputs": ["a"]}}]}  # one operand
+    assert list(validator.iter_errors(bad))
