@@ -32,7 +32,7 @@ from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, N
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, check_sizes, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
-from cnninspect.core.refs import Outputs, Read, expand
+from cnninspect.core.refs import Outputs, Read, expand, inputs_of
 from cnninspect.core.window import AxisWindow
 from cnninspect.errors import InputError
 
@@ -369,7 +369,7 @@ def analyze(model: Model, input_shape: "Shape | Mapping[str, Shape] | None" = No
     """Walk the model over one sample of `input_shape` (default: the spec's), with `args` over its defaults.
     A model of several inputs takes a mapping of their names to shapes (those left out keep the spec's), or the
     first input's shape alone."""
-    inputs = _inputs(model, input_shape)
+    inputs = inputs_of(model, input_shape)
     shape = inputs[0][1]
     unknown = set(args or {}) - set(model.args)
     if unknown:
@@ -434,22 +434,6 @@ def _applied(kind, params: Params, shape: Shape) -> tuple:
     return found
 
 
-def _inputs(model: Model, given) -> tuple[tuple[str, Shape], ...]:
-    """Every input's name and shape: the spec's, with what the caller gives over them."""
-    declared = model.inputs or (("input", tuple(model.input)),)
-    if given is None or not isinstance(given, Mapping):
-        given = {declared[0][0]: tuple(given or declared[0][1])}
-    unknown = [name for name in given if name not in dict(declared)]
-    if unknown:
-        raise InputError(f"unknown input '{unknown[0]}' (this model's inputs: {', '.join(n for n, _ in declared)})")
-    inputs = tuple((name, tuple(given.get(name, shape))) for name, shape in declared)
-    for name, shape in inputs:
-        if not shape or min(shape) < 1:
-            which = f" '{name}'" if len(inputs) > 1 else ""
-            raise InputError(f"the input{which} shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
-    return inputs
-
-
 def _start(shape: Shape, source: int = -1) -> _Tensor:
     """The network's input: each spatial position reads itself."""
     return _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])), source)
@@ -483,8 +467,8 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
         if type(step) is int:
             row = old[step]
             out, windows, covers = _applied(BY_NAME[row.kind], row.settings, shape)
-            if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)
-                                                                                      or row.shared):
+            changed = (not (out.params or out.buffers)) != (not (row.params or row.buffers)) and not row.shared
+            if out.shape[0] != row.output[0] or changed:  # a shared row's parameters are its first use's
                 raise InputError("not as walked")
             if out.spatial != () or len(out.shape) != len(shape):  # elementwise layers keep every footprint
                 axes = _through(axes, out.spatial, out.shape)

@@ -18,9 +18,10 @@ Read is the program's step that makes an earlier output the current tensor.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.core.layers.base import show
 from cnninspect.errors import InputError
 
 MAX_PATH = 1000  # characters in one reference, expressions included
@@ -149,3 +150,20 @@ def _listed(path: str, scope: str, keys: list[str]) -> str:
     close = difflib.get_close_matches(path.lstrip("/"), names, n=3)
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
     return f"in scope, latest first: {shown}{hint}"
+
+
+def inputs_of(model, given) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Every input of `model` by name, with its shape: the spec's, with what the caller gives over them (a
+    mapping of names to shapes, or the first input's shape alone)."""
+    declared = model.inputs or (("input", tuple(model.input)),)
+    if given is None or not isinstance(given, Mapping):
+        given = {declared[0][0]: tuple(given or declared[0][1])}
+    unknown = [name for name in given if name not in dict(declared)]
+    if unknown:
+        raise InputError(f"unknown input '{unknown[0]}' (this model's inputs: {', '.join(n for n, _ in declared)})")
+    inputs = tuple((name, tuple(given.get(name, shape))) for name, shape in declared)
+    for name, shape in inputs:
+        if not shape or min(shape) < 1:
+            which = f" '{name}'" if len(inputs) > 1 else ""
+            raise InputError(f"the input{which} shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
+    return inputs
