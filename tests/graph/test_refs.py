@@ -17,7 +17,7 @@ from tests.graph import specs
 from tests.graph.oracle import model_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SPECS = {name: getattr(specs, name) for name in ("DENSE", "RES2", "DPN", "SHARED", "TWO")}
+SPECS = {name: getattr(specs, name) for name in ("DENSE", "RES2", "DPN", "SHARED", "TWO", "HRNET")}
 SPECS["wiring"] = (ROOT / "docs" / "wiring.yaml").read_text()
 
 
