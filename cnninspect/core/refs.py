@@ -3,8 +3,8 @@
 A node may read an earlier output instead of the incoming tensor (`from: PATH`), a merge may take earlier outputs
 as operands (`inputs: [PATH, ...]`), and `share: PATH` applies an earlier layer's module again. A path names an
 output as the summary shows it: a layer's path (`layer1.0.conv1`, `features.3`, `relu()` for a function), a named
-container's (a block call, a named seq or merge: its last output), or one of the model's inputs (`input`, or
-the names under `inputs:`). A path is looked up from the scope of the module that holds the reference (the block
+container's (a block call, a named seq or merge: its last output), a label (`as: LABEL` names one node's
+output), or one of the model's inputs (`input`, or the names under `inputs:`). A path is looked up from the scope of the module that holds the reference (the block
 call, the named seq), then in each enclosing scope out to the model, as names in nested functions are; a leading
 `/` makes it absolute (from the model's top). Only outputs already computed are in scope, so a reference can never
 close a cycle; where a path's module ran more than once (a parameter-free module called twice), the latest output
