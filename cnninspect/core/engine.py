@@ -144,8 +144,12 @@ class _Walk:
         self.head: str | None = None  # the auxiliary head being walked, if any
         self.scopes: dict[str, _Scope] = {}  # named sequences' scopes, which a sequence of the same name reopens
 
-    def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+    def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool, labelled: bool = False) -> _Tensor:
         common = node.common
+        if common.label is not None and not labelled:  # `as: LABEL`: its output (skipped: its input) has a name
+            x = self.node(node, x, scope, env, aux, True)
+            self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
+            return x
         if env.get("in_channels") != x.shape[0]:  # the incoming tensor's channels, a name for expressions
             env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
@@ -157,14 +161,6 @@ class _Walk:
                 return x
             if env.get("in_channels") != x.shape[0]:
                 env = {**env, "in_channels": x.shape[0]}
-        if common.label is None:
-            return self._node(node, x, scope, env, aux)
-        x = self._node(node, x, scope, env, aux)  # `as: LABEL`: its output has a name of its own
-        self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
-        return x
-
-    def _node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
-        common = node.common
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise InputError(f"{common.loc}: nesting deeper than {MAX_NESTING} levels")
@@ -250,28 +246,30 @@ class _Walk:
         if not (node.functional or kind.attribute):
             self._claim(path, (kind.name, params.key()) if not (out.params or out.buffers) else None, node.common.loc)
         axes = _through(x.axes, out.spatial, out.shape)
-        module = not (node.functional or kind.attribute)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, _spatial(axes), covers, windows, aux, module, node.common.loc, params))
-        if module:
-            self.outputs.modules.setdefault(path, len(self.rows) - 1)
-        return self._made(path, _Tensor(out.shape, axes, len(self.rows) - 1))
+                      out.ops, _spatial(axes), covers, windows, aux, not (node.functional or kind.attribute),
+                      node.common.loc, params))
+        made = _Tensor(out.shape, axes, len(self.rows) - 1)
+        self.program.append(made.source)  # _made, inlined: the walk's most frequent step
+        self.outputs.tensors[path] = made, self.head
+        return made
 
     def share(self, node: ShareNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
-        """The layer module `node.path` names, applied again: its parameters are its first use's."""
-        first = self.rows[self.outputs.module(expand(node.path, env, node.common.loc), scope.path, node.common.loc)]
-        if x.shape[0] != first.input[0] or len(x.shape) != len(first.input):
-            raise InputError(f"{node.common.loc}: 'share: {node.path}': the module '{first.path}' takes "
-                             f"{show(first.input)} ({first.loc}); here it would get {show(x.shape)}")
+        """The layer module `node.path` names, applied again: the row of its latest use gives its settings."""
+        loc = node.common.loc
+        used = self.rows[self.outputs.module(expand(node.path, env, loc), scope.path, loc, self.rows)]
+        if x.shape[0] != used.input[0] or len(x.shape) != len(used.input):
+            raise InputError(f"{loc}: 'share: {node.path}': the module '{used.path}' takes "
+                             f"{show(used.input)} ({used.loc}); here it would get {show(x.shape)}")
         try:
-            out, windows, covers = _applied(BY_NAME[first.kind], first.settings, x.shape)
+            out, windows, covers = _applied(BY_NAME[used.kind], used.settings, x.shape)
         except InputError as error:
-            raise error.located(f"{node.common.loc}: shared layer '{first.path}' ({first.kind}), input "
+            raise error.located(f"{loc}: shared layer '{used.path}' ({used.kind}), input "
                                 f"{show(x.shape)}") from None
         axes = _through(x.axes, out.spatial, out.shape)
-        self._add(Row(first.path, first.kind, out.type_name, x.shape, out.shape, 0, 0, out.macs, out.ops,
-                      _spatial(axes), covers, windows, aux, True, node.common.loc, first.settings, True))
-        return self._made(first.path, _Tensor(out.shape, axes, len(self.rows) - 1))
+        self._add(Row(used.path, used.kind, out.type_name, x.shape, out.shape, 0, 0, out.macs, out.ops,
+                      _spatial(axes), covers, windows, aux, True, loc, used.settings, True))
+        return self._made(used.path, _Tensor(out.shape, axes, len(self.rows) - 1))
 
     def read(self, path: str, scope: _Scope, env: Env, loc: Loc, key: str) -> _Tensor:
         """An earlier output (`from`), which becomes the current tensor: a Read step in the program."""

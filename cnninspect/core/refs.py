@@ -76,15 +76,13 @@ class Outputs:
     """What a walk has computed so far, by path: each output's tensor (the engine's _Tensor, whose `source` is the
     step that made it) and the auxiliary head it was made in, if any; and the layer modules, for `share`."""
 
-    __slots__ = ("tensors", "modules", "read")
+    __slots__ = ("tensors", "read")
 
     def __init__(self) -> None:
-        self.tensors: dict[str, tuple] = {}  # path -> (tensor, aux head's path or None)
-        self.modules: dict[str, int] = {}  # a layer module's path -> the row of its first use
+        self.tensors: dict[str, tuple] = {}  # path -> (tensor, aux head's path or None): the walk writes it
         self.read: set[int] = set()  # the steps whose outputs some reference reads: a builder keeps those
 
     def record(self, path: str, tensor, aux: str | None) -> None:
-        self.tensors.pop(path, None)  # the latest goes last: the names listed in a refusal are the most recent
         self.tensors[path] = tensor, aux
 
     def resolve(self, path: str, scope: str, aux: str | None, loc, what: str = "from", written: str = ""):
@@ -102,18 +100,19 @@ class Outputs:
         self.read.add(tensor.source)
         return tensor
 
-    def module(self, path: str, scope: str, loc) -> int:
-        """The row of the layer module `path` names (`share`)."""
-        key = _find(path, scope, self.modules)
-        if key is None and _find(path, scope, self.tensors) is not None:
-            raise InputError(f"{loc}: 'share: {path}': '{_find(path, scope, self.tensors)}' is not a layer's module "
-                             f"(a block call, a named seq or merge, a function, an input): only a layer can be "
-                             f"shared")
+    def module(self, path: str, scope: str, loc, rows) -> int:
+        """The row of the layer module `path` names (`share`): the latest that ran at that path, one of `rows`."""
+        key = _find(path, scope, self.tensors)
         if key is None:
-            known = [k for k in self.tensors if k in self.modules]
+            known = [k for k, (t, _) in self.tensors.items() if t.source >= 0 and rows[t.source].module
+                     and rows[t.source].path == k]
             raise InputError(f"{loc}: 'share: {path}': no layer module of that name is built before this point "
                              f"(seen from '{scope or 'the model'}'); {_listed(path, scope, known)}")
-        return self.modules[key]
+        source = self.tensors[key][0].source
+        if source < 0 or not rows[source].module or rows[source].path != key:
+            raise InputError(f"{loc}: 'share: {path}': '{key}' is not a layer's module (a block call, a named seq "
+                             f"or merge, a label, a function, an input): only a layer can be shared")
+        return source
 
     def _in_scope(self, path: str, scope: str) -> str:
         return _listed(path, scope, list(self.tensors))
@@ -136,7 +135,7 @@ def _find(path: str, scope: str, table) -> str | None:
 
 
 def _listed(path: str, scope: str, keys: list[str]) -> str:
-    """The most recent names in scope (as seen from `scope`), and the closest to `path`."""
+    """The names in scope (as seen from `scope`), the last made first, and the closest to `path`."""
     import difflib  # here: only a refusal needs it
 
     seen: dict[str, None] = {}
