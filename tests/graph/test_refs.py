@@ -142,3 +142,19 @@ def test_the_worked_example_is_docs_wiring_yaml_and_the_schema_takes_every_spec_
         assert list(validator.iter_errors(yaml.safe_load(text))) == [], name
     bad = {"input": [3, 8, 8], "layers": [{"concat": {"inputs": ["a"]}}]}  # one operand
     assert list(validator.iter_errors(bad))
+
+
+def test_a_skipped_node_labels_what_it_passes_on_and_share_refuses_a_label():
+    text = """
+input: [3, 8, 8]
+args: {project: false}
+layers:
+  - conv: {name: stem, out: 4, kernel: 3}
+  - conv: {name: proj, out: 6, kernel: 1, if: project, as: shortcut}
+  - conv: {name: body, out: 5, kernel: 1}
+  - concat: {inputs: [shortcut], branches: [[]]}
+"""
+    assert analyze(model_of(text)).output == (9, 6, 6)  # the stem's 4 channels, labelled 'shortcut'
+    assert analyze(model_of(text), None, {"project": True}).output == (11, 6, 6)
+    with pytest.raises(InputError, match="'shortcut' is not a layer's module"):
+        analyze(model_of(text.replace("  - concat: {inputs: [shortcut], branches: [[]]}", "  - share: shortcut")))
