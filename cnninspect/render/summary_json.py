@@ -19,6 +19,8 @@ def render(summary: Summary, sections: dict | None = None, train=None) -> str:
         "model": {"name": model.name, "source": model.source, "file": model.file,
                   **({"args": dict(summary.settings)} if summary.settings else {})},  # --set, where given
         "input": [batch, *summary.analysis.input],
+        **({"inputs": {name: [batch, *shape] for name, shape in summary.analysis.inputs}}
+           if len(summary.analysis.inputs) > 1 else {}),  # a spec of several `inputs`: each, by name
         "output": [batch, *summary.analysis.output],
         "batch": batch,
         "dtype": summary.dtype,
@@ -49,6 +51,7 @@ def _row(row: Row, summary: Summary, train=None) -> dict:
                            "jump": [fraction(f.jump) for f in row.footprint]}
     found = {
         "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
+        **({"shared": True} if row.shared else {}),  # a module used again (`share`): params at its first use
         "input": [batch, *row.input], "output": [batch, *row.output],
         "output_bytes": summary.output_bytes(row),
         "params": row.params, "buffers": row.buffers, "macs": row.macs * batch, "ops": row.ops * batch,

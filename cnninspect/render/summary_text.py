@@ -42,7 +42,8 @@ def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None, trai
     if train is not None:
         saved, backward = train.figures(row)
         extra = (figures.size(saved), figures.exact(backward))
-    found = (inert(row.path), inert(row.type_name), figures.shape(row.output, summary.batch),
+    kind = inert(row.type_name) + (" (shared)" if row.shared else "")  # a module used again: its params counted once
+    found = (inert(row.path), kind, figures.shape(row.output, summary.batch),
              figures.size(summary.output_bytes(row)), figures.exact(row.params),
              figures.exact(row.macs * summary.batch), *extra, rf, jump, figures.lint_mark(row))
     if marks is None:
@@ -221,8 +222,10 @@ def _title(summary: Summary) -> str:
 
     given = ", ".join(f"{inert(name)}={inert(spell(value))}" for name, value in summary.settings)  # --set
     given = f"\nset {given}" if given else ""
-    return (f"{inert(model.name)}{source}{given}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
-            f"(batch {summary.batch}, {summary.dtype})")
+    inputs = summary.analysis.inputs
+    shown = (f"input {figures.shape(summary.analysis.input, summary.batch)}" if len(inputs) < 2 else  # `inputs:`
+             "inputs " + ", ".join(f"{inert(name)} {figures.shape(shape, summary.batch)}" for name, shape in inputs))
+    return f"{inert(model.name)}{source}{given}\n{shown} (batch {summary.batch}, {summary.dtype})"
 
 
 def _totals(summary: Summary) -> list[str]:

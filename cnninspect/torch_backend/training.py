@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from cnninspect.core.engine import Analysis, Aux, Merge
+from cnninspect.core.engine import Analysis
 from cnninspect.core.training import TrainConfig, train
 from cnninspect.syntax import DTYPE_BYTES
 from cnninspect.torch_backend.build import SpecModel, refuse_oversized
@@ -25,23 +25,13 @@ class _Attributed(SpecModel):
 
     current = -1
 
-    def _run(self, program, x):
-        for step in program:
-            if isinstance(step, int):
-                self.current = step
-                x = self._calls[step](x)
-            elif isinstance(step, Merge):
-                outs = [self._run(branch, x) for branch in step.branches]
-                self.current = step.row
-                if step.op == "concat":
-                    x = torch.cat(outs, 1)
-                else:
-                    x = outs[0]
-                    for out in outs[1:]:
-                        x = x * out if step.op == "mul" else x + out
-            elif isinstance(step, Aux) and self.training:
-                self.aux_outputs.append(self._run(step.body, x))
-        return x
+    def _layer(self, step, x):
+        self.current = step
+        return super()._layer(step, x)
+
+    def _merge(self, step, outs):
+        self.current = step.row
+        return super()._merge(step, outs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
 from cnninspect.core.layers.base import numel
+from cnninspect.core.refs import Read
 from cnninspect.core.training.saved import SAVES, Step, Sym
 
 
@@ -48,12 +49,14 @@ def walk(analysis: Analysis, batch: int, size: int, mixed: bool, device: str) ->
     step = Step(batch, size, mixed, device)
     found: list[LayerStep | None] = [None] * len(analysis.rows)
     seen: set[int] = set()
-    first = Sym(step.new(batch * numel(analysis.input), 4 if mixed else size), False, 4 if mixed else size)
-    _program(analysis.program, analysis.rows, first, step, found, seen)
+    inputs = [shape for _, shape in analysis.inputs] or [analysis.input]
+    kept = {-1 - k: Sym(step.new(batch * numel(shape), 4 if mixed else size), False, 4 if mixed else size)
+            for k, shape in enumerate(inputs)}  # the inputs, and the outputs that Read steps take again
+    _program(analysis.program, analysis.rows, kept[-1], step, found, seen, kept, analysis.reads)
     return tuple(f if f is not None else LayerStep(0, 0, False) for f in found), step
 
 
-def _program(program: Program, rows, x: Sym, step: Step, found: list, seen: set) -> Sym:
+def _program(program: Program, rows, x: Sym, step: Step, found: list, seen: set, kept: dict, reads) -> Sym:
     for item in program:
         if type(item) is int:
             row = rows[item]
@@ -64,12 +67,18 @@ def _program(program: Program, rows, x: Sym, step: Step, found: list, seen: set)
             macs = backward(row, x.grad, step.batch) if backward else 0
             found[item] = LayerStep(_first(saves, step, seen), macs, x.grad)
             x = out
+            if item in reads:
+                kept[item] = x
         elif isinstance(item, Merge):
-            outs = [_program(branch, rows, x, step, found, seen) for branch in item.branches]
+            outs = [_program(branch, rows, x, step, found, seen, kept, reads) for branch in item.branches]
             x, saves = _merged(item.op, rows[item.row], outs, step)
             found[item.row] = LayerStep(_first(saves, step, seen), 0, any(o.grad for o in outs))
+            if item.row in reads:
+                kept[item.row] = x
+        elif isinstance(item, Read):
+            x = kept[item.source]
         else:  # Aux: the head runs in training on the tensor, which passes on unchanged
-            _program(item.body, rows, x, step, found, seen)
+            _program(item.body, rows, x, step, found, seen, kept, reads)
     return x
 
 
