@@ -1,0 +1,129 @@
+"""Import a torch module as a spec, exactly: trace, map, recover the structure, write, check against torch.
+
+    trace.py      fx trace (table.py's classes kept whole) run once on an example input: ops and their shapes
+    table.py      torch module class -> layer kind, its fields read from the module's attributes
+    ops.py        function and method calls -> functional layers, merges, nothing
+    structure.py  the data flow as a tree of merges; the steps nested in their module scopes
+    blocks.py     module scopes of one class and one structure -> one block, called several times
+    emit.py       the tree as YAML text
+    verdict.py    the spec's analysis against torch's measurements: exact, or refused
+
+Never a silent zero: whatever cannot be expressed is listed (what, how often, the first path) and the import
+refuses (InputError, exit 2).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from cnninspect.errors import InputError
+from cnninspect.inert import inert
+
+MAX_LISTED = 8
+
+
+class Imported(NamedTuple):
+    text: str  # the spec
+    tracer: str  # how it was traced: "torch.fx"
+    layers: int
+    blocks: int
+
+
+def import_module(module, shape: tuple[int, ...], *, name: str, source: str, header: list[str] | None = None
+                  ) -> Imported:
+    """The spec of `module` (in eval mode) at one sample of `shape`; `source` names it in messages.
+
+    The import needs no weights, and takes the module: it moves to the meta device (no copy of its weights is
+    made), or to uninitialised CPU tensors where an op will not run on meta. Build another to use it after."""
+    from cnninspect.torch_backend.importer import aux, blocks, emit, structure, trace, verdict
+
+    module = _on_meta(module).eval()
+    traced = _traced(module, shape, source, False)
+    refuse_problems(traced.problems, source)
+    start = next(op.id for op in traced.ops.values() if op.kind == "input")
+    try:
+        steps = structure.tree(traced, start, traced.output)
+        structure.check(traced, steps, start)
+    except structure.NotATree as where:
+        raise InputError(f"{inert(source)}: the wiring is not a tree of add/mul/concat branches at "
+                         f"'{inert(str(where))}' (a tensor read again elsewhere: DAG wiring)") from None
+    shared = sorted(path for path, count in traced.calls.items() if count > 1
+                    and any(True for _ in module.get_submodule(path).parameters()))
+    if shared:
+        raise InputError(f"{inert(source)}: module '{inert(shared[0])}' is called more than once with its "
+                         f"parameters (a shared module){_more(shared)}")
+    tracer = traced.tracer
+    if verdict.idle_parameters(module, traced):  # heads that run in training only (GoogLeNet's aux1, aux2)?
+        train = _traced(module.train(), shape, source, True)
+        module.eval()
+        refuse_problems(train.problems, source)
+        try:
+            steps = aux.insert(steps, aux.heads(traced, train))
+        except (aux.NotAHead, structure.NotATree) as why:
+            raise InputError(f"{inert(source)}: in training mode: {inert(str(why))}") from None
+        tracer += " (eval and training mode)"
+    classes = {path: f"{type(m).__module__}.{type(m).__qualname__}" for path, m in module.named_modules()}
+    try:
+        items = structure.nest(steps, classes)
+    except structure.SplitScope as split:
+        raise InputError(f"{inert(source)}: module '{inert(str(split))}' runs in two separate places (called "
+                         f"twice, or its steps mixed with another module's)") from None
+    defined, body = blocks.compress(items)
+    text = "\n".join([*(f"# {line}" for line in header or []),
+                      *emit.dump({"name": name, "source": source, "input": list(shape)}),
+                      *(emit.dump({"blocks": defined}) if defined else []),
+                      *emit.dump({"layers": body}), ""])
+    verdict.refuse_if_different(text, name, traced, module, shape, inert(source))
+    layers = sum(1 for op in traced.ops.values() if not op.merge and op.kind != "input")
+    return Imported(text, tracer, layers, len(defined))
+
+
+def _on_meta(module):
+    """Moved in place, each parameter the same object (swapped, not replaced): code holding a parameter, not
+    its module (cnninspect.build's layer scale), still holds the model's."""
+    import torch
+
+    return _swapped(lambda: module.to(torch.device("meta")))
+
+
+def _swapped(move):
+    import torch
+
+    swapping = torch.__future__.get_swap_module_params_on_conversion()
+    torch.__future__.set_swap_module_params_on_conversion(True)
+    try:
+        return move()
+    finally:
+        torch.__future__.set_swap_module_params_on_conversion(swapping)
+
+
+def _traced(module, shape, source: str, training: bool):
+    from cnninspect.torch_backend.importer import trace
+
+    try:
+        try:
+            return trace.trace(module, shape, training)
+        except (NotImplementedError, RuntimeError):  # an op without a meta kernel, or data-dependent
+            _swapped(lambda: module.to_empty(device="cpu"))
+            return trace.trace(module, shape, training)
+    except trace.TraceFailed as failed:
+        raise InputError(f"{inert(source)}: torch.fx cannot trace it ({inert(str(failed))})") from None
+
+
+def refuse_problems(problems: list, source: str) -> None:
+    """Each thing it cannot express, with how often and where first; one line."""
+    if not problems:
+        return
+    counted: dict[str, list] = {}
+    for problem in problems:
+        counted.setdefault(problem.what, []).append(problem)
+    parts = [f"{what}{found[0].why and ' ' + found[0].why} ×{len(found)} (first at '{found[0].where}')"
+             for what, found in counted.items()]
+    listed = "; ".join(parts[:MAX_LISTED]) + (f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED
+                                               else "")
+    raise InputError(f"{inert(source)}: cannot import {len(problems)} call{'s' if len(problems) > 1 else ''}, so "
+                     f"cnninspect writes no spec: {inert(listed)}")
+
+
+def _more(found: list) -> str:
+    return f" (and {len(found) - 1} more)" if len(found) > 1 else ""
