@@ -77,3 +77,17 @@ def _attribute(name: str, text: str) -> str:
         raise InputError(f"{inert(text[:MAX_LENGTH])}: after the colon, the name of a class or a function that makes "
                          f"the model (an identifier, e.g. net.py:MyNet)")
     return name
+
+
+def library_versions(source: Source) -> dict[str, str]:
+    """torch's version and the named library's, from their installed metadata (no import: a cached import is
+    found without torch)."""
+    from importlib import metadata
+
+    found = {}
+    for package in ("torch", *((source.kind,) if source.kind in LIBRARIES else ())):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found

@@ -69,7 +69,7 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
         raise InputError(f"{inert(source)}: module '{inert(str(split))}' runs in two separate places (called "
                          f"twice, or its steps mixed with another module's)") from None
     defined, body = blocks.compress(items)
-    text = "\n".join([*(f"# {line}" for line in header or []),
+    text = "\n".join([*(f"# {inert(line)}" for line in [*(header or []), f"traced with {tracer}"]),
                       *emit.dump({"name": name, "source": source, "input": list(shape)}),
                       *(emit.dump({"blocks": defined}) if defined else []),
                       *emit.dump({"layers": body}), ""])
@@ -127,3 +127,36 @@ def refuse_problems(problems: list, source: str) -> None:
 
 def _more(found: list) -> str:
     return f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+
+
+def versions(source) -> dict[str, str]:
+    """The versions that make an import what it is: torch's, and the library's a source names."""
+    from cnninspect.spec.sources import library_versions
+
+    return library_versions(source)
+
+
+def import_source(source, args: dict | None = None, shape: tuple[int, ...] | None = None) -> Imported:
+    """Build the module a source names (with `args`) and import it at `shape`, or at its example input."""
+    from cnninspect import __version__
+    from cnninspect.torch_backend.sources import example_input, load_module, source_of
+
+    source = source_of(source)
+    module = load_module(source, args)
+    shape = tuple(shape) if shape else example_input(source, module)
+    if shape is None:
+        raise InputError(f"{inert(source)}: say the example input to import it at: --input CxHxW (or give the class "
+                         f"an input_size attribute, e.g. input_size = (3, 32, 32))")
+    found = versions(source)
+    settings = ", ".join(f"{k}={v!r}" for k, v in (args or {}).items())
+    header = [f"imported by cnninspect {__version__} from {source}{f' ({settings})' if settings else ''}, "
+              f"at {'x'.join(map(str, shape))}",
+              "versions: " + ", ".join(f"{k} {v}" for k, v in found.items())]
+    name = source.name.rsplit(".", 1)[-1] if source.kind in ("file", "module") else source.name
+    return import_module(module, shape, name=_spec_name(name), source=str(source), header=header)
+
+
+def _spec_name(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:100] or "imported"

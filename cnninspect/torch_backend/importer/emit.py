@@ -130,12 +130,16 @@ def dump(value, indent: int = 0) -> list[str]:
     pad = " " * indent
     lines = []
     for key, item in value.items():
-        if isinstance(item, (dict, list)) and not isinstance(item, Flow) and item:
+        if isinstance(item, (dict, list)) and not isinstance(item, Flow) and item and not _scalars(item):
             lines.append(f"{pad}{scalar(key)}:")
             lines += _block(item, indent + 2)
         else:
             lines.append(f"{pad}{scalar(key)}: {scalar(item)}")
     return lines
+
+
+def _scalars(value) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
 
 
 def _block(value, indent: int) -> list[str]:
