@@ -38,8 +38,9 @@ def source_of(text: str | Source) -> Source:
     return found
 
 
-def load_module(source: str | Source, args: dict | None = None):
-    """The torch module `source` names, built with `args` as keyword arguments, in eval mode."""
+def load_module(source: str | Source, args: dict | None = None, device: str | None = None):
+    """The torch module `source` names, built with `args` as keyword arguments, in eval mode; on `device` if
+    given (the importer builds on "meta": no weights to initialise)."""
     import torch
 
     source = source_of(source)
@@ -54,7 +55,7 @@ def load_module(source: str | Source, args: dict | None = None):
         raise InputError(f"{inert(source)}: {type(factory).__name__} is not a class or a function that makes a "
                          f"torch.nn.Module")
     else:
-        module = _called(source, factory, args)
+        module = _called(source, factory, args, device)
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"{inert(source)}: returned a {type(module).__name__}, not a torch.nn.Module")
     return module.eval()
@@ -89,10 +90,11 @@ def _torchvision_crop(name: str) -> tuple[int, ...] | None:
 
     try:
         weights = torchvision.models.get_model_weights(name)
-        crop = list(weights)[0].transforms().crop_size  # the weights' own evaluation crop
+        crop = list(list(weights)[0].transforms().crop_size)  # the weights' own evaluation crop
     except (ValueError, KeyError, AttributeError, IndexError, TypeError):
         return None
-    return (3, *crop) if _sizes(list(crop)) else None
+    crop = crop * 2 if len(crop) == 1 else crop  # [299]: 299 x 299
+    return (3, *crop) if _sizes(crop) and len(crop) == 2 else None
 
 
 def _library(name: str):
@@ -176,9 +178,11 @@ def _attribute(module, source: Source, shown: str):
     return found
 
 
-def _called(source: Source, factory, args: dict):
+def _called(source: Source, factory, args: dict, device: str | None):
+    import torch
+
     try:
-        with _quiet():
+        with _quiet(), (torch.device(device) if device else contextlib.nullcontext()):
             return factory(**args)
     except InputError:
         raise

@@ -142,7 +142,10 @@ def import_source(source, args: dict | None = None, shape: tuple[int, ...] | Non
     from cnninspect.torch_backend.sources import example_input, load_module, source_of
 
     source = source_of(source)
-    module = load_module(source, args)
+    try:  # on the meta device: nothing to initialise (a ResNet-50's weights take longer than its import)
+        module = load_module(source, args, device="meta")
+    except InputError:  # a constructor that reads values (x.item()) needs real tensors: the error, if any, is that
+        module = load_module(source, args)
     shape = tuple(shape) if shape else example_input(source, module)
     if shape is None:
         raise InputError(f"{inert(source)}: say the example input to import it at: --input CxHxW (or give the class "

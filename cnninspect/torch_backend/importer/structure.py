@@ -94,7 +94,11 @@ def tree(traced: Traced, start: str, end: str, idom: dict | None = None) -> tupl
         op = traced.ops[node]
         if op.merge:
             fork = idom[node]
-            steps.append(Merge(op, tuple(tree(traced, fork, i, idom) for i in op.inputs)))
+            branches = [tree(traced, fork, i, idom) for i in op.inputs]
+            if op.kind != "concat":  # operands commute: branches in the order torch ran them, the input last
+                order = {op_id: n for n, op_id in enumerate(traced.ops)}
+                branches.sort(key=lambda b: order[b[0].op.id] if b else len(order))
+            steps.append(Merge(op, tuple(branches)))
             node = fork
         else:
             if not op.inputs:

@@ -24,12 +24,15 @@ def spec_model(text: str, name: str):
 def differences(text: str, name: str, traced, module, shape) -> list[str]:
     analysis = analyze(spec_model(text, name), shape)
     found = []
-    measured = [(op.path, op.shape) for op in traced.ops.values() if op.path and not op.functional]
-    rows = [(row.path, row.output) for row in analysis.rows if not row.aux and (row.module or row.kind == "layer_scale")]
-    for (path, torch_shape), (row_path, row_shape) in zip(measured, rows):
-        if path != row_path or tuple(torch_shape) != tuple(row_shape):
-            found.append(f"'{row_path}' gives {_show(row_shape)} where torch's '{path}' gives {_show(torch_shape)}")
-            break
+    measured = [(op.path, tuple(op.shape)) for op in traced.ops.values() if op.path and not op.functional]
+    rows = [(row.path, tuple(row.output)) for row in analysis.rows
+            if not row.aux and (row.module or row.kind == "layer_scale")]
+    if sorted(measured) != sorted(rows):  # concat's branches run in the order of its operands, not always torch's
+        wrong = sorted(set(rows) - set(measured)) or sorted(set(measured) - set(rows))
+        path = wrong[0][0] if wrong else ""
+        theirs = {p: s for p, s in measured}.get(path)
+        found.append(f"'{path}' gives {_show({p: s for p, s in rows}.get(path, ()))} where torch's gives "
+                     f"{_show(theirs) if theirs else 'nothing'}")
     if len(measured) != len(rows):
         found.append(f"{len(rows)} module layers where torch calls {len(measured)}")
     if tuple(analysis.output) != tuple(traced.ops[traced.output].shape):
