@@ -32,7 +32,7 @@ def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Para
 
 
 _LAYOUTS: dict[str, tuple[dict, dict, Mapping]] = {}
-_LITERAL_TYPES = {"int": int, "ints": int, "padding": int, "bool": bool, "choice": str}
+_LITERAL_TYPES = {"int": int, "ints": int, "intlist": int, "padding": int, "bool": bool, "choice": str}
 _NO_LOWER_BOUND = {int: -math.inf, bool: False, str: ""}
 
 
@@ -64,7 +64,7 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
         value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
     if field.type == "padding" and value in ("same", "valid"):
         return value
-    if field.type in ("ints", "padding", "order") and isinstance(value, tuple):
+    if field.type in ("ints", "intlist", "padding", "order") and isinstance(value, tuple):
         result = tuple(_integer(v, env, name) for v in value)
         for item in result:
             _check_low(field, item, name, result)
@@ -72,7 +72,7 @@ def field_value(field: Field, value: Value, env: Env, name: str) -> object:
     if field.type == "order":
         raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={spell(value)}",
                          param=name)
-    if field.type in ("int", "ints", "padding"):
+    if field.type in ("int", "ints", "intlist", "padding"):
         result = _integer(value, env, name)
     elif field.type == "bool":
         result = _boolean(value, env, name)

@@ -22,6 +22,8 @@ TYPES = {
     "ints": {"anyOf": [{"$ref": "#/$defs/int"},
                        {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 3}]},
     "padding": {"anyOf": [{"enum": ["same", "valid"]}, {"$ref": "#/$defs/ints"}]},
+    "intlist": {"anyOf": [{"$ref": "#/$defs/int"},
+                          {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 6}]},
     "order": {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 2, "maxItems": 5},
                         {"$ref": "#/$defs/expression"}]},
     "bool": {"anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/expression"}]},

@@ -53,18 +53,21 @@ def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
             raise InputError(f"{loc}: '{name}' lists every dimension, the batch first (2 to {MAX_DIMS + 2}). "
                              f"Received {len(value)} values")
         return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    if kind in ("ints", "padding") and isinstance(value, LocatedList):
-        if not 1 <= len(value) <= MAX_DIMS:
-            raise InputError(f"{loc}: '{name}' takes one value or one per spatial axis (1 to {MAX_DIMS}). "
+    if kind in ("ints", "padding", "intlist") and isinstance(value, LocatedList):
+        most = 2 * MAX_DIMS if kind == "intlist" else MAX_DIMS  # intlist: a pair per axis, or dimensions
+        if not 1 <= len(value) <= most:
+            what = "a list of" if kind == "intlist" else "one per spatial axis"
+            raise InputError(f"{loc}: '{name}' takes one value or {what} (1 to {most}). "
                              f"Received {len(value)} values")
         return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    if kind in ("int", "ints", "padding") and type(value) is int:
+    if kind in ("int", "ints", "padding", "intlist") and type(value) is int:
         return bounded(value, loc, name)
     if kind == "bool" and isinstance(value, bool):
         return value
     if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return bounded(value, loc, name) if type(value) is int else value
-    expected = {"int": "an integer", "ints": "an integer or a list of them", "bool": "true or false",
+    expected = {"int": "an integer", "ints": "an integer or a list of them",
+                "intlist": "an integer or a list of them", "bool": "true or false",
                 "order": "a list of the dimensions, e.g. [0, 2, 3, 1]",
                 "padding": "an integer, a list of them, 'same' or 'valid'", "float": "a number"}[kind]
     raise InputError(f"{loc}: '{name}' must be {expected}. Received {name}={show(value)}")

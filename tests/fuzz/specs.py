@@ -2,8 +2,10 @@
 
 The strategy draws specs as plain data (what a YAML file holds): chains of convolutions (1-D to 3-D, any kernel,
 stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
-norms, activations, residual adds (with a projection where the shape changes), concatenations, and
-flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
+padding layers (zero, constant, reflection, replication; per side, crops included), timm's dynamic 'same' conv and
+pools, norms (group norm too),
+activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, residual adds (with a
+projection where the shape changes), concatenations, and flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
 shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
 
 The oracle builds each layer with torch's lazy modules, which infer their input sizes from the tensor as a spec
@@ -20,7 +22,9 @@ from cnninspect.core.expr import evaluate
 
 # The strategies need no torch (test_replay_fuzz draws from them without it); the oracle imports it when it runs.
 ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid",
-               "tanh": "Tanh", "hardswish": "Hardswish"}  # kind -> torch.nn class
+               "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU"}  # kind -> torch.nn class
+PADS = {"zero_pad": "ZeroPad", "constant_pad": "ConstantPad", "reflection_pad": "ReflectionPad",
+        "replication_pad": "ReplicationPad"}  # kind -> torch.nn class, less its rank
 
 
 @st.composite
@@ -47,7 +51,7 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other"]
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same"]
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -75,6 +79,29 @@ def nodes(draw, c: int, ndim: int, depth: int):
         return draw(st.sampled_from(sorted(ACTIVATIONS))), c
     if kind == "other":
         return draw(st.sampled_from(["identity", {"dropout": {"p": 0.25}}])), c
+    if kind == "pad":
+        name = draw(st.sampled_from(sorted(PADS)))
+        sides = st.integers(-2, 3)
+        pairs = draw(st.integers(1, ndim)) if name in ("zero_pad", "constant_pad") else ndim
+        padding = draw(st.one_of(sides, st.lists(sides, min_size=2 * pairs, max_size=2 * pairs)))
+        fields = {"padding": padding, **({"value": 1.5} if name == "constant_pad" else {})}
+        return {name: fields}, c
+    if kind == "same":
+        groups = draw(st.sampled_from(_divisors(c)))
+        windows = {"kernel": draw(_per_axis(1, 4, ndim)), "stride": draw(st.integers(1, 3))}
+        name = draw(st.sampled_from(["conv_same", "maxpool_same", "avgpool_same"]))
+        if name == "conv_same":
+            out = groups * draw(st.integers(1, 3))
+            return {name: {"out": out, **windows, "dilation": draw(st.integers(1, 2)), "groups": groups}}, out
+        extra = {"dilation": draw(st.integers(1, 2))} if name == "maxpool_same" else {}
+        return {name: {**windows, **extra, "ceil_mode": draw(st.booleans())}}, c
+    if kind == "more":
+        return draw(st.sampled_from([
+            {"groupnorm": {"groups": draw(st.sampled_from(_divisors(c))), "affine": draw(st.booleans())}},
+            {"prelu": {"num_parameters": draw(st.sampled_from(sorted({1, c})))}},
+            {"channel_dropout": {"p": 0.25}}, {"log_softmax": {"dim": draw(st.sampled_from([d for d in range(-ndim - 1, ndim + 2) if d]))}},
+            {"mean": {"dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
+                      "keepdim": True}}])), c
     if kind == "add":
         return draw(_residual(c, ndim, depth))
     return draw(_concat(c, ndim, depth))
@@ -141,7 +168,8 @@ def run_in_torch(spec: dict):
     with warnings.catch_warnings(), torch.no_grad(), FlopCounterMode(display=False) as counter:
         warnings.simplefilter("ignore")  # lazy modules announce themselves; 'same' with even kernels warns
         y = _run(spec["layers"], x, calls)
-    leaves = [(type(m).__name__, shape, sum(p.numel() for p in m.parameters())) for _, shape, m in calls]
+    leaves = [(getattr(m, "type_name", type(m).__name__), shape, sum(p.numel() for p in m.parameters()))
+              for _, shape, m in calls]
     return tuple(y.shape), leaves, counter.get_total_flops()
 
 
@@ -193,9 +221,68 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return nn.Identity()
     if name == "flatten":
         return nn.Flatten()
+    if name in PADS:
+        padding = tuple(f["padding"]) if isinstance(f["padding"], list) else f["padding"]
+        return getattr(nn, f"{PADS[name]}{rank}d")(padding, *([f["value"]] if "value" in f else []))
+    if name == "groupnorm":
+        return nn.GroupNorm(f["groups"], x.shape[1], affine=f["affine"])
+    if name == "prelu":
+        return nn.PReLU(f["num_parameters"])
+    if name == "channel_dropout":
+        return getattr(nn, f"Dropout{rank}d")(f["p"])
+    if name == "log_softmax":
+        return nn.LogSoftmax(f["dim"])
+    if name == "mean":
+        return _Mean(f["dim"], f["keepdim"])
+    if name.endswith("_same"):
+        return _same(name, f, x)
     if name == "linear":
         return nn.LazyLinear(f["out"])
     raise ValueError(f"the oracle has no {name}")
+
+
+def _Mean(dim: list[int], keepdim: bool) -> "nn.Module":
+    """torch.mean as a module, named as cnninspect names the function."""
+    import torch
+
+    class Mean(torch.nn.Module):
+        type_name = "mean"
+
+        def forward(self, x):
+            return torch.mean(x, dim, keepdim=keepdim)
+
+    return Mean()
+
+
+def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
+    """timm's Conv2dSame / MaxPool2dSame / AvgPool2dSame for any rank: TensorFlow's SAME padding, then no padding."""
+    import torch
+    import torch.nn.functional as F
+
+    rank = x.dim() - 2
+    kernel = f["kernel"] if isinstance(f["kernel"], list) else [f["kernel"]] * rank
+    stride, dilation = [f["stride"]] * rank, [f.get("dilation", 1)] * rank
+
+    def pad(t, value=0.0):
+        pads = []
+        for n, k, s, d in zip(t.shape[2:], kernel, stride, dilation):
+            total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
+            pads = [total // 2, total - total // 2] + pads
+        return F.pad(t, pads, value=value)
+
+    if name == "conv_same":
+        conv = getattr(torch.nn, f"Conv{rank}d")(x.shape[1], f["out"], kernel, stride, 0, dilation, f["groups"])
+        module = type("Same", (torch.nn.Module,), {"type_name": f"Conv{rank}dSame",
+                                                    "forward": lambda self, t: self.conv(pad(t))})()
+        module.conv = conv
+        return module
+    pool = getattr(F, f"{name[:3]}_pool{rank}d")
+    if name == "maxpool_same":
+        run = lambda self, t: pool(pad(t, -float("inf")), kernel, stride, 0, dilation, f["ceil_mode"])  # noqa: E731
+    else:
+        run = lambda self, t: pool(pad(t), kernel, stride, 0, f["ceil_mode"])  # noqa: E731
+    kind = "MaxPool" if name == "maxpool_same" else "AvgPool"
+    return type("Same", (torch.nn.Module,), {"type_name": f"{kind}{rank}dSame", "forward": run})()
 
 
 # Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.
@@ -208,6 +295,7 @@ PAST_A_LIMIT = {
     "maxpool": [("kernel", 0), ("stride", 0), ("padding", "kernel // 2 + 1"), ("dilation", 0)],
     "avgpool": [("kernel", 0), ("stride", 0), ("padding", "kernel // 2 + 1")],
     "linear": [("out", 0)],
+    "reflection_pad": [("padding", 40)],  # at least every axis's size: torch refuses it
 }
 
 

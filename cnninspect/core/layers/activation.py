@@ -1,4 +1,5 @@
-"""Activations: elementwise, no parameters; one op per element (softmax: three, an exp, a sum and a divide)."""
+"""Activations: elementwise, no parameters but PReLU's slopes; one op per element (softmax and log_softmax: three,
+an exp, a sum and a divide or a subtract)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,38 @@ sigmoid = _elementwise("sigmoid", "Sigmoid", "1 / (1 + e^−x)", fields={})
 tanh = _elementwise("tanh", "Tanh", "tanh(x)", fields={})
 hardswish = _elementwise("hardswish", "Hardswish", "x·relu6(x + 3)/6", aliases=("hard_swish",))
 hardsigmoid = _elementwise("hardsigmoid", "Hardsigmoid", "relu6(x + 3)/6", aliases=("hard_sigmoid",))
+elu = _elementwise("elu", "ELU", "x, or alpha·(e^x − 1) below 0",
+                   fields={"alpha": Field("float", 1.0, "the scale below 0"), **INPLACE})
 
 
-@layer("softmax", doc="Softmax along a dimension (PyTorch's numbering: 0 is the batch).",
-       fields={"dim": Field("int", 1, "the dimension, counting the batch as 0 (negative counts from the end)")})
+@layer("prelu", doc="x, or a learned slope·x below 0 (PReLU): one slope, or one per channel.",
+       fields={"num_parameters": Field("int", 1, "the slopes: 1, or the channels (dimension 1)", low=1),
+               "init": Field("float", 0.25, "the slopes' initial value")})
+def prelu(p: Params, x: Shape) -> RuleOut:
+    require(p.num_parameters in (1, x[0]), "PReLU takes 1 slope or one per channel", param="num_parameters",
+            num_parameters=p.num_parameters, channels=x[0])
+    return RuleOut(x, "PReLU", params=p.num_parameters, ops=numel(x))
+
+
+DIM = {"dim": Field("int", 1, "the dimension, counting the batch as 0 (negative counts from the end)")}
+
+
+@layer("softmax", doc="Softmax along a dimension (PyTorch's numbering: 0 is the batch).", fields=DIM)
 def softmax(p: Params, x: Shape) -> RuleOut:
+    return _along(p, x, "softmax", "Softmax")
+
+
+@layer("log_softmax", aliases=("logsoftmax",), doc="log(softmax) along a dimension (LogSoftmax), as softmax.",
+       fields=DIM)
+def log_softmax(p: Params, x: Shape) -> RuleOut:
+    return _along(p, x, "log_softmax", "LogSoftmax")
+
+
+def _along(p: Params, x: Shape, what: str, type_name: str) -> RuleOut:
     rank = len(x) + 1
-    require(-rank <= p.dim < rank and p.dim % rank != 0, "softmax dim must name a dimension other than the batch",
+    require(-rank <= p.dim < rank and p.dim % rank != 0, f"{what} dim must name a dimension other than the batch",
             dim=p.dim, input=show(x))
-    return RuleOut(x, "Softmax", ops=3 * numel(x), spatial=MixAxis(p.dim % rank - 1))
+    return RuleOut(x, type_name, ops=3 * numel(x), spatial=MixAxis(p.dim % rank - 1))
 
 
-KINDS = (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardswish, hardsigmoid, softmax)
+KINDS = (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardswish, hardsigmoid, elu, prelu, softmax, log_softmax)

@@ -25,7 +25,7 @@ MAX_SIZE = 2**63 - 1  # torch's sizes are int64: a larger one describes no tenso
 
 
 class Field(NamedTuple):
-    type: str  # int, ints (one or per axis), padding (ints, 'same', 'valid'), bool, float, choice, size
+    type: str  # int, ints (one or per axis), intlist (one or up to 6), padding (ints, same, valid), bool, float, choice
     default: object = REQUIRED
     doc: str = ""
     choices: tuple[str, ...] = ()

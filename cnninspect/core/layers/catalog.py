@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers import activation, conv, dense, norm, pool, reshape
+from cnninspect.core.layers import activation, conv, dense, norm, pad, pool, reduce, reshape, same
 from cnninspect.core.layers.base import LayerKind
 
 
@@ -16,5 +16,6 @@ def _index(kinds: tuple[LayerKind, ...]) -> dict[str, LayerKind]:
     return index
 
 
-KINDS = (*conv.KINDS, *pool.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reshape.KINDS)
+KINDS = (*conv.KINDS, *same.KINDS, *pool.KINDS, *pad.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reduce.KINDS,
+         *reshape.KINDS)
 BY_NAME = _index(KINDS)

@@ -31,7 +31,7 @@ def conv(p: Params, x: Shape) -> RuleOut:
     groups = c_in if p.depthwise else p.groups
     out = p.out if p.out is not None else (c_in if p.depthwise else None)
     require(out is not None, "conv needs 'out', the number of output channels")
-    _check_groups(c_in, out, groups, p.in_channels)
+    check_groups(c_in, out, groups, p.in_channels)
     window = make_window(Kind.CONV, p.kernel, p.stride, p.padding, p.dilation, ndim=rank)
     if p.padding_mode in WRAPPING:
         _check_wrap(p.padding_mode, window, x)
@@ -51,7 +51,7 @@ def tconv(p: Params, x: Shape) -> RuleOut:
     """out = (n − 1)·s − 2p + d·(f − 1) + output_padding + 1; MACs over the input positions, as FlopCounterMode."""
     rank = spatial_rank(x, "tconv")
     c_in = x[0]
-    _check_groups(c_in, p.out, p.groups, p.in_channels)
+    check_groups(c_in, p.out, p.groups, p.in_channels)
     window = make_window(Kind.TRANSPOSED, p.kernel, p.stride, p.padding, p.dilation, p.output_padding, ndim=rank)
     spatial = window.output(x[1:])
     per_input = p.out // p.groups * math.prod(window.kernel)
@@ -73,7 +73,7 @@ def _check_wrap(mode: str, window, x: Shape) -> None:
                    padding=pad, input=show(x))
 
 
-def _check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:
+def check_groups(c_in: int, out: int, groups: int, expected: int | None) -> None:
     if expected is not None and expected != c_in:
         refuse(f"expects {expected} input channels but receives {c_in}", "in_channels", in_channels=expected,
                input_channels=c_in)

@@ -43,6 +43,16 @@ def dropout(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "Dropout")
 
 
+@layer("channel_dropout", aliases=("dropout1d", "dropout2d", "dropout3d"),
+       doc="Dropout of whole channels (Dropout1d/2d/3d, from the input's rank; active in training only).",
+       fields={"p": Field("float", 0.5, "probability of zeroing a channel", low=0),
+               "inplace": Field("bool", False, "overwrite the input")})
+def channel_dropout(p: Params, x: Shape) -> RuleOut:
+    rank = spatial_rank(x, "channel dropout")
+    require(p.p <= 1, "dropout probability must be between 0 and 1", p=p.p)
+    return RuleOut(x, f"Dropout{rank}d")
+
+
 @layer("identity", doc="Passes its input through (Identity).", fields={})
 def identity(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "Identity")
@@ -102,4 +112,4 @@ def scaled_size(n: int, scale: float) -> int:
     return int(product)
 
 
-KINDS = (linear, flatten, dropout, identity, upsample)
+KINDS = (linear, flatten, dropout, channel_dropout, identity, upsample)

@@ -1,4 +1,4 @@
-"""Normalisation: batch norm and local response norm."""
+"""Normalisation: batch, group, layer and local response norm; layer scale."""
 
 from __future__ import annotations
 
@@ -49,6 +49,21 @@ def layernorm(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "LayerNorm2d" if p.channels_first else "LayerNorm", params=params, ops=4 * numel(x))
 
 
+@layer("groupnorm", aliases=("group_norm",),
+       doc="Group normalisation (GroupNorm): statistics over each group of channels and every position.",
+       fields={"groups": Field("int", doc="groups of channels: the channels must divide by it", low=1),
+               "eps": Field("float", 1e-5, "added to the variance", low=0),
+               "affine": Field("bool", True, "learn a scale and a shift per channel")})
+def groupnorm(p: Params, x: Shape) -> RuleOut:
+    """params: weight and bias (C each); ops: 4 per element, as layernorm. Each output reads its group's every
+    position (the statistics), so no receptive field survives it."""
+    require(len(x) >= 2, "group norm needs a (channels, spatial...) input", input=show(x))
+    require(x[0] % p.groups == 0, "the channels must divide into the groups", channels=x[0], groups=p.groups)
+    require(numel(x) > p.groups, "group norm needs more than one value per group (torch refuses one, at batch 1)",
+            channels=x[0], groups=p.groups, input=show(x))
+    return RuleOut(x, "GroupNorm", params=2 * x[0] * p.affine, ops=4 * numel(x), spatial=None)
+
+
 @layer("layer_scale", attribute=True,
        doc="A learned per-channel scale held by the enclosing module (ConvNeXt's layer_scale): no module of its "
            "own, so it needs a name, the attribute's.",
@@ -58,4 +73,4 @@ def layer_scale(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "Parameter", params=x[0], ops=numel(x))
 
 
-KINDS = (batchnorm, lrn, layernorm, layer_scale)
+KINDS = (batchnorm, groupnorm, lrn, layernorm, layer_scale)
