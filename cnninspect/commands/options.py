@@ -9,7 +9,8 @@ import click
 from cnninspect.errors import InputError
 
 input_option = click.option("--input", "-i", "input_text", metavar="CxHxW",
-                            help="One sample's input shape, e.g. 3x224x224 [default: the spec's].")
+                            help="One sample's input shape, e.g. 3x224x224 [default: the spec's]; for a spec of "
+                                 "several inputs, NAME=SHAPE pairs, e.g. image=3x224x224,mask=1x224x224.")
 set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
                           help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # --set: ASCII, as a spec writes it
@@ -26,13 +27,39 @@ def parse_input(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     return shape
 
 
-def model_input(text: str | None, model) -> tuple[int, ...]:
-    """--input for `model`: its spec's input when not given; refused at a rank the model is not written for."""
+def model_input(text: str | None, model) -> "tuple[int, ...] | dict[str, tuple[int, ...]]":
+    """--input for `model`: its spec's input when not given; refused at a rank the model is not written for.
+    NAME=SHAPE pairs, comma-separated, give inputs by name (a spec's `inputs`): a mapping for the engine."""
     from cnninspect.commands.rank import fit_rank
 
+    if text is not None and "=" in text:
+        return _named_inputs(text, model)
     shape = parse_input(text, model.input)
     fit_rank(shape, model)
     return shape
+
+
+def _named_inputs(text: str, model) -> dict[str, tuple[int, ...]]:
+    """--input image=3x224x224,mask=1x224x224: each input at the rank the spec gives it."""
+    from cnninspect.inert import inert
+    from cnninspect.spell import spell
+
+    declared = dict(model.inputs or (("input", tuple(model.input)),))
+    shapes: dict[str, tuple[int, ...]] = {}
+    for pair in text.split(","):
+        name, _, shape_text = pair.partition("=")
+        name = name.strip()
+        if name not in declared:
+            raise InputError(f"{inert(model.name)} has no input {spell(name)} (its inputs: {', '.join(declared)}); "
+                             f"write NAME=SHAPE pairs joined by commas", where="--input")
+        if name in shapes:
+            raise InputError(f"the input '{name}' is given twice", where="--input")
+        shape = parse_input(shape_text, declared[name])
+        if len(shape) != len(declared[name]):
+            raise InputError(f"the input '{name}' has {len(declared[name])} axes (channels first, as "
+                             f"{'x'.join(map(str, declared[name]))}). Received {spell(shape_text)}", where="--input")
+        shapes[name] = shape
+    return shapes
 
 
 def parse_settings(settings: tuple[str, ...]) -> dict[str, object]:

@@ -27,10 +27,12 @@ from cnninspect.core import window
 from cnninspect.core.coverage import Coverage, coverage
 from cnninspect.core.evaluate import Env, bind_arguments, evaluate_params, field_value
 from cnninspect.core.expr import ExprError, evaluate
-from cnninspect.core.graph import CallNode, LayerNode, Loc, MergeNode, Model, Node, RepeatNode, SeqNode, Value
+from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, Node, RefNode, RepeatNode, SeqNode,
+                                   ShareNode, Value)
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, check_sizes, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
+from cnninspect.core.refs import Outputs, Read, expand
 from cnninspect.core.window import AxisWindow
 from cnninspect.errors import InputError
 
@@ -66,6 +68,7 @@ class Row(NamedTuple):
     module: bool  # a module in PyTorch (False: applied as a function, or a merge)
     loc: Loc
     settings: Params | None = None  # the layer's evaluated fields (None for merges)
+    shared: bool = False  # a module applied again (`share`): its parameters are counted at its first use only
 
 
 class Merge(NamedTuple):
@@ -82,7 +85,7 @@ class Aux(NamedTuple):
     body: "Program"
 
 
-Program = tuple  # of steps: a Row's index (run that layer), a Merge, or an Aux
+Program = tuple  # of steps: a Row's index (run that layer), a Merge, an Aux, or a Read (core/refs.py)
 
 
 class Analysis(NamedTuple):
@@ -92,6 +95,8 @@ class Analysis(NamedTuple):
     footprint: tuple[Footprint, ...] | None
     rows: tuple[Row, ...]
     program: Program  # how the rows compose: what a builder needs to run them (cnninspect.torch_backend)
+    inputs: tuple[tuple[str, Shape], ...] = ()  # every input, by name, in the order a forward pass takes them
+    reads: frozenset = frozenset()  # the steps whose outputs a Read takes again: a builder keeps those
 
 
 Axes = "tuple[Footprint | None, ...] | None"  # a footprint per axis of a sample; None for channel axes
@@ -100,6 +105,7 @@ Axes = "tuple[Footprint | None, ...] | None"  # a footprint per axis of a sample
 class _Tensor(NamedTuple):
     shape: Shape
     axes: Axes  # None once every output reads every input position
+    source: int = -1  # the step that made it: a row's index, or -1 - k for the model's input k
 
 
 class _Scope:
@@ -122,7 +128,8 @@ class _Scope:
 
 
 class _Walk:
-    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least")
+    __slots__ = ("model", "model_env", "rows", "program", "names", "depth", "work", "least", "outputs", "head",
+                 "scopes")
 
     def __init__(self, model: Model, model_env: Env) -> None:
         self.model = model
@@ -133,6 +140,9 @@ class _Walk:
         self.depth = 0
         self.work = MAX_WORK  # steps left: work that adds no layer (empty or skipped bodies, calls) is bounded too
         self.least: dict = {}  # id(node) -> the steps it surely costs (least_work)
+        self.outputs = Outputs()  # what references may read
+        self.head: str | None = None  # the auxiliary head being walked, if any
+        self.scopes: dict[str, _Scope] = {}  # named sequences' scopes, which a sequence of the same name reopens
 
     def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         common = node.common
@@ -140,16 +150,38 @@ class _Walk:
             env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
             return x
+        if common.source is not None or type(node) is RefNode:  # an earlier output instead of the incoming tensor
+            x = self.read(common.source or node.path, scope, env, common.loc,
+                          "from" if common.source else node.key)
+            if type(node) is RefNode:
+                return x
+            if env.get("in_channels") != x.shape[0]:
+                env = {**env, "in_channels": x.shape[0]}
+        if common.label is None:
+            return self._node(node, x, scope, env, aux)
+        x = self._node(node, x, scope, env, aux)  # `as: LABEL`: its output has a name of its own
+        self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
+        return x
+
+    def _node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        common = node.common
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise InputError(f"{common.loc}: nesting deeper than {MAX_NESTING} levels")
         try:
             if isinstance(node, LayerNode):
                 return self.layer(node, x, scope, env, aux)
-            if isinstance(node, SeqNode):
-                return self.sequence(node.children, x, self._named(scope, common, env), env, aux)
-            if isinstance(node, MergeNode):
-                return self.merge(node, x, self._named(scope, common, env), env, aux)
+            if isinstance(node, (SeqNode, MergeNode)):
+                inner = self._named(scope, common, env, type(node) is SeqNode)
+                if isinstance(node, SeqNode):
+                    x = self.sequence(node.children, x, inner, env, aux)
+                else:
+                    x = self.merge(node, x, inner, env, aux)
+                if inner is not scope:
+                    self.outputs.record(inner.path, x, self.head)
+                return x
+            if isinstance(node, ShareNode):
+                return self.share(node, x, scope, env, aux)
             if isinstance(node, RepeatNode):
                 times = self._value(_TIMES, node.times, env, "times", common.loc, scope)
                 if len(self.rows) + times * _rows_added(node.body) > MAX_ROWS:  # refuse before walking
@@ -169,11 +201,17 @@ class _Walk:
                 if inline and common.name is not None:
                     raise InputError(f"{common.loc}: block '{node.block}' is inline: its layers join the caller's "
                                      f"module, so a call has no name")
-                return self.call(node, x, scope if inline else self._scope(scope, common, env), env, aux)
-            outer, self.program = self.program, []  # AuxNode
-            self.sequence(node.body.children, x, self._scope(scope, common, env), env, True)
+                inner = scope if inline else self._scope(scope, common, env)
+                x = self.call(node, x, inner, env, aux)
+                if not inline:
+                    self.outputs.record(inner.path, x, self.head)
+                return x
+            outer, self.program, head = self.program, [], self.head  # AuxNode
+            inner = self._scope(scope, common, env)
+            self.head = inner.path
+            self.sequence(node.body.children, x, inner, env, True)
             outer.append(Aux(tuple(self.program)))
-            self.program = outer
+            self.program, self.head = outer, head
             return x
         finally:
             self.depth -= 1
@@ -212,11 +250,40 @@ class _Walk:
         if not (node.functional or kind.attribute):
             self._claim(path, (kind.name, params.key()) if not (out.params or out.buffers) else None, node.common.loc)
         axes = _through(x.axes, out.spatial, out.shape)
+        module = not (node.functional or kind.attribute)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, _spatial(axes), covers, windows, aux, not (node.functional or kind.attribute),
-                      node.common.loc, params))
-        self.program.append(len(self.rows) - 1)
-        return _Tensor(out.shape, axes)
+                      out.ops, _spatial(axes), covers, windows, aux, module, node.common.loc, params))
+        if module:
+            self.outputs.modules.setdefault(path, len(self.rows) - 1)
+        return self._made(path, _Tensor(out.shape, axes, len(self.rows) - 1))
+
+    def share(self, node: ShareNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+        """The layer module `node.path` names, applied again: its parameters are its first use's."""
+        first = self.rows[self.outputs.module(expand(node.path, env, node.common.loc), scope.path, node.common.loc)]
+        if x.shape[0] != first.input[0] or len(x.shape) != len(first.input):
+            raise InputError(f"{node.common.loc}: 'share: {node.path}': the module '{first.path}' takes "
+                             f"{show(first.input)} ({first.loc}); here it would get {show(x.shape)}")
+        try:
+            out, windows, covers = _applied(BY_NAME[first.kind], first.settings, x.shape)
+        except InputError as error:
+            raise error.located(f"{node.common.loc}: shared layer '{first.path}' ({first.kind}), input "
+                                f"{show(x.shape)}") from None
+        axes = _through(x.axes, out.spatial, out.shape)
+        self._add(Row(first.path, first.kind, out.type_name, x.shape, out.shape, 0, 0, out.macs, out.ops,
+                      _spatial(axes), covers, windows, aux, True, node.common.loc, first.settings, True))
+        return self._made(first.path, _Tensor(out.shape, axes, len(self.rows) - 1))
+
+    def read(self, path: str, scope: _Scope, env: Env, loc: Loc, key: str) -> _Tensor:
+        """An earlier output (`from`), which becomes the current tensor: a Read step in the program."""
+        x = self.outputs.resolve(expand(path, env, loc), scope.path, self.head, loc, key, path)
+        self.program.append(Read(x.source))
+        return x
+
+    def _made(self, path: str, x: _Tensor) -> _Tensor:
+        """The row just added ran: the program runs it, and references may read its output by its path."""
+        self.program.append(x.source)
+        self.outputs.record(path, x, self.head)
+        return x
 
     def merge(self, node: MergeNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         outer, outs, branches = self.program, [], []
@@ -231,10 +298,13 @@ class _Walk:
         self.program = outer
         shape, ops = _merged(node, scope, [o.shape for o in outs])
         axes = _merged_axes(outs, shape)
-        self._add(Row(scope.functional(node.op), node.op, node.op, x.shape, shape, 0, 0, 0, ops, _spatial(axes), (),
-                      (), aux, False, node.common.loc))
+        path = scope.functional(node.op)
+        self._add(Row(path, node.op, node.op, x.shape, shape, 0, 0, 0, ops, _spatial(axes), (), (), aux, False,
+                      node.common.loc))
         outer.append(Merge(node.op, tuple(branches), len(self.rows) - 1))
-        return _Tensor(shape, axes)
+        out = _Tensor(shape, axes, len(self.rows) - 1)
+        self.outputs.record(path, out, self.head)
+        return out
 
     def call(self, node: CallNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
         block = self.model.blocks[node.block]
@@ -245,20 +315,27 @@ class _Walk:
             raise error.located(f"{loc}: block '{scope.path}' ({node.block})") from None
         return self.sequence(block.body.children, x, scope, {**self.model_env, **bound}, aux)
 
-    def _scope(self, scope: _Scope, common, env: Env) -> _Scope:
-        """A module that holds others: a block call, a named sequence or merge, an aux head."""
+    def _scope(self, scope: _Scope, common, env: Env, seq: bool = False) -> _Scope:
+        """A module that holds others: a block call, a named sequence or merge, an aux head. A named sequence
+        may open its module again (a ModuleList whose members run between others': Res2Net's convs and bns); its
+        unnamed children go on being numbered where they stopped."""
         path = scope.child(_name(common, env))
-        self._claim(path, None, common.loc)
-        return _Scope(path)
+        if seq and self.names.get(path) is _REOPENED:
+            return self.scopes[path]
+        self._claim(path, _REOPENED if seq else None, common.loc)
+        inner = _Scope(path)
+        if seq:
+            self.scopes[path] = inner
+        return inner
 
-    def _named(self, scope: _Scope, common, env: Env) -> _Scope:
+    def _named(self, scope: _Scope, common, env: Env, seq: bool = False) -> _Scope:
         """A named container opens a module scope; an unnamed one is transparent."""
-        return self._scope(scope, common, env) if common.name is not None else scope
+        return self._scope(scope, common, env, seq) if common.name is not None else scope
 
     def _claim(self, path: str, shareable, loc: Loc) -> None:
         """A module path names one module. torch runs a parameter-free module twice where code calls it twice
         (ResNet's relu), so the same parameter-free layer may repeat a name; nothing else may."""
-        if path in self.names and (shareable is None or self.names[path] != shareable):
+        if path in self.names and (shareable is None or shareable is _REOPENED or self.names[path] != shareable):
             raise InputError(f"{loc}: the module name '{path}' is used twice; a layer with parameters or a module "
                              f"that holds others needs a name of its own (inside a repeat, leave the name out)")
         self.names[path] = shareable
@@ -287,11 +364,13 @@ class _Walk:
         self.rows.append(row)
 
 
-def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, Value] | None = None) -> Analysis:
-    """Walk the model over one sample of `input_shape` (default: the spec's), with `args` over its defaults."""
-    shape = tuple(input_shape or model.input)
-    if not shape or min(shape) < 1:
-        raise InputError(f"the input shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
+def analyze(model: Model, input_shape: "Shape | Mapping[str, Shape] | None" = None,
+            args: Mapping[str, Value] | None = None) -> Analysis:
+    """Walk the model over one sample of `input_shape` (default: the spec's), with `args` over its defaults.
+    A model of several inputs takes a mapping of their names to shapes (those left out keep the spec's), or the
+    first input's shape alone."""
+    inputs = _inputs(model, input_shape)
+    shape = inputs[0][1]
     unknown = set(args or {}) - set(model.args)
     if unknown:
         known = ", ".join(sorted(model.args)) or "none"
@@ -299,7 +378,7 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     settings = tuple(sorted((args or {}).items()))
     plan = _PLANS.get(id(model))
     if plan is not None and plan[0] is model and plan[1] == settings:
-        replayed = _replay(plan[2], shape)
+        replayed = _replay(plan[2], inputs)
         if replayed is not None:
             return replayed
     try:
@@ -307,8 +386,12 @@ def analyze(model: Model, input_shape: Shape | None = None, args: Mapping[str, V
     except InputError as error:
         raise error.located(str(model.arg_locs.get(error.param, model.file))) from None
     walk = _Walk(model, env)
-    end = walk.sequence(model.body.children, _start(shape), _Scope(""), env, False)
-    analysis = Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program))
+    starts = [_start(s, -1 - k) for k, (_, s) in enumerate(inputs)]
+    for (name, _), start in zip(inputs, starts):
+        walk.outputs.record(name, start, None)
+    end = walk.sequence(model.body.children, starts[0], _Scope(""), env, False)
+    analysis = Analysis(model, shape, end.shape, _spatial(end.axes), tuple(walk.rows), tuple(walk.program), inputs,
+                        frozenset(walk.outputs.read))
     _keep_plan(model, settings, analysis)
     return analysis
 
@@ -351,46 +434,70 @@ def _applied(kind, params: Params, shape: Shape) -> tuple:
     return found
 
 
-def _start(shape: Shape) -> _Tensor:
+def _inputs(model: Model, given) -> tuple[tuple[str, Shape], ...]:
+    """Every input's name and shape: the spec's, with what the caller gives over them."""
+    declared = model.inputs or (("input", tuple(model.input)),)
+    if given is None or not isinstance(given, Mapping):
+        given = {declared[0][0]: tuple(given or declared[0][1])}
+    unknown = [name for name in given if name not in dict(declared)]
+    if unknown:
+        raise InputError(f"unknown input '{unknown[0]}' (this model's inputs: {', '.join(n for n, _ in declared)})")
+    inputs = tuple((name, tuple(given.get(name, shape))) for name, shape in declared)
+    for name, shape in inputs:
+        if not shape or min(shape) < 1:
+            which = f" '{name}'" if len(inputs) > 1 else ""
+            raise InputError(f"the input{which} shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
+    return inputs
+
+
+def _start(shape: Shape, source: int = -1) -> _Tensor:
     """The network's input: each spatial position reads itself."""
-    return _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])))
+    return _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])), source)
 
 
-def _replay(plan: Analysis, shape: Shape) -> Analysis | None:
+def _replay(plan: Analysis, inputs: tuple[tuple[str, Shape], ...]) -> Analysis | None:
     """The plan's layers, with their settings, through its program again at another input shape; None where a
     tensor's channels differ from the walk's, a rule or a merge refuses, or a layer gains or loses parameters
     (the walk's checks would differ: a walk then gives the answer, or says where and why not)."""
-    if shape[0] != plan.input[0]:
+    if any(shape[0] != old[0] for (_, shape), (_, old) in zip(inputs, plan.inputs)):
         return None
     rows = list(plan.rows)
+    kept = {-1 - k: _start(shape) for k, (_, shape) in enumerate(inputs)}  # what Read steps take again
     try:
-        end = _replay_program(plan.program, plan.rows, rows, _start(shape))
+        end = _replay_program(plan.program, plan.rows, rows, kept[-1], kept, plan.reads)
     except InputError:
         return None
-    return Analysis(plan.model, shape, end.shape, _spatial(end.axes), tuple(rows), plan.program)
+    return Analysis(plan.model, inputs[0][1], end.shape, _spatial(end.axes), tuple(rows), plan.program, inputs,
+                    plan.reads)
 
 
 _row = functools.partial(tuple.__new__, Row)  # Row(*fields) without the Python frame of its __new__: the replay's loop
 
 
-def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor) -> _Tensor:
-    shape, axes = x
+def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _Tensor, kept: dict,
+                    reads: frozenset) -> _Tensor:
+    """`kept`: the outputs of the steps in `reads` met so far (and the inputs), for the Read steps."""
+    shape, axes = x[0], x[1]
     footprint = _spatial(axes)
     for step in program:
         if type(step) is int:
             row = old[step]
             out, windows, covers = _applied(BY_NAME[row.kind], row.settings, shape)
-            if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)):
+            if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)
+                                                                                      or row.shared):
                 raise InputError("not as walked")
             if out.spatial != () or len(out.shape) != len(shape):  # elementwise layers keep every footprint
                 axes = _through(axes, out.spatial, out.shape)
                 footprint = _spatial(axes)
-            new[step] = _row((row.path, row.kind, out.type_name, shape, out.shape, out.params, out.buffers, out.macs,
-                              out.ops, footprint, covers, windows, row.aux, row.module, row.loc, row.settings))
+            new[step] = _row((row.path, row.kind, out.type_name, shape, out.shape, 0 if row.shared else out.params,
+                              0 if row.shared else out.buffers, out.macs, out.ops, footprint, covers, windows, row.aux,
+                              row.module, row.loc, row.settings, row.shared))
             shape = out.shape
+            if step in reads:
+                kept[step] = _Tensor(shape, axes)
         elif isinstance(step, Merge):
             x = _Tensor(shape, axes)
-            outs = [_replay_program(branch, old, new, x) for branch in step.branches]
+            outs = [_replay_program(branch, old, new, x, kept, reads) for branch in step.branches]
             merged, ops = _merge_shape(step.op, [o.shape for o in outs])
             if merged[0] != old[step.row].output[0]:
                 raise InputError("not as walked")
@@ -398,8 +505,13 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
             footprint = _spatial(axes)
             new[step.row] = old[step.row]._replace(input=shape, output=merged, ops=ops, footprint=footprint)
             shape = merged
+            if step.row in reads:
+                kept[step.row] = _Tensor(shape, axes)
+        elif isinstance(step, Read):
+            shape, axes = kept[step.source][:2]
+            footprint = _spatial(axes)
         else:  # Aux: a training-only head reads the tensor and passes it on
-            _replay_program(step.body, old, new, _Tensor(shape, axes))
+            _replay_program(step.body, old, new, _Tensor(shape, axes), kept, reads)
     return _Tensor(shape, axes)
 
 
@@ -413,7 +525,7 @@ def least_work(node: Node, blocks: Mapping, memo: dict, depth: int = 0) -> int:
     if found is not None:
         return found
     when, kind, depth = node.common.when, type(node), depth + 1
-    if (when is not None and when is not True) or kind is LayerNode or depth > MAX_NESTING:
+    if (when is not None and when is not True) or kind in _LEAVES or depth > MAX_NESTING:
         steps = 1
     elif kind is SeqNode or kind is MergeNode:
         steps = 1
@@ -428,6 +540,10 @@ def least_work(node: Node, blocks: Mapping, memo: dict, depth: int = 0) -> int:
         steps = least_work(node.body, blocks, memo, depth)
     memo[id(node)] = steps = min(steps, MAX_WORK + 1)
     return steps
+
+
+_LEAVES = (LayerNode, RefNode, ShareNode)
+_REOPENED = ("seq",)  # what a named sequence claims: its name may open it again
 
 
 def _rows_added(body: SeqNode) -> int:

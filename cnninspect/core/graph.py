@@ -1,4 +1,5 @@
-"""An architecture as the engine sees it: a tree of layer, sequence, merge, repeat, block-call and aux nodes.
+"""An architecture as the engine sees it: a tree of layer, sequence, merge, repeat, block-call and aux nodes,
+with references to earlier outputs (`from`) and shared modules (`share`) that make it a DAG.
 
 The spec loader builds it from a file; values may still be expressions (strings) that the engine evaluates
 as it walks, because they can depend on the incoming tensor (`in_channels`) and on block arguments.
@@ -39,6 +40,8 @@ class Common(NamedTuple):
     name: str | None = None  # its module name; unnamed module children are numbered, as in nn.Sequential
     when: Value = None  # `if:` — a condition; a node whose condition is false acts as identity
     loc: Loc = NOWHERE
+    source: str | None = None  # `from:` — the path of an earlier output the node reads instead (core/refs.py)
+    label: str | None = None  # `as:` — a name for the node's output alone, not a module's (core/refs.py)
 
 
 class LayerNode(NamedTuple):
@@ -74,6 +77,21 @@ class CallNode(NamedTuple):
     common: Common
 
 
+class RefNode(NamedTuple):
+    """`- from: PATH`: the tensor becomes an earlier output (core/refs.py); as a merge's branch, that output."""
+
+    path: str
+    common: Common
+    key: str = "from"  # how the spec wrote it: `from`, or a merge's `inputs`
+
+
+class ShareNode(NamedTuple):
+    """`- share: PATH`: the layer module at PATH applied again, its parameters shared (core/refs.py)."""
+
+    path: str
+    common: Common
+
+
 class AuxNode(NamedTuple):
     """A side head (an auxiliary classifier): it reads the tensor, runs only in training, and passes it on."""
 
@@ -81,7 +99,7 @@ class AuxNode(NamedTuple):
     common: Common
 
 
-Node = Union[LayerNode, SeqNode, MergeNode, RepeatNode, CallNode, AuxNode]
+Node = Union[LayerNode, SeqNode, MergeNode, RepeatNode, CallNode, AuxNode, RefNode, ShareNode]
 
 REQUIRED = object()  # a block parameter without a default
 
@@ -108,3 +126,4 @@ class Model(NamedTuple):
     expect: Mapping[str, Value] = _NOTHING  # budgets the spec carries (cnninspect check)
     expect_locs: Mapping[str, Loc] = _NOTHING
     ranks: tuple[int, ...] = ()  # the input ranks it is written for (axes of one sample, channels included); (): any
+    inputs: tuple[tuple[str, tuple[int, ...]], ...] = ()  # `inputs:` name and shape of each; (): one, `input`

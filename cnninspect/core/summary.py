@@ -58,7 +58,7 @@ def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth:
         ops=sum(r.ops for r in main) * batch,
         aux_ops=sum(r.ops for r in aux) * batch,
         param_bytes=sum(r.params for r in analysis.rows) * size,
-        input_bytes=numel(analysis.input) * batch * size,
+        input_bytes=sum(numel(shape) for _, shape in analysis.inputs or ((None, analysis.input),)) * batch * size,
         activation_bytes=sum(outputs),
         largest_activation_bytes=max(outputs, default=0),
     )

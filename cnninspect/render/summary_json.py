@@ -42,6 +42,7 @@ def _row(row: Row, summary: Summary) -> dict:
                            "jump": [fraction(f.jump) for f in row.footprint]}
     return {
         "path": row.path, "type": row.type_name, "kind": row.kind, "aux": row.aux, "module": row.module,
+        **({"shared": True} if row.shared else {}),  # a module used again (`share`): params at its first use
         "input": [batch, *row.input], "output": [batch, *row.output],
         "output_bytes": summary.output_bytes(row),
         "params": row.params, "buffers": row.buffers, "macs": row.macs * batch, "ops": row.ops * batch,

@@ -36,7 +36,8 @@ BOLD, ITALIC, RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
 def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None) -> tuple[str, ...]:
     """A row's cells, its path and type inert; with `marks` (from `torch_marks`), a last ✓/✗ cell."""
     rf, jump = figures.receptive_field(row)
-    found = (inert(row.path), inert(row.type_name), figures.shape(row.output, summary.batch),
+    kind = inert(row.type_name) + (" (shared)" if row.shared else "")  # a module used again: its params counted once
+    found = (inert(row.path), kind, figures.shape(row.output, summary.batch),
              figures.size(summary.output_bytes(row)), figures.exact(row.params),
              figures.exact(row.macs * summary.batch), rf, jump, figures.lint_mark(row))
     if marks is None:

@@ -8,20 +8,23 @@ from __future__ import annotations
 from typing import Iterator
 
 from cnninspect.core.graph import (REQUIRED, AuxNode, BlockDef, CallNode, Common, LayerNode, Loc, MergeNode, Model,
-                                   Node, RepeatNode, SeqNode)
+                                   Node, RefNode, RepeatNode, SeqNode, ShareNode)
 from cnninspect.core.layers.base import Field
 from cnninspect.core.layers.catalog import BY_NAME
+from cnninspect.core.refs import label_form, path_form
 from cnninspect.errors import InputError
 from cnninspect.spec.rank import input_ranks
 from cnninspect.spec.source import Located, LocatedList, empty
-from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, common, expectations, field_form,
+from cnninspect.spec.values import (IDENTIFIER, RESERVED, argument, block_params, expectations, field_form,
                                     input_shape, metadata, model_args, show, text)
+from cnninspect.spec.values import common as _plain_common
 
-TOP_LEVEL = ("name", "description", "source", "input", "rank", "args", "blocks", "layers", "metadata", "expect",
-             "include")
+TOP_LEVEL = ("name", "description", "source", "input", "inputs", "rank", "args", "blocks", "layers", "metadata",
+             "expect", "include")
 FAMILY_KEYS = ("description", "blocks", "include")  # what an included file may hold: blocks to share
-STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux")
-COMMON = ("name", "if")
+STRUCTURES = ("seq", "add", "mul", "concat", "repeat", "aux", "from", "share")
+COMMON = ("name", "if", "from", "as")
+MAX_INPUTS = 16  # a model's named inputs
 
 
 def build_model(data: Located, default_name: str, included: tuple[Located, ...] = ()) -> Model:
@@ -42,9 +45,10 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     body = builder.sequence(data["layers"], data.value_locs["layers"], "layers")
     _refuse_recursion(blocks)
     _check_calls(blocks, body)
+    inputs = _inputs(data)
     return Model(
         name=text(data, "name", default_name),
-        input=input_shape(data),
+        input=inputs[0][1] if inputs else input_shape(data),
         args=model_args(data.get("args"), data.value_locs.get("args", data.loc)),
         blocks=blocks,
         body=body,
@@ -55,8 +59,41 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         arg_locs=dict(data["args"].value_locs) if isinstance(data.get("args"), Located) else {},
         expect=expectations(data),
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
-        ranks=input_ranks(data),
+        ranks=input_ranks(data) if not inputs else (len(inputs[0][1]),),
+        inputs=inputs,
     )
+
+
+def _inputs(data: Located) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """`inputs: {image: [3, 224, 224], mask: [1, 224, 224]}`: several inputs, by name, in forward order."""
+    if "inputs" not in data:
+        return ()
+    value, loc = data["inputs"], data.value_locs["inputs"]
+    if "input" in data:
+        raise InputError(f"{loc}: a spec has 'input' (one) or 'inputs' (several, by name), not both")
+    if "rank" in data:
+        raise InputError(f"{data.key_locs['rank']}: 'rank' is for a spec of one 'input'")
+    if not isinstance(value, Located) or not value or len(value) > MAX_INPUTS:
+        raise InputError(f"{loc}: 'inputs' maps up to {MAX_INPUTS} names to shapes, e.g. "
+                         f"{{image: [3, 224, 224], mask: [1, 224, 224]}}")
+    inputs = []
+    for name, shape in value.items():
+        if not IDENTIFIER.fullmatch(name) or name in RESERVED:
+            raise InputError(f"{value.key_locs[name]}: an input's name is a plain name. Received {name!r}")
+        one = Located({"input": shape})
+        one.loc, one.key_locs, one.value_locs = loc, {"input": value.key_locs[name]}, {"input": value.value_locs[name]}
+        inputs.append((name, input_shape(one)))
+    return tuple(inputs)
+
+
+def common(body: Located, loc: Loc) -> Common:
+    """`name`, `if`, `from` and `as`: what every node may carry."""
+    found = _plain_common(body, loc)
+    if "from" in body:
+        found = found._replace(source=path_form(body["from"], str(body.value_locs["from"]), "from"))
+    if "as" in body:
+        found = found._replace(label=label_form(body["as"], str(body.value_locs["as"])))
+    return found
 
 
 class _Builder:
@@ -110,6 +147,8 @@ class _Builder:
         else:
             raise InputError(f"{loc}: expected a layer (e.g. 'relu' or {{conv: {{out: 64, kernel: 3}}}}). "
                              f"Received {item!r}")
+        if key in ("from", "share"):
+            return self.reference(key, body, body_loc, loc)
         if not isinstance(body, Located):
             raise InputError(f"{body_loc}: the fields of '{key}' must be a mapping. Received {show(body)}")
         if key in STRUCTURES:
@@ -141,6 +180,18 @@ class _Builder:
                 if name not in COMMON}
         return CallNode(key, args, {n: body.value_locs[n] for n in args}, common(body, loc))
 
+    def reference(self, key: str, body: object, body_loc: Loc, loc: Loc) -> Node:
+        """`- from: PATH` (the tensor becomes an earlier output) and `- share: PATH` or `- share: {path: PATH,
+        from: ..., if: ...}` (an earlier layer's module applied again)."""
+        if key == "share" and isinstance(body, Located):
+            _only(body, ("path", "from", "if", "as"), loc, "share")
+            if "path" not in body:
+                raise InputError(f"{loc}: share needs 'path', the module to apply again")
+            path = path_form(body["path"], str(body.value_locs["path"]), "path")
+            return ShareNode(path, common(body, loc))
+        path = path_form(body, str(body_loc), key)
+        return (RefNode if key == "from" else ShareNode)(path, Common(loc=loc))
+
     def seq(self, body: Located, loc: Loc) -> SeqNode:
         _only(body, (*COMMON, "layers"), loc, "seq")
         return self.sequence(body.get("layers"), body.value_locs.get("layers", loc), "seq", common(body, loc))
@@ -155,17 +206,24 @@ class _Builder:
         return self._merge("mul", body, loc)
 
     def _merge(self, op: str, body: Located, loc: Loc) -> MergeNode:
-        _only(body, (*COMMON, "branches"), loc, op)
-        branches = body.get("branches")
+        """`inputs: [PATH, ...]` are operands first (earlier outputs), then `branches` (each reads the tensor)."""
+        _only(body, (*COMMON, "branches", "inputs"), loc, op)
+        branches = body.get("branches", LocatedList())
         where = body.value_locs.get("branches", loc)
-        if not isinstance(branches, LocatedList) or len(branches) < 2:
-            raise InputError(f"{where}: {op} needs 'branches', a list of at least two branches")
+        inputs = body.get("inputs", LocatedList())
+        if not isinstance(inputs, LocatedList):
+            raise InputError(f"{body.value_locs['inputs']}: 'inputs' is a list of paths of earlier outputs")
+        refs = tuple(RefNode(path_form(p, str(p_loc), "inputs"), Common(loc=p_loc), "inputs")
+                     for p, p_loc in zip(inputs, getattr(inputs, "item_locs", ())))
+        if not isinstance(branches, LocatedList) or len(branches) + len(refs) < 2:
+            raise InputError(f"{where}: {op} needs 'branches', a list of at least two branches (or two operands in "
+                             f"all with 'inputs', earlier outputs by path)")
         built = tuple(self.sequence(b, b_loc, "a branch") if isinstance(b, LocatedList) or b is None
-                      else self.node(b, b_loc) for b, b_loc in zip(branches, branches.item_locs))
-        return MergeNode(op, built, common(body, loc))
+                      else self.node(b, b_loc) for b, b_loc in zip(branches, getattr(branches, "item_locs", ())))
+        return MergeNode(op, refs + built, common(body, loc))
 
     def repeat(self, body: Located, loc: Loc) -> RepeatNode:
-        _only(body, ("if", "times", "var", "layers"), loc, "repeat")
+        _only(body, ("if", "from", "as", "times", "var", "layers"), loc, "repeat")
         if "times" not in body:
             raise InputError(f"{loc}: repeat needs 'times'")
         var = body.get("var", "i")
@@ -176,7 +234,7 @@ class _Builder:
         return RepeatNode(times, var, layers, common(body, loc))
 
     def aux(self, body: Located, loc: Loc) -> AuxNode:
-        _only(body, (*COMMON, "layers"), loc, "aux")
+        _only(body, ("name", "if", "layers"), loc, "aux")  # a head that reads an earlier output starts with `from`
         layers = self.sequence(body.get("layers"), body.value_locs.get("layers", loc), "aux")
         return AuxNode(layers, common(body, loc))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cnninspect.core.budget import KEYS as BUDGET_KEYS
 from cnninspect.core.graph import REQUIRED
 from cnninspect.core.layers.base import Field, LayerKind
+from cnninspect.core import refs
 from cnninspect.core.layers.catalog import BY_NAME, KINDS
 from cnninspect.spec import rank
 from cnninspect.spec.build import STRUCTURES
@@ -32,7 +33,14 @@ TYPES = {
 COMMON = {
     "name": {"type": ["string", "integer"], "description": "the module name (no dots); unnamed modules are numbered"},
     "if": {"$ref": "#/$defs/bool", "description": "a condition; when false the node acts as identity"},
+    "from": {"$ref": "#/$defs/path", "description": "read this earlier output instead of the incoming tensor"},
+    "as": {"type": ["string", "integer"], "description": "a name for the node's output (for `from`), not a module"},
 }
+PATH = {"type": "string", "maxLength": refs.MAX_PATH, "pattern": f"^{refs.PATH.pattern}$",
+        "description": "the path of an earlier output, as the summary shows it (layer1.0.conv1); looked up from the "
+                       "enclosing module outward, or from the model's top with a leading /"}
+SHAPE = {"anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
+                   {"type": "string", "pattern": r"^\d+(x\d+){0,3}$"}]}
 RANK = {"type": "integer", "minimum": 1, "maximum": rank.MOST}
 ARGUMENT = {"anyOf": [{"type": ["number", "boolean", "string", "null"]},
                       {"type": "array", "items": {"type": ["number", "string"]}}]}
@@ -47,16 +55,17 @@ def json_schema() -> dict:
         "title": "cnninspect architecture spec",
         "description": "A CNN architecture for cnninspect: its input, its layers, and reusable blocks (docs/spec.md).",
         "type": "object",
-        "anyOf": [{"required": ["input", "layers"]},  # a model; or a family file that only shares blocks
+        "anyOf": [{"required": ["input", "layers"]}, {"required": ["inputs", "layers"]},  # a model; or a family file
+                  # that only shares blocks
                   {"required": ["blocks"], "not": {"anyOf": [{"required": ["input"]}, {"required": ["layers"]}]}}],
         "additionalProperties": False,
         "properties": {
             "name": {"type": "string"},
             "description": {"type": "string"},
             "source": {"type": "string", "description": "the reference implementation the spec follows"},
-            "input": {"description": "one sample's shape, e.g. [3, 224, 224] or '3x224x224'",
-                      "anyOf": [{"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
-                                 "maxItems": 4}, {"type": "string", "pattern": r"^\d+(x\d+){0,3}$"}]},
+            "input": {"description": "one sample's shape, e.g. [3, 224, 224] or '3x224x224'", **SHAPE},
+            "inputs": {"type": "object", "description": "several inputs, by name, in the order forward takes them",
+                       "minProperties": 1, "maxProperties": 16, "additionalProperties": SHAPE},
             rank.KEY: {"description": "the input ranks the spec is written for (axes of one sample, channels "
                               "included: 3 for C x H x W), or 'any' [default: the rank of 'input']",
                      "anyOf": [{"const": rank.ANY}, RANK, {"type": "array", "items": RANK, "minItems": 1,
@@ -74,7 +83,7 @@ def json_schema() -> dict:
             "layers": {"$ref": "#/$defs/layers"},
         },
         "$defs": {
-            "expression": EXPRESSION, "int": INT, **{k: v for k, v in TYPES.items() if k != "int"},
+            "expression": EXPRESSION, "int": INT, "path": PATH, **{k: v for k, v in TYPES.items() if k != "int"},
             "layers": {"type": "array", "items": {"$ref": "#/$defs/node"}},
             "node": {"anyOf": [
                 {"enum": no_fields_required, "description": "a layer without fields, e.g. relu"},
@@ -126,6 +135,15 @@ def _fields(kind: LayerKind) -> dict:
     return body
 
 
+def _operands(merge: dict) -> dict:
+    """A merge has at least two operands: branches, earlier outputs (`inputs`), or one of each."""
+    body = next(iter(merge["properties"].values()))
+    at_least = lambda key, n: {"required": [key], "properties": {key: {"minItems": n}}}  # noqa: E731
+    body["anyOf"] = [at_least("branches", 2), at_least("inputs", 2),
+                     {"allOf": [at_least("branches", 1), at_least("inputs", 1)]}]
+    return merge
+
+
 def _structures() -> dict:
     layers = {"$ref": "#/$defs/layers"}
     branch = {"anyOf": [layers, {"$ref": "#/$defs/node"}]}
@@ -134,13 +152,20 @@ def _structures() -> dict:
         body = {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
         return {"type": "object", "required": [key], "additionalProperties": False, "properties": {key: body}}
 
-    merge = {**COMMON, "branches": {"type": "array", "items": branch, "minItems": 2}}
+    merge = {**COMMON, "branches": {"type": "array", "items": branch},
+             "inputs": {"type": "array", "items": {"$ref": "#/$defs/path"},
+                        "description": "earlier outputs, the first operands"}}
+    path = {"$ref": "#/$defs/path"}
     return {
         "seq": structure("seq", {**COMMON, "layers": layers}, ["layers"]),
-        "add": structure("add", merge, ["branches"]),
-        "mul": structure("mul", merge, ["branches"]),
-        "concat": structure("concat", merge, ["branches"]),
-        "repeat": structure("repeat", {"if": COMMON["if"], "times": {"$ref": "#/$defs/int"},
+        **{op: _operands(structure(op, merge, [])) for op in ("add", "mul", "concat")},
+        "from": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {"from": path}},
+        "share": {"type": "object", "required": ["share"], "additionalProperties": False, "properties": {"share": {
+            "anyOf": [path, {"type": "object", "required": ["path"], "additionalProperties": False,
+                             "properties": {"path": path, "from": path, "if": COMMON["if"],
+                                            "as": COMMON["as"]}}]}}},
+        "repeat": structure("repeat", {"if": COMMON["if"], "from": COMMON["from"], "as": COMMON["as"],
+                                       "times": {"$ref": "#/$defs/int"},
                                        "var": {"type": "string"}, "layers": layers}, ["times", "layers"]),
-        "aux": structure("aux", {**COMMON, "layers": layers}, ["layers"]),
+        "aux": structure("aux", {"name": COMMON["name"], "if": COMMON["if"], "layers": layers}, ["layers"]),
     }

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
+from cnninspect.core.refs import Read
 from cnninspect.core.layers.base import numel
 from cnninspect.errors import InputError
 from cnninspect.inert import inert
@@ -47,9 +48,15 @@ class TorchRefused(InputError):
         self.detail = first_line(error)
 
 
+def example_inputs(analysis: Analysis, batch: int, make, **options) -> list:
+    """A tensor for each of the model's inputs, in forward's order, made by `make` (torch.empty, torch.randn)."""
+    return [make(batch, *shape, **options) for _, shape in analysis.inputs or (("input", analysis.input),)]
+
+
 def refuse_oversized(analysis: Analysis, batch: int, itemsize: int) -> None:
-    """Every activation of a forward pass (the input, each layer's output) must fit in a torch tensor."""
-    shapes = [(None, analysis.input)] + [(row, row.output) for row in analysis.rows]
+    """Every activation of a forward pass (the inputs, each layer's output) must fit in a torch tensor."""
+    inputs = [shape for _, shape in analysis.inputs] or [analysis.input]
+    shapes = [(None, shape) for shape in inputs] + [(row, row.output) for row in analysis.rows]
     for row, shape in shapes:
         size = numel(shape) * batch * itemsize
         if size > MAX_TENSOR_BYTES:
@@ -90,7 +97,8 @@ class _Scale:
 
 class SpecModel(nn.Module):
     """The network a spec describes. In training mode the auxiliary heads run too; their outputs are kept in
-    `aux_outputs` (in eval mode, as in torchvision, they do not run)."""
+    `aux_outputs` (in eval mode, as in torchvision, they do not run). A spec of several `inputs` takes them in
+    their order: model(image, mask). A module used again (`share`) is one module, called at each use."""
 
     def __init__(self, analysis: Analysis) -> None:
         super().__init__()
@@ -99,6 +107,9 @@ class SpecModel(nn.Module):
         # The model's own attributes, set before any layer is registered: a layer of the same name is refused.
         self._rows = analysis.rows
         self._program = analysis.program
+        self._reads = analysis.reads  # the steps whose outputs a Read takes again
+        self._inputs = tuple(name for name, _ in analysis.inputs) or ("input",)
+        self._kept: dict[int, torch.Tensor] = {}
         self._calls: list[nn.Module | _Scale | None] = []  # a plain list: registration is by path, below
         built: dict[str, nn.Module] = {}
         for index, row in enumerate(analysis.rows):
@@ -155,11 +166,18 @@ class SpecModel(nn.Module):
         raise InputError(f"torch cannot hold a {what} named '{inert(name)}' in {within}: {why}; rename the layer",
                          where=where(row))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
         for module in self._functional:  # unregistered: train() and eval() do not reach them
             module.train(self.training)
+        if len(more) != len(self._inputs) - 1:
+            raise TypeError(f"{self.spec_name} takes {len(self._inputs)} input(s), {', '.join(self._inputs)}; "
+                            f"got {1 + len(more)}")
         self.aux_outputs = []
-        return self._run(self._program, x)
+        self._kept = {-1 - k: t for k, t in enumerate((x, *more))}
+        try:
+            return self._run(self._program, x)
+        finally:
+            self._kept = {}
 
     def _run(self, program: Program, x: torch.Tensor) -> torch.Tensor:
         for step in program:
@@ -171,6 +189,8 @@ class SpecModel(nn.Module):
                         error.cnninspect_row = step
                         error.add_note(f"cnninspect: in {where(self._rows[step])}")
                     raise
+                if step in self._reads:
+                    self._kept[step] = x
             elif isinstance(step, Merge):
                 outs = [self._run(branch, x) for branch in step.branches]
                 if step.op == "concat":
@@ -179,6 +199,10 @@ class SpecModel(nn.Module):
                     x = outs[0]
                     for out in outs[1:]:
                         x = x * out if step.op == "mul" else x + out
+                if step.row in self._reads:
+                    self._kept[step.row] = x
+            elif isinstance(step, Read):
+                x = self._kept[step.source]
             elif isinstance(step, Aux) and self.training:
                 self.aux_outputs.append(self._run(step.body, x))
         return x

@@ -20,7 +20,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnninspect.core.engine import Analysis, Row
 from cnninspect.core.layers.base import numel, show
 from cnninspect.errors import InputError
-from cnninspect.torch_backend.build import TORCH_REFUSALS, SpecModel, TorchRefused, first_line, refuse_oversized
+from cnninspect.torch_backend.build import (TORCH_REFUSALS, SpecModel, TorchRefused, example_inputs, first_line,
+                                            refuse_oversized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def verify(analysis: Analysis, batch: int = 1) -> Verification:
     model.eval()
     try:
         with FlopCounterMode(display=False) as counter:
-            info = torchinfo.summary(model, input_data=torch.empty(batch, *analysis.input, device="meta"),
+            info = torchinfo.summary(model, input_data=example_inputs(analysis, batch, torch.empty, device="meta"),
                                      device="meta", verbose=0)
     except Exception as error:  # torchinfo wraps what the forward pass raised
         cause = _refusal(error)
@@ -124,7 +125,7 @@ def _compare(row: Row, layer, batch: int) -> list[Mismatch]:
         return [Mismatch(row.path, "layer", row.path, path)]
     pairs = (("type", row.type_name, getattr(layer.module, "type_name", layer.class_name)),  # modules.py: stand-ins
              ("output shape", "x".join(map(str, (batch, *row.output))), "x".join(map(str, layer.output_size))),
-             ("params", f"{row.params:,}", f"{layer.num_params:,}"))
+             ("params", f"{row.params:,}", f"{layer.num_params:,}"))[: 2 if row.shared else 3]  # shared: in totals
     for what, ours, theirs in pairs:
         if ours != theirs:
             found.append(Mismatch(row.path, what, ours, theirs))

@@ -16,7 +16,8 @@ import torch.utils.benchmark as benchmark
 from cnninspect.core.engine import Analysis
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPE_BYTES
-from cnninspect.torch_backend.build import TORCH_REFUSALS, SpecModel, first_line, refuse_oversized, where
+from cnninspect.torch_backend.build import (TORCH_REFUSALS, SpecModel, example_inputs, first_line, refuse_oversized,
+                                            where)
 
 DTYPES = {name: getattr(torch, name) for name in DTYPE_BYTES}  # the names are torch's (a test checks the sizes)
 
@@ -124,12 +125,12 @@ def check(analyses: list[Analysis], *, device: str, dtype: str, batch: int, chan
 def _prepared(analysis: Analysis, device: str, dtype: str, batch: int, channels_last: bool, compile: bool,
               sync: Callable[[], None]) -> benchmark.Timer:
     model = SpecModel(analysis).to(device=device, dtype=DTYPES[dtype]).eval()
-    x = torch.randn(batch, *analysis.input, device=device, dtype=DTYPES[dtype])
+    x, *more = example_inputs(analysis, batch, torch.randn, device=device, dtype=DTYPES[dtype])
     if channels_last:
         x, model = _channels_last(x, model)
     if compile:
         model = torch.compile(model)
-    return benchmark.Timer(stmt="model(x)", globals={"model": model, "x": x}, timer=_clock(sync),
+    return benchmark.Timer(stmt="model(x, *more)", globals={"model": model, "x": x, "more": more}, timer=_clock(sync),
                            num_threads=torch.get_num_threads())
 
 
