@@ -161,11 +161,11 @@ class Shared(nn.Module):
 class Unexpressible(nn.Module):
     def __init__(self):
         super().__init__()
-        self.norm = nn.GroupNorm(2, 4)
+        self.shuffle = nn.PixelShuffle(2)
         self.conv = nn.Conv2d(3, 4, 1)
 
     def forward(self, x):
-        x = torch.roll(self.norm(self.conv(x)), 1, 2)
+        x = torch.roll(self.shuffle(self.conv(x)), 1, 2)
         return torch.roll(x, 1, 3) + 1
 
 
@@ -178,11 +178,22 @@ class TwoOutputs(nn.Module):
         return self.conv(x), x
 
 
+def test_a_dag_reads_earlier_outputs_by_reference():
+    result = check(Dense, (3, 8, 8))
+    assert "inputs: [" in result.text and "as: t_" in result.text
+
+
+def test_a_module_used_twice_is_shared():
+    result = check(Shared, (3, 8, 8))
+    assert 'share: {path: "/conv"}' in result.text
+    analysis = analyze(verdict.spec_model(result.text, "net"))
+    once = sum(p.numel() for p in Shared().parameters())  # torch counts a shared module's parameters once
+    assert [(r.path, r.params) for r in analysis.rows] == [("conv", once), ("conv", 0)]
+
+
 @pytest.mark.parametrize("make, fragment", [
-    (Dense, "not a tree of add/mul/concat branches"),
-    (Shared, "module 'conv' is called more than once with its parameters"),
-    (Unexpressible, "cannot import 4 calls, so cnninspect writes no spec: module torch.nn.modules.normalization."
-                    "GroupNorm ×1 (first at 'norm'); op torch.roll ×2 (first at 'the model'); add with a number"),
+    (Unexpressible, "cannot import 4 calls, so cnninspect writes no spec: module torch.nn.modules.pixelshuffle."
+                    "PixelShuffle ×1 (first at 'shuffle'); op torch.roll ×2 (first at 'the model'); add with a number"),
     (TwoOutputs, "an output that is not one tensor"),
 ])
 def test_what_it_cannot_express_is_listed_and_refused(make, fragment):

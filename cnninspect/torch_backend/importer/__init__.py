@@ -41,19 +41,14 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
     traced = _traced(module, shape, source, False)
     refuse_problems(traced.problems, source)
     start = next(op.id for op in traced.ops.values() if op.kind == "input")
+    dag = False
     try:
         steps = structure.tree(traced, start, traced.output)
         structure.check(traced, steps, start)
-    except structure.NotATree as where:
-        raise InputError(f"{inert(source)}: the wiring is not a tree of add/mul/concat branches at "
-                         f"'{inert(str(where))}' (a tensor read again elsewhere: DAG wiring)") from None
-    shared = sorted(path for path, count in traced.calls.items() if count > 1
-                    and any(True for _ in module.get_submodule(path).parameters()))
-    if shared:
-        raise InputError(f"{inert(source)}: module '{inert(shared[0])}' is called more than once with its "
-                         f"parameters (a shared module){_more(shared)}")
+    except structure.NotATree:  # a DAG: every op in forward order, reading earlier outputs by reference
+        steps, dag = structure.flat(traced), True
     tracer = traced.tracer
-    if verdict.idle_parameters(module, traced):  # heads that run in training only (GoogLeNet's aux1, aux2)?
+    if verdict.idle_parameters(module, traced) and not dag:  # heads that run in training only (GoogLeNet's aux1, aux2)?
         train = _traced(module.train(), shape, source, True)
         module.eval()
         refuse_problems(train.problems, source)
@@ -68,7 +63,10 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
     except structure.SplitScope as split:
         raise InputError(f"{inert(source)}: module '{inert(str(split))}' runs in two separate places (called "
                          f"twice, or its steps mixed with another module's)") from None
-    defined, body = blocks.compress(items)
+    stateful = frozenset(path for path, m in module.named_modules()
+                         if any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)))
+    wiring = structure.wiring(traced, items, start) if dag else {}
+    defined, body = blocks.compress(items, wiring, stateful)
     text = "\n".join([*(f"# {inert(line)}" for line in [*(header or []), f"traced with {tracer}"]),
                       *emit.dump({"name": name, "source": source, "input": list(shape)}),
                       *(emit.dump({"blocks": defined}) if defined else []),

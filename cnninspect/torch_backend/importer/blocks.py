@@ -71,11 +71,11 @@ def _hashable(skeleton) -> str:
     return repr(skeleton)
 
 
-def compress(items) -> tuple[dict, list]:
-    """(blocks, the model's nodes) from the tree's items."""
+def compress(items, wiring: dict | None = None, stateful: frozenset = frozenset()) -> tuple[dict, list]:
+    """(blocks, the model's nodes) from the tree's items (emit.nodes: `wiring`, `stateful`)."""
     from cnninspect.torch_backend.importer.emit import nodes
 
-    body = nodes(items, Counter())
+    body = nodes(items, Counter(), wiring, None, stateful)
     state = _State()
     for depth in range(_height(body), 0, -1):
         state.pass_at(body, depth)

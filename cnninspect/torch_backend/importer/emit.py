@@ -89,7 +89,10 @@ class Counter:
         return given
 
 
-def layer_node(op, counter: Counter) -> dict:
+def layer_node(op, counter: Counter, extra: dict | None = None, shared: bool = False) -> dict:
+    extra = extra or {}
+    if shared:  # a module used again: one module in torch, called here once more
+        return {"share": Flow({"path": "/" + op.path, **extra})}
     values = fields(op.kind, op.fields)
     entry = Flow()
     if op.kind == "layer_scale":
@@ -101,27 +104,41 @@ def layer_node(op, counter: Counter) -> dict:
     entry.update(values)
     if op.functional:
         entry["functional"] = True
+    entry.update(extra)
     return {op.kind: entry}
 
 
-def nodes(items: tuple, counter: Counter) -> list:
-    """Spec nodes for a scope's items."""
+def nodes(items: tuple, counter: Counter, wiring: dict | None = None, seen: set | None = None,
+          stateful: frozenset = frozenset()) -> list:
+    """Spec nodes for a scope's items; `wiring`: an op's references (structure.wiring), by its id; `stateful`: the
+    module paths with parameters or buffers (used again, such a module is shared; one without is called again)."""
+    wiring = wiring or {}
+    seen = set() if seen is None else seen  # module paths already built: a second use of one with parameters
     out = []
     for item in items:
+        extra = wiring.get(item.op.id, {}) if isinstance(item, (Layer, Merge)) else {}
         if isinstance(item, Layer):
-            out.append(layer_node(item.op, counter))
+            op = item.op
+            shared = bool(op.path) and not op.functional and op.path in seen and op.kind != "layer_scale" \
+                and op.path in stateful
+            seen.add(op.path)
+            out.append(layer_node(op, counter, extra, shared))
         elif isinstance(item, Merge):
-            out.append({item.op.kind: {"branches": [nodes(b, counter) for b in item.branches]}})
+            body = {**({"inputs": extra["inputs"]} if "inputs" in extra else {}),
+                    **({"branches": [nodes(b, counter, wiring, seen, stateful) for b in item.branches]} if item.branches
+                       else {}),
+                    **({"as": extra["as"]} if "as" in extra else {})}
+            out.append({item.op.kind: body})
         elif isinstance(item, Seq):
             body = SeqBody()
             body.cls = item.cls
             name = counter.name(item.name)
             body["name"] = item.name if name is None else name
-            body["layers"] = nodes(item.items, Counter())
+            body["layers"] = nodes(item.items, Counter(), wiring, seen, stateful)
             out.append({"seq": body})
         elif isinstance(item, Aux):
             counter.name(item.name)
-            out.append({"aux": {"name": item.name, "layers": nodes(item.items, Counter())}})
+            out.append({"aux": {"name": item.name, "layers": nodes(item.items, Counter(), wiring, seen, stateful)}})
     return out
 
 

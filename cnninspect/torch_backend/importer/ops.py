@@ -159,6 +159,28 @@ def _permute(fn, call: Call):
     return Layer("permute", {"dims": dims}, call.args[0])
 
 
+def _mean(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim", "keepdim"))
+    dim = values.get("dim")
+    if dim is None or values.get("dtype") is not None:
+        raise Unsupported("mean over every dimension" if dim is None else "mean with a dtype")
+    dim = list(dim) if isinstance(dim, (tuple, list)) else dim
+    return Layer("mean", {"dim": dim, "keepdim": bool(values.get("keepdim", False))}, values.get("input", call.args[0]))
+
+
+def _pad(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "pad", "mode", "value"))
+    mode, value = values.get("mode", "constant"), values.get("value") or 0.0
+    kind = {"constant": "constant_pad" if value else "zero_pad", "reflect": "reflection_pad",
+            "replicate": "replication_pad"}.get(mode)
+    if kind is None:
+        raise Unsupported(f"F.pad in mode {mode!r}")
+    fields = {"padding": list(values.get("pad", call.args[1]))}
+    if kind == "constant_pad":
+        fields["value"] = float(value)
+    return Layer(kind, fields, values.get("input", call.args[0]))
+
+
 def _show(shape) -> str:
     return "x".join(map(str, shape))
 
@@ -172,6 +194,9 @@ FUNCTIONS: dict = {
     torch.sigmoid: _elementwise("sigmoid", ("input",), ()), F.sigmoid: _elementwise("sigmoid", ("input",), ()),
     torch.tanh: _elementwise("tanh", ("input",), ()), F.tanh: _elementwise("tanh", ("input",), ()),
     F.softmax: _softmax, torch.softmax: _softmax,
+    F.log_softmax: lambda fn, call: Layer("log_softmax", {"dim": _softmax(fn, call).fields["dim"]}, call.args[0]),
+    F.elu: _elementwise("elu", ("input", "alpha", "inplace"), ("alpha", "inplace")),
+    torch.mean: _mean, F.pad: _pad,
     torch.flatten: _flatten,
     F.dropout: _dropout,
     F.max_pool1d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
@@ -197,7 +222,7 @@ METHODS: dict[str, Callable] = {
     "sigmoid": _elementwise("sigmoid", ("input",), ()), "tanh": _elementwise("tanh", ("input",), ()),
     "flatten": _flatten, "view": _reshape, "reshape": _reshape,
     "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
-    "chunk": _chunk, "permute": _permute,
+    "chunk": _chunk, "permute": _permute, "mean": _mean,
     "contiguous": lambda fn, call: Alias(call.args[0]),
     "size": lambda fn, call: Query(), "dim": lambda fn, call: Query(),
 }

@@ -85,16 +85,21 @@ def _meet(a: str, b: str, idom: dict, depth: dict) -> str:
     return a
 
 
-def tree(traced: Traced, start: str, end: str, idom: dict | None = None) -> tuple:
-    """The steps from the tensor `start` to the op `end`."""
+def tree(traced: Traced, start: str, end: str, idom: dict | None = None, placed: set | None = None) -> tuple:
+    """The steps from the tensor `start` to the op `end`; NotATree as soon as an op would be placed twice (a DAG:
+    walking it as a tree would take exponential time)."""
     idom = idom or dominators(traced)
+    placed = set() if placed is None else placed
     steps = []
     node = end
     while node != start:
+        if node in placed:
+            raise NotATree(_where(traced.ops[node]))
+        placed.add(node)
         op = traced.ops[node]
         if op.merge:
             fork = idom[node]
-            branches = [tree(traced, fork, i, idom) for i in op.inputs]
+            branches = [tree(traced, fork, i, idom, placed) for i in op.inputs]
             if op.kind != "concat":  # operands commute: branches in the order torch ran them, the input last
                 order = {op_id: n for n, op_id in enumerate(traced.ops)}
                 branches.sort(key=lambda b: order[b[0].op.id] if b else len(order))
@@ -251,3 +256,66 @@ def _near(steps: tuple, keys: list, i: int, direction: int) -> str | None:
     while 0 <= j < len(keys) and keys[j] is None and isinstance(steps[j], Layer) and steps[j].op.functional:
         j += direction
     return keys[j] if 0 <= j < len(keys) else None
+
+
+# --- beyond a tree: earlier outputs by reference (the spec's `from`, `inputs`, `as`, `share`) --------------------
+
+def flat(traced: Traced) -> tuple:
+    """Every op in forward order, merges without branches: their operands come by reference (wiring)."""
+    return tuple(Merge(op, ()) if op.merge else Layer(op) for op in traced.ops.values() if op.kind != "input")
+
+
+def scopes_of(items: tuple, path: str = "", found: dict | None = None) -> dict[str, str]:
+    """Each op's module scope in the nested items (where its output's name lives)."""
+    found = {} if found is None else found
+    for item in items:
+        if isinstance(item, Seq):
+            scopes_of(item.items, item.path, found)
+        elif isinstance(item, Aux):
+            scopes_of(item.items, item.path, found)
+        else:
+            found[item.op.id] = path
+            if isinstance(item, Merge):
+                for branch in item.branches:
+                    scopes_of(branch, path, found)
+    return found
+
+
+def order_of(items: tuple, found: list | None = None) -> list[str]:
+    """The op ids in the order the spec walks them."""
+    found = [] if found is None else found
+    for item in items:
+        if isinstance(item, (Seq, Aux)):
+            order_of(item.items, found)
+        else:
+            if isinstance(item, Merge):
+                for branch in item.branches:
+                    order_of(branch, found)
+            found.append(item.op.id)
+    return found
+
+
+def wiring(traced: Traced, items: tuple, start: str) -> dict[str, dict]:
+    """For the flat form: `from` where an op reads other than the op walked just before it, `inputs` for every
+    merge's operands, and an `as` label on each op read so, its reference absolute (`/scope.label`): the op's
+    output is read wherever it was computed."""
+    where = scopes_of(items)
+    extra: dict[str, dict] = {}
+    labels: dict[str, str] = {start: "/input"}
+
+    def ref(op_id: str) -> str:
+        if op_id not in labels:
+            label = f"t_{op_id}"
+            extra.setdefault(op_id, {})["as"] = label
+            labels[op_id] = "/" + (f"{where[op_id]}.{label}" if where[op_id] else label)
+        return labels[op_id]
+
+    previous = start
+    for op_id in order_of(items):
+        op = traced.ops[op_id]
+        if op.merge:
+            extra.setdefault(op_id, {})["inputs"] = [ref(i) for i in op.inputs]
+        elif op.inputs and op.inputs[0] != previous:
+            extra.setdefault(op_id, {})["from"] = ref(op.inputs[0])
+        previous = op_id
+    return extra

@@ -96,6 +96,25 @@ def _upsample(m) -> dict:
             "mode": m.mode, "align_corners": m.align_corners}
 
 
+def _same(m) -> dict:
+    return {"out": m.out_channels, "kernel": axes(m.kernel_size), "stride": axes(m.stride),
+            "dilation": axes(m.dilation), "groups": m.groups, "bias": m.bias is not None}
+
+
+def _pool_same(m, dilation: bool) -> dict:
+    fields = {"kernel": axes(m.kernel_size), "stride": axes(m.stride), "ceil_mode": m.ceil_mode}
+    if dilation:
+        fields["dilation"] = axes(m.dilation)
+    return fields
+
+
+def _pad(m, value: bool = False) -> dict:
+    fields = {"padding": list(m.padding) if isinstance(m.padding, (tuple, list)) else m.padding}
+    if value:
+        fields["value"] = float(m.value)
+    return fields
+
+
 def _inplace(m) -> dict:
     return {"inplace": m.inplace}
 
@@ -134,6 +153,24 @@ MODULES: dict[str, tuple[str, Reader]] = {
     f"{_NN}.dropout.Dropout": ("dropout", lambda m: {"p": m.p, "inplace": m.inplace}),
     f"{_NN}.linear.Identity": ("identity", lambda m: {}),
     f"{_NN}.upsampling.Upsample": ("upsample", _upsample),
+    f"{_NN}.normalization.GroupNorm": ("groupnorm", lambda m: {"groups": m.num_groups, "eps": m.eps,
+                                                                 "affine": m.affine}),
+    f"{_NN}.activation.ELU": ("elu", lambda m: {"alpha": m.alpha, "inplace": m.inplace}),
+    f"{_NN}.activation.PReLU": ("prelu", lambda m: {"num_parameters": m.num_parameters, "init": m.init}),
+    f"{_NN}.activation.LogSoftmax": ("log_softmax", lambda m: {"dim": m.dim if m.dim is not None else _no("dim=None")}),
+    **{f"{_NN}.dropout.Dropout{n}d": ("channel_dropout", lambda m: {"p": m.p, "inplace": m.inplace}) for n in (1, 2, 3)},
+    **{f"{_NN}.padding.ZeroPad{n}d": ("zero_pad", _pad) for n in (1, 2, 3)},
+    **{f"{_NN}.padding.ConstantPad{n}d": ("constant_pad", lambda m: _pad(m, True)) for n in (1, 2, 3)},
+    **{f"{_NN}.padding.ReflectionPad{n}d": ("reflection_pad", _pad) for n in (1, 2, 3)},
+    **{f"{_NN}.padding.ReplicationPad{n}d": ("replication_pad", _pad) for n in (1, 2, 3)},
+    "timm.layers.conv2d_same.Conv2dSame": ("conv_same", _same),
+    "timm.layers.pool2d_same.MaxPool2dSame": ("maxpool_same", lambda m: _pool_same(m, True)),
+    "timm.layers.pool2d_same.AvgPool2dSame": ("avgpool_same", lambda m: _pool_same(m, False)),
+    **{f"{_OURS}.Conv{n}dSame": ("conv_same", _same) for n in (1, 2, 3)},
+    **{f"{_OURS}.MaxPool{n}dSame": ("maxpool_same", lambda m: _pool_same(m, True)) for n in (1, 2, 3)},
+    **{f"{_OURS}.AvgPool{n}dSame": ("avgpool_same", lambda m: _pool_same(m, False)) for n in (1, 2, 3)},
+    f"{_OURS}.Mean": ("mean", lambda m: {"dim": list(m.dim) if isinstance(m.dim, (tuple, list)) else m.dim,
+                                         "keepdim": m.keepdim}),
     "torchvision.ops.misc.Permute": ("permute", lambda m: {"dims": list(m.dims)}),
     f"{_OURS}.Permute": ("permute", lambda m: {"dims": list(m.dims)}),
     "torchvision.ops.stochastic_depth.StochasticDepth": ("stochastic_depth", lambda m: {"p": m.p, "mode": m.mode}),
