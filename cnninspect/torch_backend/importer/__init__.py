@@ -33,11 +33,11 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
                   ) -> Imported:
     """The spec of `module` (in eval mode) at one sample of `shape`; `source` names it in messages.
 
-    The import needs no weights, and takes the module: it moves to the meta device (no copy of its weights is
-    made), or to uninitialised CPU tensors where an op will not run on meta. Build another to use it after."""
+    The import needs no weights: a module built on the meta device is given zeros on the CPU to run on (in
+    place); one with weights runs on them, unchanged."""
     from cnninspect.torch_backend.importer import aux, blocks, emit, structure, trace, verdict
 
-    module = _on_meta(module).eval()
+    module = _on_cpu(module).eval()
     traced = _traced(module, shape, source, False)
     refuse_problems(traced.problems, source)
     start = next(op.id for op in traced.ops.values() if op.kind == "input")
@@ -76,12 +76,21 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
     return Imported(text, tracer, layers, len(defined))
 
 
-def _on_meta(module):
-    """Moved in place, each parameter the same object (swapped, not replaced): code holding a parameter, not
-    its module (cnninspect.build's layer scale), still holds the model's."""
+def _on_cpu(module):
+    """Real tensors to run on: the module's own, or, where it was built on the meta device (no weights: an
+    import needs none), zeros. Not the meta device: its batch norm runs through Python decompositions that import
+    torch._dynamo, seconds longer than a ResNet-50's forward pass on the CPU. Moved in place, each parameter the
+    same object (swapped, not replaced): code holding a parameter, not its module (cnninspect.build's layer
+    scale), still holds the model's."""
     import torch
 
-    return _swapped(lambda: module.to(torch.device("meta")))
+    if not any(t.device.type == "meta" for t in (*module.parameters(), *module.buffers())):
+        return module
+    module = _swapped(lambda: module.to_empty(device="cpu"))
+    with torch.no_grad():
+        for tensor in (*module.parameters(), *module.buffers()):
+            tensor.zero_()
+    return module
 
 
 def _swapped(move):
@@ -99,11 +108,7 @@ def _traced(module, shape, source: str, training: bool):
     from cnninspect.torch_backend.importer import trace
 
     try:
-        try:
-            return trace.trace(module, shape, training)
-        except (NotImplementedError, RuntimeError):  # an op without a meta kernel, or data-dependent
-            _swapped(lambda: module.to_empty(device="cpu"))
-            return trace.trace(module, shape, training)
+        return trace.trace(module, shape, training)
     except trace.TraceFailed as failed:
         raise InputError(f"{inert(source)}: torch.fx cannot trace it ({inert(str(failed))})") from None
 

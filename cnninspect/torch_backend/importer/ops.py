@@ -142,6 +142,8 @@ def _cat(fn, call: Call):
     values = _bound(fn, call.args, call.kwargs, ("tensors", "dim"))
     tensors, dim = values.get("tensors", call.args[0]), values.get("dim", 0)
     rank = len(call.shape_out) + 1
+    if len(tensors) == 1:
+        return Alias(tensors[0])  # torch.cat of one tensor: that tensor (DenseNet's first layer)
     if dim % rank != 1:
         raise Unsupported(f"torch.cat along dim {dim} (concat joins the channels, dim 1)")
     return Merge("concat", tuple(tensors))

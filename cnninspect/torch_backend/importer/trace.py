@@ -2,8 +2,8 @@
 
 torch.fx's symbolic tracer, with the classes the table knows kept whole (leaf modules) and every other module
 traced through, so each layer keeps the module path it has in the source. The traced graph is then run once,
-node by node, on an example input (no gradients), under FlopCounterMode: each op's output shape and the
-model's FLOPs are torch's own, for the importer's final check.
+node by node, on an example input (no gradients), with each module call's FLOPs by FlopCounterMode's formulas (flops.py): each op's output shape
+and the model's FLOPs are torch's own, for the importer's final check.
 
 Every node becomes an Op (a layer, a merge, the input), an alias of another, or a non-tensor value (a size);
 what cannot be expressed is collected as a Problem, all of them, so the import lists every one at once.
@@ -96,6 +96,19 @@ def _autowrapped() -> list:
     return found
 
 
+def _no_extras(module: nn.Module) -> dict | None:
+    """A forward's *args and **kwargs traced as empty: one input (forward(self, x, *more), as cnninspect.build's)."""
+    import inspect
+
+    extras = {}
+    for name, parameter in inspect.signature(type(module).forward).parameters.items():
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            extras[f"*{name}"] = ()
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            extras[f"**{name}"] = {}
+    return extras or None
+
+
 def _channel_shuffle(fn, call):
     groups = call.args[1] if len(call.args) > 1 else call.kwargs.get("groups")
     return calls.Layer("channel_shuffle", {"groups": groups}, call.args[0])
@@ -107,7 +120,7 @@ def trace(module: nn.Module, shape: tuple[int, ...], training: bool = False) -> 
     value per channel)."""
     wrapped = _autowrapped()
     try:
-        graph = _Tracer(wrapped).trace(module)
+        graph = _Tracer(wrapped).trace(module, concrete_args=_no_extras(module))
     except Exception as error:  # fx raises anything at all (TraceError, TypeError, an assertion in user code)
         text = str(error).strip().splitlines()
         raise TraceFailed(f"{type(error).__name__}: {text[0][:200] if text else ''}") from None
@@ -127,12 +140,11 @@ class _Reader:
         self.calls: dict[str, int] = {}
         self.values: dict[str, object] = {}
         self.output = ""
+        self.flops = 0  # FlopCounterMode's count of the forward pass (flops.py)
+        self.tuples: dict[str, tuple] = {}  # a named tuple of outputs, made in the forward (training mode)
 
     def read(self, graph: fx.Graph, shape: tuple[int, ...]) -> Traced:
-        from torch.utils.flop_counter import FlopCounterMode
-
-        counter = FlopCounterMode(display=False)
-        with torch.no_grad(), counter:
+        with torch.no_grad():
             device = next((p.device for p in self.root.parameters()), torch.device("cpu"))
             example = torch.zeros(2 if self.training else 1, *shape, device=device)
             for node in graph.nodes:
@@ -140,7 +152,7 @@ class _Reader:
                     self.node(node, example)
                 except Unsupported as why:
                     self.problem(node, str(why))
-        return Traced(self.ops, self.output, self.problems, counter.get_total_flops(), self.calls, "torch.fx")
+        return Traced(self.ops, self.output, self.problems, self.flops, self.calls, "torch.fx")
 
     # --- one node ------------------------------------------------------------------------------------------
 
@@ -153,14 +165,20 @@ class _Reader:
             return
         if node.op == "output":
             result = node.args[0]
-            if self.training and isinstance(result, (tuple, list)) and result:
-                result = result[0]
+            if self.training and isinstance(result, fx.Node) and result.name in self.tuples:
+                result = self.tuples[result.name]  # GoogLeNetOutputs(logits, aux2, aux1): the logits first
+            if isinstance(result, (tuple, list)) and (len(result) == 1 or self.training and result):
+                result = result[0]  # fx wraps the output of a forward with *args in a list
             if not isinstance(result, fx.Node) or self.ref(result) not in self.ops:
                 raise Unsupported("an output that is not one tensor (a tuple, a dict)")
             self.output = self.ref(result)
             return
         value = self.run(node)
         self.values[node.name] = value
+        if self.training and node.op == "call_function" and isinstance(node.target, type) \
+                and issubclass(node.target, tuple):
+            self.tuples[node.name] = tuple(node.args) + tuple(node.kwargs.values())
+            return
         if node.op == "get_attr":
             self.params.add(node.name)
             return
@@ -176,10 +194,20 @@ class _Reader:
             return found
         if node.op == "call_module":
             self.calls[node.target] = self.calls.get(node.target, 0) + 1
-            return self.root.get_submodule(node.target)(*args, **kwargs)
+            return self.counted(self.root.get_submodule(node.target), args, kwargs)
         if node.op == "call_function":
+            if isinstance(node.target, Applied):
+                return self.counted(node.target.module, args, kwargs)
             return node.target(*args, **kwargs)
         return getattr(args[0], node.target)(*args[1:], **kwargs)  # call_method
+
+    def counted(self, module: nn.Module, args, kwargs):
+        from cnninspect.torch_backend.importer.flops import module_flops
+
+        out = module(*args, **kwargs)
+        if args and isinstance(args[0], torch.Tensor) and isinstance(out, torch.Tensor):
+            self.flops += module_flops(module, tuple(args[0].shape), tuple(out.shape))
+        return out
 
     def effect(self, node: fx.Node, value):
         if node.op == "call_module":
