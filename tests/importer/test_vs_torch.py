@@ -214,3 +214,34 @@ def test_an_untraceable_forward_says_so():
 
     with pytest.raises(InputError, match="torch.fx cannot trace it"):
         import_module(Branchy(), (3, 8, 8), name="net", source="net.py:Net")
+
+
+class NewKinds(nn.Module):
+    """Each kind the `kinds` branch added, once, as modules and as functions."""
+
+    def __init__(self):
+        super().__init__()
+        from cnninspect.torch_backend.modules import Conv2dSame, MaxPool2dSame
+
+        self.pad = nn.ZeroPad2d((1, 2, 0, 1))
+        self.conv = Conv2dSame(3, 8, 3, stride=2)
+        self.norm = nn.GroupNorm(2, 8)
+        self.act = nn.PReLU(8)
+        self.pool = MaxPool2dSame((3, 3), (2, 2), 0, (1, 1))  # as its builder makes it: per axis
+        self.elu = nn.ELU(0.5)
+        self.drop = nn.Dropout2d(0.1)
+        self.reflect = nn.ReflectionPad2d(1)
+        self.fc = nn.Linear(8, 4)
+        self.out = nn.LogSoftmax(dim=1)
+
+    def forward(self, x):
+        x = self.drop(self.elu(self.pool(self.act(self.norm(self.conv(self.pad(x)))))))
+        x = F.pad(self.reflect(x), (1, 1, 1, 1), value=0.5)
+        return F.log_softmax(self.out(self.fc(x.mean((2, 3)))), dim=1)
+
+
+def test_every_new_kind():
+    result = check(NewKinds, (3, 17, 15))
+    for kind in ("zero_pad", "conv_same", "groupnorm", "prelu", "maxpool_same", "elu", "channel_dropout",
+                 "reflection_pad", "constant_pad", "mean", "log_softmax"):
+        assert f"{kind}:" in result.text, kind
