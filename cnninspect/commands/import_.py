@@ -37,7 +37,7 @@ def import_(source: str, output_file: str | None, settings: tuple[str, ...], inp
     Needs the torch extra, and torchvision or timm for their sources.
 
     \b
-      cnninspect import examples/small_resnet.py:SmallResNet -o small_resnet.yaml
+      cnninspect import examples/small_resnet.py:SmallResNet --output small_resnet.yaml
       cnninspect import examples/small_resnet.py:SmallResNet --set width=32 --input 3x64x64
     """
     from cnninspect.spec.load import imported_text
