@@ -10,6 +10,7 @@ why each refused.
 torchvision and timm are never dependencies of cnninspect: run this in a scratch environment.
 
     PYTHONPATH=. /work/scratch-tv/bin/python scripts/import_coverage.py [SOURCE ...]
+    PYTHONPATH=. /work/scratch-tv/bin/python scripts/import_coverage.py --table LOG ...   # from printed runs
 """
 
 from __future__ import annotations
@@ -123,15 +124,30 @@ def run(source: str) -> tuple[str, str, float, int]:
     return source, "exact", time.perf_counter() - start, f"{imported.layers} layers, {imported.blocks} blocks"
 
 
+def from_logs(paths: list[str]) -> list[tuple]:
+    """The results printed by earlier runs (one line each: source, result, seconds, detail)."""
+    found = {}
+    for path in paths:
+        for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines():
+            parts = line.split(None, 3)
+            if len(parts) >= 3 and ":" in parts[0] and parts[2].endswith("s"):
+                found[parts[0]] = (parts[0], parts[1], float(parts[2][:-1]), parts[3] if len(parts) > 3 else "")
+    return list(found.values())
+
+
 def main(argv: list[str]) -> None:
     import timm
     import torchvision
 
-    results = []
-    for source in sources(argv):
-        result = run(source)
-        results.append(result)
-        print(f"{result[0]:40} {result[1]:8} {result[2]:6.1f}s  {result[3][:150]}", flush=True)
+    if argv[:1] == ["--table"]:  # the table of runs already made (their printed lines), e.g. two halves in parallel
+        results = from_logs(argv[1:])
+        argv = []
+    else:
+        results = []
+        for source in sources(argv):
+            result = run(source)
+            results.append(result)
+            print(f"{result[0]:40} {result[1]:8} {result[2]:6.1f}s  {result[3]}", flush=True)
     lines = [f"# Import coverage: torch {torch.__version__}, torchvision {torchvision.__version__}, "
              f"timm {timm.__version__}", ""]
     for library in ("torchvision", "timm"):
