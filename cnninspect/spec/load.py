@@ -90,8 +90,8 @@ def _load(name_or_path: str) -> Model:
         from cnninspect.spec.sources import parse
 
         source = parse(target)
-        return _built(read_spec(str(source), imported_text(source)), source.name.rsplit(".", 1)[-1],
-                      pathlib.Path("."), ".")
+        name = source.name if source.kind in ("torchvision", "timm") else source.name.rsplit(".", 1)[-1]
+        return _built(read_spec(str(source), imported_text(source)), name, pathlib.Path("."), ".")
     if kind == "stdin":
         return _built(_stdin(), "stdin", pathlib.Path("."), ".")
     if kind == "zoo":
