@@ -245,3 +245,22 @@ def test_every_new_kind():
     for kind in ("zero_pad", "conv_same", "groupnorm", "prelu", "maxpool_same", "elu", "channel_dropout",
                  "reflection_pad", "constant_pad", "mean", "log_softmax"):
         assert f"{kind}:" in result.text, kind
+
+
+class Splits(nn.Module):
+    """Res2Net's split, and a size assertion as timm writes them (arithmetic on sizes: nothing to import)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 1)
+        self.a, self.b = nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        torch._assert(x.ndim == 4, "expected 4D input")
+        left, right = torch.split(self.conv(x), 4, 1)
+        return torch.cat([self.a(left), self.b(right)], 1)
+
+
+def test_a_split_and_a_size_assertion():
+    result = check(Splits, (3, 8, 8))
+    assert result.text.count("chunk:") == 2

@@ -42,6 +42,13 @@ class Query(NamedTuple):
     pass
 
 
+class Composite(NamedTuple):
+    """A module that is several layers in a row (timm's BatchNormAct2d): (kind, fields, functional) each."""
+
+    parts: list
+    input: object
+
+
 class Chunks(NamedTuple):
     """torch.chunk's tuple of pieces: each getitem of it becomes a `chunk` layer."""
 
@@ -155,6 +162,22 @@ def _chunk(fn, call: Call):
                   values.get("dim", 0))
 
 
+def _split(fn, call: Call):
+    """torch.split(x, size, dim): the pieces torch.chunk gives where the sizes are the same (the last shorter)."""
+    values = _bound(fn, call.args, call.kwargs, ("tensor", "split_size_or_sections", "dim"))
+    size, dim = values.get("split_size_or_sections", call.args[1]), values.get("dim", 0)
+    rank = len(call.shape_in) + 1
+    n = call.shape_in[dim % rank - 1] if dim % rank else None
+    if isinstance(size, (list, tuple)) and size and len(set(size[:-1])) == 1 and size[-1] <= size[0]:
+        size = size[0] if sum(size) == n else None
+    if not isinstance(size, int) or n is None or size < 1:
+        raise Unsupported("torch.split into pieces of different sizes")
+    chunks = -(-n // size)
+    if -(-n // chunks) != size:
+        raise Unsupported(f"torch.split into pieces of {size} (no torch.chunk gives them)")
+    return Chunks(values.get("tensor", call.args[0]), chunks, dim)
+
+
 def _permute(fn, call: Call):
     dims = call.args[1:] if len(call.args) > 2 or not isinstance(call.args[1], (tuple, list)) else call.args[1]
     dims = list(call.kwargs.get("dims", dims))
@@ -215,7 +238,7 @@ FUNCTIONS: dict = {
     operator.add: _binary("add"), operator.iadd: _binary("add"), torch.add: _binary("add"),
     operator.mul: _binary("mul"), operator.imul: _binary("mul"), torch.mul: _binary("mul"),
     torch.cat: _cat, torch.concat: _cat,
-    torch.chunk: _chunk,
+    torch.chunk: _chunk, torch.split: _split,
     torch.permute: _permute,
 }
 
@@ -224,7 +247,7 @@ METHODS: dict[str, Callable] = {
     "sigmoid": _elementwise("sigmoid", ("input",), ()), "tanh": _elementwise("tanh", ("input",), ()),
     "flatten": _flatten, "view": _reshape, "reshape": _reshape,
     "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
-    "chunk": _chunk, "permute": _permute, "mean": _mean,
+    "chunk": _chunk, "split": _split, "permute": _permute, "mean": _mean,
     "contiguous": lambda fn, call: Alias(call.args[0]),
     "size": lambda fn, call: Query(), "dim": lambda fn, call: Query(),
 }

@@ -193,6 +193,33 @@ def lookup(module) -> tuple[str, Reader] | None:
     return MODULES.get(qualified(type(module)))
 
 
+def _norm_act(m) -> list[tuple[str, dict, bool]]:
+    """timm's BatchNormAct2d: a BatchNorm2d (its own parameters, at its path), then its drop and act modules
+    (parameter-free: functions here, as they hold nothing in the state_dict)."""
+    parts = [("batchnorm", _batchnorm(m), False)]
+    for inner in (m.drop, m.act):
+        if qualified(type(inner)) == f"{_NN}.linear.Identity":
+            continue
+        if lookup(inner) is None:
+            raise Unsupported(f"module {qualified(type(inner))} (in {qualified(type(m))})")
+        if any(True for _ in inner.parameters()):
+            raise Unsupported(f"module {qualified(type(inner))} with parameters (in {qualified(type(m))})")
+        kind, fields = read(inner)
+        parts.append((kind, fields, True))
+    return parts
+
+
+# qualified class name -> reader of its parts: (kind, fields, functional), the first one the module itself
+COMPOSITES: dict[str, Callable[[object], list]] = {
+    "timm.layers.norm_act.BatchNormAct2d": _norm_act,
+}
+
+
+def is_known(module) -> bool:
+    """A class the importer keeps whole: one kind, or a composite of kinds."""
+    return lookup(module) is not None or qualified(type(module)) in COMPOSITES
+
+
 def read(module) -> tuple[str, dict]:
     """The kind and fields of a module the table knows (Unsupported: an attribute the kind cannot express)."""
     kind, reader = lookup(module)

@@ -19,7 +19,7 @@ import torch.fx as fx
 from torch import nn
 
 from cnninspect.torch_backend.importer import ops as calls
-from cnninspect.torch_backend.importer.table import Unsupported, lookup, qualified, read
+from cnninspect.torch_backend.importer.table import COMPOSITES, Unsupported, is_known, lookup, qualified, read
 
 
 class Op(NamedTuple):
@@ -62,7 +62,7 @@ class _Tracer(fx.Tracer):
         super().__init__(autowrap_functions=tuple(autowrap))
 
     def is_leaf_module(self, m: nn.Module, qualified_name: str) -> bool:
-        return lookup(m) is not None or super().is_leaf_module(m, qualified_name)
+        return is_known(m) or super().is_leaf_module(m, qualified_name)
 
     def call_module(self, m, forward, args, kwargs):
         try:
@@ -212,6 +212,9 @@ class _Reader:
     def effect(self, node: fx.Node, value):
         if node.op == "call_module":
             module = self.root.get_submodule(node.target)
+            composite = COMPOSITES.get(qualified(type(module)))
+            if composite is not None:
+                return calls.Composite(composite(module), node.args[0])
             if lookup(module) is None:
                 raise Unsupported(f"module {qualified(type(module))}")
             kind, fields = read(module)
@@ -227,6 +230,8 @@ class _Reader:
             return self.getitem(node)
         if node.op == "call_function" and target is getattr:
             return calls.Query()
+        if not isinstance(value, torch.Tensor) and not self.reads_tensor(node):
+            return calls.Query()  # arithmetic on sizes, an assertion on them (timm's _assert(x.ndim == 4))
         handler = (calls.METHODS.get(target) if node.op == "call_method"
                    else self.extra.get(target) or calls.FUNCTIONS.get(target))
         if handler is None:
@@ -236,6 +241,12 @@ class _Reader:
         shape_out = tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else ()
         return handler(fn, calls.Call(node.args, dict(node.kwargs), shape_in, shape_out,
                                       lambda a: isinstance(a, fx.Node) and (self.ref(a) in self.ops or a.name in self.params)))
+
+    def reads_tensor(self, node: fx.Node) -> bool:
+        found = []
+        fx.node.map_arg((node.args, node.kwargs), lambda n: found.append(isinstance(self.values.get(n.name),
+                                                                                      torch.Tensor)))
+        return any(found)
 
     def getitem(self, node: fx.Node):
         source, index = node.args
@@ -253,6 +264,9 @@ class _Reader:
             return
         if isinstance(effect, calls.Chunks):
             self.chunks[node.name] = effect
+            return
+        if isinstance(effect, calls.Composite):
+            self.composite(node, effect, value)
             return
         if not isinstance(value, torch.Tensor):
             raise Unsupported(f"op {self.op_name(node)} (its result is not a tensor)")
@@ -277,6 +291,19 @@ class _Reader:
                                      False, shape, qualified(type(module)))
             return
         self.ops[node.name] = Op(node.name, effect.kind, False, effect.fields, (source,), "", scope, True, shape)
+
+    def composite(self, node: fx.Node, effect, value) -> None:
+        """Its parts in a row: the first the module (its path), the rest functions beside it; the last one's id is
+        the node's, as later nodes read it. Each keeps the shape: the composites here are elementwise."""
+        source = self.tensor(effect.input)
+        parent = tuple(node.target.split(".")[:-1])
+        shape = tuple(value.shape[1:])
+        module = self.root.get_submodule(node.target)
+        for index, (kind, fields, functional) in enumerate(effect.parts):
+            op_id = node.name if index == len(effect.parts) - 1 else f"{node.name}__{index}"
+            self.ops[op_id] = Op(op_id, kind, False, fields, (source,), "" if functional else node.target, parent,
+                                 functional, shape, "" if functional else qualified(type(module)))
+            source = op_id
 
     def layer_scale(self, node, param: fx.Node, other, shape, scope) -> None:
         tensor = self.values[param.name]
