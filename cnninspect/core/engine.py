@@ -32,7 +32,7 @@ from cnninspect.core.graph import (CallNode, LayerNode, Loc, MergeNode, Model, N
 from cnninspect.core.layers.base import Field, Fuse, MixAxis, Params, Reorder, Shape, check_sizes, numel, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.receptive import Footprint
-from cnninspect.core.refs import Outputs, Read, expand
+from cnninspect.core.refs import Outputs, Read, expand, inputs_of
 from cnninspect.core.window import AxisWindow
 from cnninspect.errors import InputError
 
@@ -144,8 +144,12 @@ class _Walk:
         self.head: str | None = None  # the auxiliary head being walked, if any
         self.scopes: dict[str, _Scope] = {}  # named sequences' scopes, which a sequence of the same name reopens
 
-    def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
+    def node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool, labelled: bool = False) -> _Tensor:
         common = node.common
+        if common.label is not None and not labelled:  # `as: LABEL`: its output (skipped: its input) has a name
+            x = self.node(node, x, scope, env, aux, True)
+            self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
+            return x
         if env.get("in_channels") != x.shape[0]:  # the incoming tensor's channels, a name for expressions
             env = {**env, "in_channels": x.shape[0]}
         if common.when is not None and not self._value(_CONDITION, common.when, env, "if", common.loc, scope):
@@ -157,14 +161,6 @@ class _Walk:
                 return x
             if env.get("in_channels") != x.shape[0]:
                 env = {**env, "in_channels": x.shape[0]}
-        if common.label is None:
-            return self._node(node, x, scope, env, aux)
-        x = self._node(node, x, scope, env, aux)  # `as: LABEL`: its output has a name of its own
-        self.outputs.record(scope.functional(_name(common._replace(name=common.label), env)), x, self.head)
-        return x
-
-    def _node(self, node: Node, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
-        common = node.common
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise InputError(f"{common.loc}: nesting deeper than {MAX_NESTING} levels")
@@ -250,28 +246,30 @@ class _Walk:
         if not (node.functional or kind.attribute):
             self._claim(path, (kind.name, params.key()) if not (out.params or out.buffers) else None, node.common.loc)
         axes = _through(x.axes, out.spatial, out.shape)
-        module = not (node.functional or kind.attribute)
         self._add(Row(path, kind.name, out.type_name, x.shape, out.shape, out.params, out.buffers, out.macs,
-                      out.ops, _spatial(axes), covers, windows, aux, module, node.common.loc, params))
-        if module:
-            self.outputs.modules.setdefault(path, len(self.rows) - 1)
-        return self._made(path, _Tensor(out.shape, axes, len(self.rows) - 1))
+                      out.ops, _spatial(axes), covers, windows, aux, not (node.functional or kind.attribute),
+                      node.common.loc, params))
+        made = _Tensor(out.shape, axes, len(self.rows) - 1)
+        self.program.append(made.source)  # _made, inlined: the walk's most frequent step
+        self.outputs.tensors[path] = made, self.head
+        return made
 
     def share(self, node: ShareNode, x: _Tensor, scope: _Scope, env: Env, aux: bool) -> _Tensor:
-        """The layer module `node.path` names, applied again: its parameters are its first use's."""
-        first = self.rows[self.outputs.module(expand(node.path, env, node.common.loc), scope.path, node.common.loc)]
-        if x.shape[0] != first.input[0] or len(x.shape) != len(first.input):
-            raise InputError(f"{node.common.loc}: 'share: {node.path}': the module '{first.path}' takes "
-                             f"{show(first.input)} ({first.loc}); here it would get {show(x.shape)}")
+        """The layer module `node.path` names, applied again: the row of its latest use gives its settings."""
+        loc = node.common.loc
+        used = self.rows[self.outputs.module(expand(node.path, env, loc), scope.path, loc, self.rows)]
+        if x.shape[0] != used.input[0] or len(x.shape) != len(used.input):
+            raise InputError(f"{loc}: 'share: {node.path}': the module '{used.path}' takes "
+                             f"{show(used.input)} ({used.loc}); here it would get {show(x.shape)}")
         try:
-            out, windows, covers = _applied(BY_NAME[first.kind], first.settings, x.shape)
+            out, windows, covers = _applied(BY_NAME[used.kind], used.settings, x.shape)
         except InputError as error:
-            raise error.located(f"{node.common.loc}: shared layer '{first.path}' ({first.kind}), input "
+            raise error.located(f"{loc}: shared layer '{used.path}' ({used.kind}), input "
                                 f"{show(x.shape)}") from None
         axes = _through(x.axes, out.spatial, out.shape)
-        self._add(Row(first.path, first.kind, out.type_name, x.shape, out.shape, 0, 0, out.macs, out.ops,
-                      _spatial(axes), covers, windows, aux, True, node.common.loc, first.settings, True))
-        return self._made(first.path, _Tensor(out.shape, axes, len(self.rows) - 1))
+        self._add(Row(used.path, used.kind, out.type_name, x.shape, out.shape, 0, 0, out.macs, out.ops,
+                      _spatial(axes), covers, windows, aux, True, loc, used.settings, True))
+        return self._made(used.path, _Tensor(out.shape, axes, len(self.rows) - 1))
 
     def read(self, path: str, scope: _Scope, env: Env, loc: Loc, key: str) -> _Tensor:
         """An earlier output (`from`), which becomes the current tensor: a Read step in the program."""
@@ -369,7 +367,7 @@ def analyze(model: Model, input_shape: "Shape | Mapping[str, Shape] | None" = No
     """Walk the model over one sample of `input_shape` (default: the spec's), with `args` over its defaults.
     A model of several inputs takes a mapping of their names to shapes (those left out keep the spec's), or the
     first input's shape alone."""
-    inputs = _inputs(model, input_shape)
+    inputs = inputs_of(model, input_shape)
     shape = inputs[0][1]
     unknown = set(args or {}) - set(model.args)
     if unknown:
@@ -434,22 +432,6 @@ def _applied(kind, params: Params, shape: Shape) -> tuple:
     return found
 
 
-def _inputs(model: Model, given) -> tuple[tuple[str, Shape], ...]:
-    """Every input's name and shape: the spec's, with what the caller gives over them."""
-    declared = model.inputs or (("input", tuple(model.input)),)
-    if given is None or not isinstance(given, Mapping):
-        given = {declared[0][0]: tuple(given or declared[0][1])}
-    unknown = [name for name in given if name not in dict(declared)]
-    if unknown:
-        raise InputError(f"unknown input '{unknown[0]}' (this model's inputs: {', '.join(n for n, _ in declared)})")
-    inputs = tuple((name, tuple(given.get(name, shape))) for name, shape in declared)
-    for name, shape in inputs:
-        if not shape or min(shape) < 1:
-            which = f" '{name}'" if len(inputs) > 1 else ""
-            raise InputError(f"the input{which} shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
-    return inputs
-
-
 def _start(shape: Shape, source: int = -1) -> _Tensor:
     """The network's input: each spatial position reads itself."""
     return _Tensor(shape, (None, *(Footprint.identity() for _ in shape[1:])), source)
@@ -483,8 +465,8 @@ def _replay_program(program: Program, old: tuple[Row, ...], new: list[Row], x: _
         if type(step) is int:
             row = old[step]
             out, windows, covers = _applied(BY_NAME[row.kind], row.settings, shape)
-            if out.shape[0] != row.output[0] or (not (out.params or out.buffers)) != (not (row.params or row.buffers)
-                                                                                      or row.shared):
+            changed = (not (out.params or out.buffers)) != (not (row.params or row.buffers)) and not row.shared
+            if out.shape[0] != row.output[0] or changed:  # a shared row's parameters are its first use's
                 raise InputError("not as walked")
             if out.spatial != () or len(out.shape) != len(shape):  # elementwise layers keep every footprint
                 axes = _through(axes, out.spatial, out.shape)

@@ -3,8 +3,8 @@
 A node may read an earlier output instead of the incoming tensor (`from: PATH`), a merge may take earlier outputs
 as operands (`inputs: [PATH, ...]`), and `share: PATH` applies an earlier layer's module again. A path names an
 output as the summary shows it: a layer's path (`layer1.0.conv1`, `features.3`, `relu()` for a function), a named
-container's (a block call, a named seq or merge: its last output), or one of the model's inputs (`input`, or
-the names under `inputs:`). A path is looked up from the scope of the module that holds the reference (the block
+container's (a block call, a named seq or merge: its last output), a label (`as: LABEL` names one node's
+output), or one of the model's inputs (`input`, or the names under `inputs:`). A path is looked up from the scope of the module that holds the reference (the block
 call, the named seq), then in each enclosing scope out to the model, as names in nested functions are; a leading
 `/` makes it absolute (from the model's top). Only outputs already computed are in scope, so a reference can never
 close a cycle; where a path's module ran more than once (a parameter-free module called twice), the latest output
@@ -18,9 +18,10 @@ Read is the program's step that makes an earlier output the current tensor.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.core.layers.base import show
 from cnninspect.errors import InputError
 
 MAX_PATH = 1000  # characters in one reference, expressions included
@@ -42,7 +43,7 @@ class Read(NamedTuple):
 def path_form(value: object, where: str, key: str) -> str:
     """A reference as a spec writes it, checked before any shape is known (spec/build.py)."""
     if not isinstance(value, str) or len(value) > MAX_PATH or not PATH.fullmatch(value):
-        shown = repr(value)[:60] if isinstance(value, str) else type(value).__name__
+        shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)[:60]
         raise InputError(f"{where}: '{key}' is the path of an earlier output, e.g. layer1.0.conv1 (dots between "
                          f"names, up to {MAX_PATH} characters; a leading / from the model's top). Received {shown}")
     return value
@@ -51,7 +52,7 @@ def path_form(value: object, where: str, key: str) -> str:
 def label_form(value: object, where: str) -> str:
     """`as: LABEL`: a name for a node's output (no dots), in the scope the node is in."""
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not re.fullmatch(SEGMENT, str(value)):
-        shown = repr(value)[:60] if isinstance(value, (str, int)) else type(value).__name__
+        shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)[:60]
         raise InputError(f"{where}: 'as' names the node's output: a name of up to 100 characters without dots or "
                          f"spaces. Received {shown}")
     return str(value)
@@ -75,15 +76,13 @@ class Outputs:
     """What a walk has computed so far, by path: each output's tensor (the engine's _Tensor, whose `source` is the
     step that made it) and the auxiliary head it was made in, if any; and the layer modules, for `share`."""
 
-    __slots__ = ("tensors", "modules", "read")
+    __slots__ = ("tensors", "read")
 
     def __init__(self) -> None:
-        self.tensors: dict[str, tuple] = {}  # path -> (tensor, aux head's path or None)
-        self.modules: dict[str, int] = {}  # a layer module's path -> the row of its first use
+        self.tensors: dict[str, tuple] = {}  # path -> (tensor, aux head's path or None): the walk writes it
         self.read: set[int] = set()  # the steps whose outputs some reference reads: a builder keeps those
 
     def record(self, path: str, tensor, aux: str | None) -> None:
-        self.tensors.pop(path, None)  # the latest goes last: the names listed in a refusal are the most recent
         self.tensors[path] = tensor, aux
 
     def resolve(self, path: str, scope: str, aux: str | None, loc, what: str = "from", written: str = ""):
@@ -101,18 +100,19 @@ class Outputs:
         self.read.add(tensor.source)
         return tensor
 
-    def module(self, path: str, scope: str, loc) -> int:
-        """The row of the layer module `path` names (`share`)."""
-        key = _find(path, scope, self.modules)
-        if key is None and _find(path, scope, self.tensors) is not None:
-            raise InputError(f"{loc}: 'share: {path}': '{_find(path, scope, self.tensors)}' is not a layer's module "
-                             f"(a block call, a named seq or merge, a function, an input): only a layer can be "
-                             f"shared")
+    def module(self, path: str, scope: str, loc, rows) -> int:
+        """The row of the layer module `path` names (`share`): the latest that ran at that path, one of `rows`."""
+        key = _find(path, scope, self.tensors)
         if key is None:
-            known = [k for k in self.tensors if k in self.modules]
+            known = [k for k, (t, _) in self.tensors.items() if t.source >= 0 and rows[t.source].module
+                     and rows[t.source].path == k]
             raise InputError(f"{loc}: 'share: {path}': no layer module of that name is built before this point "
                              f"(seen from '{scope or 'the model'}'); {_listed(path, scope, known)}")
-        return self.modules[key]
+        source = self.tensors[key][0].source
+        if source < 0 or not rows[source].module or rows[source].path != key:
+            raise InputError(f"{loc}: 'share: {path}': '{key}' is not a layer's module (a block call, a named seq "
+                             f"or merge, a label, a function, an input): only a layer can be shared")
+        return source
 
     def _in_scope(self, path: str, scope: str) -> str:
         return _listed(path, scope, list(self.tensors))
@@ -135,7 +135,7 @@ def _find(path: str, scope: str, table) -> str | None:
 
 
 def _listed(path: str, scope: str, keys: list[str]) -> str:
-    """The most recent names in scope (as seen from `scope`), and the closest to `path`."""
+    """The names in scope (as seen from `scope`), the last made first, and the closest to `path`."""
     import difflib  # here: only a refusal needs it
 
     seen: dict[str, None] = {}
@@ -149,3 +149,20 @@ def _listed(path: str, scope: str, keys: list[str]) -> str:
     close = difflib.get_close_matches(path.lstrip("/"), names, n=3)
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
     return f"in scope, latest first: {shown}{hint}"
+
+
+def inputs_of(model, given) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Every input of `model` by name, with its shape: the spec's, with what the caller gives over them (a
+    mapping of names to shapes, or the first input's shape alone)."""
+    declared = model.inputs or (("input", tuple(model.input)),)
+    if given is None or not isinstance(given, Mapping):
+        given = {declared[0][0]: tuple(given or declared[0][1])}
+    unknown = [name for name in given if name not in dict(declared)]
+    if unknown:
+        raise InputError(f"unknown input '{unknown[0]}' (this model's inputs: {', '.join(n for n, _ in declared)})")
+    inputs = tuple((name, tuple(given.get(name, shape))) for name, shape in declared)
+    for name, shape in inputs:
+        if not shape or min(shape) < 1:
+            which = f" '{name}'" if len(inputs) > 1 else ""
+            raise InputError(f"the input{which} shape must be positive sizes, e.g. 3x224x224. Received {show(shape)}")
+    return inputs

@@ -18,6 +18,8 @@ def render(summary: Summary, sections: dict | None = None) -> str:
         "version": VERSION,
         "model": {"name": model.name, "source": model.source, "file": model.file},
         "input": [batch, *summary.analysis.input],
+        **({"inputs": {name: [batch, *shape] for name, shape in summary.analysis.inputs}}
+           if len(summary.analysis.inputs) > 1 else {}),  # a spec of several `inputs`: each, by name
         "output": [batch, *summary.analysis.output],
         "batch": batch,
         "dtype": summary.dtype,

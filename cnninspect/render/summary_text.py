@@ -209,8 +209,10 @@ def render_explain(summary: Summary) -> str:
 def _title(summary: Summary) -> str:
     model = summary.analysis.model
     source = f" — {inert(model.source)}" if model.source else ""
-    return (f"{inert(model.name)}{source}\ninput {figures.shape(summary.analysis.input, summary.batch)} "
-            f"(batch {summary.batch}, {summary.dtype})")
+    inputs = summary.analysis.inputs
+    shown = (f"input {figures.shape(summary.analysis.input, summary.batch)}" if len(inputs) < 2 else  # `inputs:`
+             "inputs " + ", ".join(f"{inert(name)} {figures.shape(shape, summary.batch)}" for name, shape in inputs))
+    return f"{inert(model.name)}{source}\n{shown} (batch {summary.batch}, {summary.dtype})"
 
 
 def _totals(summary: Summary) -> list[str]:

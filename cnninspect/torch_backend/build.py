@@ -180,29 +180,36 @@ class SpecModel(nn.Module):
             self._kept = {}
 
     def _run(self, program: Program, x: torch.Tensor) -> torch.Tensor:
+        """The program's steps. A subclass that watches the layers (which row runs) overrides `_layer` and
+        `_merge`, not this loop, so that it runs what the spec wires (Read steps included)."""
         for step in program:
             if isinstance(step, int):
-                try:
-                    x = self._calls[step](x)
-                except Exception as error:  # torch's own error, as it stands, with the layer named
-                    if not hasattr(error, "cnninspect_row"):  # the innermost step is the layer
-                        error.cnninspect_row = step
-                        error.add_note(f"cnninspect: in {where(self._rows[step])}")
-                    raise
+                x = self._layer(step, x)
                 if step in self._reads:
                     self._kept[step] = x
             elif isinstance(step, Merge):
-                outs = [self._run(branch, x) for branch in step.branches]
-                if step.op == "concat":
-                    x = torch.cat(outs, 1)
-                else:
-                    x = outs[0]
-                    for out in outs[1:]:
-                        x = x * out if step.op == "mul" else x + out
+                x = self._merge(step, [self._run(branch, x) for branch in step.branches])
                 if step.row in self._reads:
                     self._kept[step.row] = x
             elif isinstance(step, Read):
                 x = self._kept[step.source]
             elif isinstance(step, Aux) and self.training:
                 self.aux_outputs.append(self._run(step.body, x))
+        return x
+
+    def _layer(self, step: int, x: torch.Tensor) -> torch.Tensor:
+        try:
+            return self._calls[step](x)
+        except Exception as error:  # torch's own error, as it stands, with the layer named
+            if not hasattr(error, "cnninspect_row"):  # the innermost step is the layer
+                error.cnninspect_row = step
+                error.add_note(f"cnninspect: in {where(self._rows[step])}")
+            raise
+
+    def _merge(self, step: Merge, outs: list[torch.Tensor]) -> torch.Tensor:
+        if step.op == "concat":
+            return torch.cat(outs, 1)
+        x = outs[0]
+        for out in outs[1:]:
+            x = x * out if step.op == "mul" else x + out
         return x

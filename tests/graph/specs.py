@@ -87,3 +87,23 @@ layers:
   - concat: {branches: [[], [from: enc_mask]]}
   - conv: {name: head, out: 4, kernel: 1}
 """
+
+
+HRNET = """
+input: [3, 16, 16]
+layers:
+  - conv: {name: stem, out: 8, kernel: 3, padding: 1}
+  - seq: {name: high, layers: [conv: {out: 8, kernel: 3, padding: 1}, relu]}
+  - seq: {name: low, from: stem, layers: [conv: {out: 16, kernel: 3, stride: 2, padding: 1}, relu]}
+  - add:  # the high-resolution output: its own, and the low one brought up
+      as: fused_high
+      inputs: [high]
+      branches: [[seq: {name: up, layers: [conv: {out: 8, kernel: 1, bias: false}, upsample: {scale: 2}]}]]
+  - add:  # the low-resolution output: its own, and the high one brought down
+      as: fused_low
+      inputs: [low]
+      branches: [[conv: {name: down, out: 16, kernel: 3, stride: 2, padding: 1, from: high}]]
+  - concat:
+      inputs: [fused_high]
+      branches: [[upsample: {scale: 2, functional: true}]]
+"""

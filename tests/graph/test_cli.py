@@ -49,4 +49,4 @@ def test_a_real_subprocess():
     done = subprocess.run([sys.executable, "-m", "cnninspect", "summary", SPEC, "--input", "image=3x64x64,mask=1x64x64"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "input 1x3x64x64" in done.stdout and "Conv2d (shared)" in done.stdout
+    assert "inputs image 1x3x64x64, mask 1x1x64x64" in done.stdout and "Conv2d (shared)" in done.stdout

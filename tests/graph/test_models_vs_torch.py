@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.graph.oracle import assert_same
-from tests.graph.specs import DENSE, DPN, RES2, SHARED, TWO
+from tests.graph.specs import DENSE, DPN, HRNET, RES2, SHARED, TWO
 from tests.torch_oracle import MISSING
 
 pytestmark = pytest.mark.torch
@@ -158,3 +158,27 @@ def test_two_inputs_at_other_shapes_by_name():
     assert built(torch.zeros(1, 3, 16, 12), torch.zeros(1, 1, 16, 12)).shape == (1, 4, 16, 12)
     with pytest.raises(TypeError, match="takes 2 input"):
         built(torch.zeros(1, 3, 16, 12))
+
+
+class HRFuse(nn.Module):
+    """HRNet's exchange between two resolutions: each branch adds the other's output, resampled."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.high = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.ReLU())
+        self.low = nn.Sequential(nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU())
+        self.up = nn.Sequential(nn.Conv2d(16, 8, 1, bias=False), nn.Upsample(scale_factor=2))
+        self.down = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        high, low = self.high(x), self.low(x)
+        fused_high = high + self.up(low)
+        fused_low = low + self.down(high)
+        return torch.cat([fused_high, nn.functional.interpolate(fused_low, scale_factor=2.0)], 1)
+
+
+def test_an_hrnet_exchange_equals_torch():
+    analysis = assert_same(HRNET, HRFuse(), [(3, 16, 16)])
+    assert analysis.output == (24, 16, 16)

@@ -8,6 +8,7 @@ import pathlib
 
 import pytest
 
+from cnninspect.core import engine
 from cnninspect.core.engine import analyze, clear_caches
 from cnninspect.core.refs import Read
 from cnninspect.core.summary import summarize
@@ -16,7 +17,7 @@ from tests.graph import specs
 from tests.graph.oracle import model_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SPECS = {name: getattr(specs, name) for name in ("DENSE", "RES2", "DPN", "SHARED", "TWO")}
+SPECS = {name: getattr(specs, name) for name in ("DENSE", "RES2", "DPN", "SHARED", "TWO", "HRNET")}
 SPECS["wiring"] = (ROOT / "docs" / "wiring.yaml").read_text()
 
 
@@ -44,6 +45,8 @@ def test_replays_of_references_equal_first_walks(name):
         walked.append(answer(model, size))
     assert replayed == walked
     assert any(not isinstance(a, str) for a in walked)
+    plan = engine._PLANS[id(model)][2]
+    assert engine._replay(plan, plan.inputs) is not None  # the plan replays: references do not defeat it
 
 
 def test_a_path_is_looked_up_from_its_module_outward_and_from_the_top_with_a_slash():
@@ -139,3 +142,19 @@ def test_the_worked_example_is_docs_wiring_yaml_and_the_schema_takes_every_spec_
         assert list(validator.iter_errors(yaml.safe_load(text))) == [], name
     bad = {"input": [3, 8, 8], "layers": [{"concat": {"inputs": ["a"]}}]}  # one operand
     assert list(validator.iter_errors(bad))
+
+
+def test_a_skipped_node_labels_what_it_passes_on_and_share_refuses_a_label():
+    text = """
+input: [3, 8, 8]
+args: {project: false}
+layers:
+  - conv: {name: stem, out: 4, kernel: 3}
+  - conv: {name: proj, out: 6, kernel: 1, if: project, as: shortcut}
+  - conv: {name: body, out: 5, kernel: 1}
+  - concat: {inputs: [shortcut], branches: [[]]}
+"""
+    assert analyze(model_of(text)).output == (9, 6, 6)  # the stem's 4 channels, labelled 'shortcut'
+    assert analyze(model_of(text), None, {"project": True}).output == (11, 6, 6)
+    with pytest.raises(InputError, match="'shortcut' is not a layer's module"):
+        analyze(model_of(text.replace("  - concat: {inputs: [shortcut], branches: [[]]}", "  - share: shortcut")))
