@@ -116,20 +116,36 @@ class ChannelShuffle(nn.Module):
         return x.view(n, self.groups, c // self.groups, *rest).transpose(1, 2).contiguous().view(n, c, *rest)
 
 
-class Mean(nn.Module):
-    """torch.mean(x, dim, keepdim) as a module."""
+class Reduce(nn.Module):
+    """torch.mean, torch.amax or torch.sum (x, dim, keepdim) as a module."""
 
-    type_name = "mean"  # torch has no class: the function's name, as the analysis gives it
-
-    def __init__(self, dim, keepdim: bool) -> None:
+    def __init__(self, name: str, dim, keepdim: bool) -> None:
         super().__init__()
+        self.type_name = name  # torch has no class: the function's name, as the analysis gives it
         self.dim, self.keepdim = dim, keepdim
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, keepdim={self.keepdim}"
+        return f"{self.type_name}, dim={self.dim}, keepdim={self.keepdim}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mean(self.dim, keepdim=self.keepdim)
+        return getattr(torch, self.type_name)(x, self.dim, keepdim=self.keepdim)
+
+
+class Reshape(nn.Module):
+    """x.reshape(N, *shape) as a module (view where it can, as reshape does)."""
+
+    type_name = "reshape"
+
+    def __init__(self, shape) -> None:
+        super().__init__()
+        self.shape = list(shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def _reduce(name: str):
+    return lambda p, x: Reduce(name, list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim)
 
 
 def _pad(name: str, *value: str):
@@ -184,6 +200,53 @@ CONV_SAME, MAXPOOL_SAME, AVGPOOL_SAME = (_same_classes(_ConvSame, "Conv"), _same
 Conv2dSame, MaxPool2dSame, AvgPool2dSame = CONV_SAME[2], MAXPOOL_SAME[2], AVGPOOL_SAME[2]
 
 
+class _StdConv:
+    """As timm's StdConv2d: the weights standardised per output channel at every call (F.batch_norm over them,
+    as timm does it, bit for bit), then the convolution; the Same classes pad 'same' first, as StdConv2dSame."""
+
+    same_pad = False
+    eps = 1e-6
+
+    def _weight(self) -> torch.Tensor:
+        return nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True,
+                                        momentum=0.0, eps=self.eps).reshape_as(self.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.same_pad:
+            x = pad_same(x, self.kernel_size, self.stride, self.dilation)
+        return self._conv_forward(x, self._weight(), self.bias)
+
+
+class _ScaledStdConv(_StdConv):
+    """As timm's ScaledStdConv2d: standardised, then scaled by gain · gamma / √fan-in (the gain a parameter)."""
+
+    def _weight(self) -> torch.Tensor:
+        return nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None,
+                                        weight=(self.gain * self.scale).view(-1), training=True, momentum=0.0,
+                                        eps=self.eps).reshape_as(self.weight)
+
+
+STD_CONV = {(scaled, same, rank): type(f"{'Scaled' if scaled else ''}StdConv{rank}d{'Same' if same else ''}",
+                                       (_ScaledStdConv if scaled else _StdConv, getattr(nn, f"Conv{rank}d")),
+                                       {"__module__": __name__, "same_pad": same})
+            for scaled in (False, True) for same in (False, True) for rank in (1, 2, 3)}
+StdConv2d, ScaledStdConv2d = STD_CONV[False, False, 2], STD_CONV[True, False, 2]
+
+
+def _std_conv(scaled: bool):
+    def build(p: Params, x: Shape) -> nn.Module:
+        padding = 0 if p.dynamic_same else p.padding
+        module = STD_CONV[scaled, p.dynamic_same, _rank(x)](x[0], p.out, p.kernel, p.stride, padding, p.dilation,
+                                                             p.groups, p.bias)
+        module.eps = p.eps
+        if scaled:
+            module.scale = p.gamma * module.weight[0].numel() ** -0.5  # gamma / √fan-in, as timm
+            module.gain = nn.Parameter(torch.full((p.out, *[1] * len(x)), float(p.gain_init)))  # as the weight
+        return module
+
+    return build
+
+
 def _per_axis(value, rank: int) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, tuple) else (value,) * rank
 
@@ -207,9 +270,67 @@ def _avgpool_same(p: Params, x: Shape) -> nn.Module:
     return AVGPOOL_SAME[rank](_per_axis(p.kernel, rank), stride, 0, p.ceil_mode, p.count_include_pad)
 
 
+class SpaceToDepth(nn.Module):
+    """As timm's SpaceToDepth: (N, C, H, W) → (N, C·b², H/b, W/b), the block's position before the channel."""
+
+    def __init__(self, block_size: int) -> None:
+        super().__init__()
+        self.bs = block_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.size()
+        x = x.view(n, c, h // self.bs, self.bs, w // self.bs, self.bs).permute(0, 3, 5, 1, 2, 4).contiguous()
+        return x.view(n, c * self.bs * self.bs, h // self.bs, w // self.bs)
+
+
+class BlurPool2d(nn.Module):
+    """As timm's BlurPool2d: the binomial filter C(f−1, k)/2^(f−1), outer product, as a non-persistent buffer;
+    F.pad (reflect or constant) by ((s − 1) + (f − 1)) // 2 on each side, then a depthwise conv of stride s."""
+
+    def __init__(self, channels: int | None, filt_size: int, stride: int, pad_mode: str) -> None:
+        super().__init__()
+        import math
+
+        self.channels, self.filt_size, self.stride, self.pad_mode = channels, filt_size, stride, pad_mode
+        self.padding = [(stride - 1 + filt_size - 1) // 2] * 4
+        coeffs = torch.tensor([math.comb(filt_size - 1, k) for k in range(filt_size)], dtype=torch.float32)
+        coeffs = coeffs / 2 ** (filt_size - 1)
+        blur = (coeffs[:, None] * coeffs[None, :])[None, None, :, :]
+        self.register_buffer("filt", blur.repeat(channels, 1, 1, 1) if channels else blur, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = nn.functional.pad(x, self.padding, mode=self.pad_mode)
+        channels = self.channels or x.shape[1]
+        weight = self.filt if self.channels else self.filt.expand(channels, 1, self.filt_size, self.filt_size)
+        return nn.functional.conv2d(x, weight, stride=self.stride, groups=channels)
+
+
 def _layernorm(p: Params, x: Shape) -> nn.Module:
     kind = LayerNorm2d if p.channels_first else nn.LayerNorm
     return kind(x[0] if p.channels_first else x[-1], p.eps, p.elementwise_affine, p.bias)
+
+
+class LayerScale(nn.Module):
+    """As timm's LayerScale: x · gamma, gamma (C,) over the last dimension."""
+
+    def __init__(self, dim: int, init_values: float, inplace: bool) -> None:
+        super().__init__()
+        self.inplace = inplace
+        self.gamma = nn.Parameter(torch.full((dim,), float(init_values)))
+
+    def _gamma(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gamma = self._gamma(x)
+        return x.mul_(gamma) if self.inplace else x * gamma
+
+
+class LayerScale2d(LayerScale):
+    """As timm's LayerScale2d: gamma (C,) viewed as (1, C, 1, 1) over the channels of (N, C, H, W)."""
+
+    def _gamma(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gamma.view(1, -1, 1, 1)
 
 
 def _layer_scale(p: Params, x: Shape) -> nn.Parameter:
@@ -221,6 +342,8 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "conv": _conv,
     "tconv": _tconv,
     "conv_same": _conv_same,
+    "std_conv": _std_conv(False),
+    "scaled_std_conv": _std_conv(True),
     "maxpool": _maxpool,
     "maxpool_same": _maxpool_same,
     "avgpool_same": _avgpool_same,
@@ -231,6 +354,9 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "constant_pad": _pad("ConstantPad", "value"),
     "reflection_pad": _pad("ReflectionPad"),
     "replication_pad": _pad("ReplicationPad"),
+    "circular_pad": _pad("CircularPad"),
+    "lppool": lambda p, x: getattr(nn, f"LPPool{_rank(x)}d")(p.norm_type, p.kernel, p.stride, p.ceil_mode),
+    "blur_pool": lambda p, x: BlurPool2d(p.channels, p.filt_size, p.stride, p.pad_mode),
     "batchnorm": _batchnorm,
     "groupnorm": lambda p, x: nn.GroupNorm(p.groups, x[0], p.eps, p.affine),
     "lrn": lambda p, x: nn.LocalResponseNorm(p.size, p.alpha, p.beta, p.k),
@@ -243,7 +369,12 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "tanh": lambda p, x: nn.Tanh(),
     "hardswish": lambda p, x: nn.Hardswish(p.inplace),
     "hardsigmoid": lambda p, x: nn.Hardsigmoid(p.inplace),
+    "mish": lambda p, x: nn.Mish(p.inplace),
+    "selu": lambda p, x: nn.SELU(p.inplace),
+    "softplus": lambda p, x: nn.Softplus(p.beta, p.threshold),
     "elu": lambda p, x: nn.ELU(p.alpha, p.inplace),
+    "celu": lambda p, x: nn.CELU(p.alpha, p.inplace),
+    "hardtanh": lambda p, x: nn.Hardtanh(p.min_val, p.max_val, p.inplace),
     "prelu": lambda p, x: nn.PReLU(p.num_parameters, p.init),
     "softmax": lambda p, x: nn.Softmax(p.dim),
     "log_softmax": lambda p, x: nn.LogSoftmax(p.dim),
@@ -253,11 +384,17 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "channel_dropout": lambda p, x: getattr(nn, f"Dropout{_rank(x)}d")(p.p, p.inplace),
     "identity": lambda p, x: nn.Identity(),
     "upsample": _upsample,
-    "mean": lambda p, x: Mean(list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim),
+    "mean": _reduce("mean"),
+    "amax": _reduce("amax"),
+    "sum": _reduce("sum"),
+    "reshape": lambda p, x: Reshape(p.shape if isinstance(p.shape, tuple) else (p.shape,)),
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),
     "channel_shuffle": lambda p, x: ChannelShuffle(p.groups),
+    "space_to_depth": lambda p, x: SpaceToDepth(p.block_size),
     "stochastic_depth": lambda p, x: StochasticDepth(p.p, p.mode),
     "layernorm": _layernorm,
     "layer_scale": _layer_scale,
+    "layerscale": lambda p, x: (LayerScale2d(x[0], p.init, p.inplace) if p.channels_first
+                                else LayerScale(x[-1], p.init, p.inplace)),
 }

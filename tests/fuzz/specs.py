@@ -3,7 +3,7 @@
 The strategy draws specs as plain data (what a YAML file holds): chains of convolutions (1-D to 3-D, any kernel,
 stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
 padding layers (zero, constant, reflection, replication; per side, crops included), timm's dynamic 'same' conv and
-pools, norms (group norm too),
+pools, weight-standardised convs, layer scale modules, norms (group norm too),
 activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, residual adds (with a
 projection where the shape changes), concatenations, and flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
 shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
@@ -22,9 +22,10 @@ from cnninspect.core.expr import evaluate
 
 # The strategies need no torch (test_replay_fuzz draws from them without it); the oracle imports it when it runs.
 ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid",
-               "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU"}  # kind -> torch.nn class
+               "tanh": "Tanh", "hardswish": "Hardswish", "elu": "ELU", "mish": "Mish", "selu": "SELU",
+               "softplus": "Softplus", "celu": "CELU", "hardtanh": "Hardtanh"}  # kind -> torch.nn class
 PADS = {"zero_pad": "ZeroPad", "constant_pad": "ConstantPad", "reflection_pad": "ReflectionPad",
-        "replication_pad": "ReplicationPad"}  # kind -> torch.nn class, less its rank
+        "replication_pad": "ReplicationPad", "circular_pad": "CircularPad"}  # kind -> torch.nn class, less its rank
 
 
 @st.composite
@@ -35,7 +36,8 @@ def specs(draw, max_layers: int = 6) -> dict:
     spatial = [draw(st.integers(2, high)) for _ in range(ndim)]
     layers, _ = draw(sequences(channels, ndim, 0, draw(st.integers(1, max_layers))))
     if draw(st.booleans()):
-        layers += [{"adaptive_avgpool": {"size": 1}}, "flatten", {"linear": {"out": draw(st.integers(1, 10))}}]
+        flatten = draw(st.sampled_from(["flatten", {"reshape": {"shape": [-1]}}]))
+        layers += [{"adaptive_avgpool": {"size": 1}}, flatten, {"linear": {"out": draw(st.integers(1, 10))}}]
     return {"name": "fuzz", "input": [channels, *spatial], "layers": layers}
 
 
@@ -51,7 +53,7 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same"]
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std"] + (["s2d"] if ndim == 2 else [])
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -67,9 +69,11 @@ def nodes(draw, c: int, ndim: int, depth: int):
         kernel = draw(st.integers(1, 3))
         fields = {"kernel": kernel, "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
                   "padding": draw(st.integers(0, kernel // 2)), "ceil_mode": draw(st.booleans())}
-        name = draw(st.sampled_from(["maxpool", "avgpool"]))
+        name = draw(st.sampled_from(["maxpool", "avgpool", "lppool"]))
         if name == "maxpool":
             fields["dilation"] = draw(st.integers(1, 2))
+        if name == "lppool":
+            fields.update(norm_type=draw(st.sampled_from([1, 2, 2.5])), padding=None)
         return {name: {k: v for k, v in fields.items() if v is not None}}, c
     if kind == "adaptive":
         return {draw(st.sampled_from(["adaptive_avgpool", "adaptive_maxpool"])): {"size": draw(st.integers(1, 3))}}, c
@@ -81,7 +85,7 @@ def nodes(draw, c: int, ndim: int, depth: int):
         return draw(st.sampled_from(["identity", {"dropout": {"p": 0.25}}])), c
     if kind == "pad":
         name = draw(st.sampled_from(sorted(PADS)))
-        sides = st.integers(-2, 3)
+        sides = st.integers(0 if name == "circular_pad" else -2, 3)
         pairs = draw(st.integers(1, ndim)) if name in ("zero_pad", "constant_pad") else ndim
         padding = draw(st.one_of(sides, st.lists(sides, min_size=2 * pairs, max_size=2 * pairs)))
         fields = {"padding": padding, **({"value": 1.5} if name == "constant_pad" else {})}
@@ -95,16 +99,36 @@ def nodes(draw, c: int, ndim: int, depth: int):
             return {name: {"out": out, **windows, "dilation": draw(st.integers(1, 2)), "groups": groups}}, out
         extra = {"dilation": draw(st.integers(1, 2))} if name == "maxpool_same" else {}
         return {name: {**windows, **extra, "ceil_mode": draw(st.booleans())}}, c
+    if kind == "std":
+        if draw(st.booleans()):
+            return {"layerscale": {"init": 0.5, "channels_first": ndim == 2 and draw(st.booleans())}}, c
+        groups = draw(st.sampled_from(_divisors(c)))
+        out = groups * draw(st.integers(1, 3))
+        name = draw(st.sampled_from(["std_conv", "scaled_std_conv"]))
+        return {name: {"out": out, "kernel": draw(_per_axis(1, 3, ndim)), "stride": draw(st.integers(1, 2)),
+                       "padding": draw(st.integers(0, 1)), "groups": groups, "bias": draw(st.booleans()),
+                       "dynamic_same": False}}, out
     if kind == "more":
         return draw(st.sampled_from([
             {"groupnorm": {"groups": draw(st.sampled_from(_divisors(c))), "affine": draw(st.booleans())}},
             {"prelu": {"num_parameters": draw(st.sampled_from(sorted({1, c})))}},
             {"channel_dropout": {"p": 0.25}}, {"log_softmax": {"dim": draw(st.sampled_from([d for d in range(-ndim - 1, ndim + 2) if d]))}},
-            {"mean": {"dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
-                      "keepdim": True}}])), c
+            {draw(st.sampled_from(["mean", "amax", "sum"])): {
+                "dim": draw(st.lists(st.integers(2, ndim + 1), min_size=1, max_size=ndim, unique=True)),
+                "keepdim": True}}, *_two_d(draw, ndim)])), c
+    if kind == "s2d":  # channels change
+        b = draw(st.integers(1, 3))
+        return {"space_to_depth": {"block_size": b}}, c * b * b
     if kind == "add":
         return draw(_residual(c, ndim, depth))
     return draw(_concat(c, ndim, depth))
+
+
+def _two_d(draw, ndim: int) -> list:
+    if ndim != 2:
+        return []
+    return [{"blur_pool": {"filt_size": draw(st.integers(2, 4)), "stride": draw(st.integers(1, 2)),
+                           "pad_mode": draw(st.sampled_from(["reflect", "constant"]))}}]
 
 
 @st.composite
@@ -203,6 +227,8 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
     if name == "maxpool":
         return getattr(nn, f"MaxPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0), f.get("dilation", 1),
                                               ceil_mode=f.get("ceil_mode", False))
+    if name == "lppool":
+        return getattr(nn, f"LPPool{rank}d")(f["norm_type"], f["kernel"], f.get("stride"), f.get("ceil_mode", False))
     if name == "avgpool":
         return getattr(nn, f"AvgPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0),
                                               f.get("ceil_mode", False))
@@ -232,26 +258,33 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         return getattr(nn, f"Dropout{rank}d")(f["p"])
     if name == "log_softmax":
         return nn.LogSoftmax(f["dim"])
-    if name == "mean":
-        return _Mean(f["dim"], f["keepdim"])
+    if name in ("mean", "amax", "sum"):
+        return _Reduce(name, f["dim"], f["keepdim"])
+    if name == "reshape":
+        return _Reduce("reshape", f["shape"], False)
     if name.endswith("_same"):
         return _same(name, f, x)
+    if name.endswith("std_conv"):
+        return _std_conv(name, f, x)
+    if name == "layerscale":
+        return _layerscale(f, x)
+    if name in ("space_to_depth", "blur_pool"):
+        return _resampling(name, f)
     if name == "linear":
         return nn.LazyLinear(f["out"])
     raise ValueError(f"the oracle has no {name}")
 
 
-def _Mean(dim: list[int], keepdim: bool) -> "nn.Module":
-    """torch.mean as a module, named as cnninspect names the function."""
+def _Reduce(name: str, dim: list[int], keepdim: bool) -> "nn.Module":
+    """torch.mean / amax / sum, or x.reshape(N, *dim), as a module named as cnninspect names the function."""
     import torch
 
-    class Mean(torch.nn.Module):
-        type_name = "mean"
+    def forward(self, x):
+        if name == "reshape":
+            return x.reshape(x.shape[0], *dim)
+        return getattr(torch, name)(x, dim, keepdim=keepdim)
 
-        def forward(self, x):
-            return torch.mean(x, dim, keepdim=keepdim)
-
-    return Mean()
+    return type("Function", (torch.nn.Module,), {"type_name": name, "forward": forward})()
 
 
 def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
@@ -283,6 +316,68 @@ def _same(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
         run = lambda self, t: pool(pad(t), kernel, stride, 0, f["ceil_mode"])  # noqa: E731
     kind = "MaxPool" if name == "maxpool_same" else "AvgPool"
     return type("Same", (torch.nn.Module,), {"type_name": f"{kind}{rank}dSame", "forward": run})()
+
+
+def _std_conv(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
+    """StdConv2d / ScaledStdConv2d for any rank, from the papers: weights standardised per output channel."""
+    import torch
+
+    rank = x.dim() - 2
+    scaled = name == "scaled_std_conv"
+
+    class Std(getattr(torch.nn, f"Conv{rank}d")):
+        type_name = f"{'Scaled' if scaled else ''}StdConv{rank}d"
+
+        def forward(self, t):
+            flat = self.weight.reshape(self.out_channels, -1)
+            if flat.shape[1] == 1:  # timm standardises with F.batch_norm, which refuses one value per channel
+                raise ValueError("one weight per output channel")
+            weight = (flat - flat.mean(1, keepdim=True)) / (flat.var(1, unbiased=False, keepdim=True) + 1e-6).sqrt()
+            weight = weight.reshape_as(self.weight)
+            if scaled:
+                weight = weight * self.gain / flat.shape[1] ** 0.5
+            return self._conv_forward(t, weight, self.bias)
+
+    module = Std(x.shape[1], f["out"], f["kernel"], f["stride"], f["padding"], groups=f["groups"], bias=f["bias"])
+    if scaled:
+        module.gain = torch.nn.Parameter(torch.ones(f["out"], *[1] * (rank + 1)))
+    return module
+
+
+def _layerscale(f: dict, x: "torch.Tensor") -> "nn.Module":
+    import torch
+
+    first = f["channels_first"]
+    module = type("Scale", (torch.nn.Module,), {
+        "type_name": "LayerScale2d" if first else "LayerScale",
+        "forward": lambda self, t: t * (self.gamma.view(-1, 1, 1) if first else self.gamma)})()
+    module.gamma = torch.nn.Parameter(torch.full((x.shape[1] if first else x.shape[-1],), f["init"]))
+    return module
+
+
+def _resampling(name: str, f: dict) -> "nn.Module":
+    """timm's SpaceToDepth (TResNet) and BlurPool2d (Zhang 2019), from their definitions."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    def space_to_depth(self, x):
+        b = f["block_size"]
+        if x.shape[2] % b or x.shape[3] % b:
+            raise RuntimeError("not divisible")  # timm's view fails there
+        return torch.cat([x[:, :, i::b, j::b] for i in range(b) for j in range(b)], 1)
+
+    def blur_pool(self, x):
+        k, s = f["filt_size"], f["stride"]
+        row = torch.tensor([math.comb(k - 1, i) for i in range(k)], dtype=x.dtype) / 2 ** (k - 1)
+        pad = (s - 1 + k - 1) // 2
+        weight = (row[:, None] * row[None, :]).expand(x.shape[1], 1, k, k)
+        return F.conv2d(F.pad(x, [pad] * 4, mode=f["pad_mode"]), weight, stride=s, groups=x.shape[1])
+
+    forward = space_to_depth if name == "space_to_depth" else blur_pool
+    type_name = "SpaceToDepth" if name == "space_to_depth" else "BlurPool2d"
+    return type("Resampling", (torch.nn.Module,), {"type_name": type_name, "forward": forward})()
 
 
 # Values just past a limit: one field of one layer of a valid spec, pushed over the edge torch sets for it.

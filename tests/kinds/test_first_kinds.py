@@ -21,13 +21,35 @@ from torch import nn
 
 class Mean(nn.Module):
     type_name = "mean"
+    function = staticmethod(torch.mean)
 
     def __init__(self, dim, keepdim=False):
         super().__init__()
         self.dim, self.keepdim = dim, keepdim
 
     def forward(self, x):
-        return torch.mean(x, self.dim, keepdim=self.keepdim)
+        return self.function(x, self.dim, keepdim=self.keepdim)
+
+
+class Amax(Mean):
+    type_name = "amax"
+    function = staticmethod(torch.amax)
+
+
+class Sum(Mean):
+    type_name = "sum"
+    function = staticmethod(torch.sum)
+
+
+class Reshape(nn.Module):
+    type_name = "reshape"
+
+    def __init__(self, *shape):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x):
+        return x.view(x.shape[0], *self.shape)
 
 
 CASES = {
@@ -41,6 +63,18 @@ CASES = {
     "mean 4 dims keepdim": ({"mean": {"dim": [1, 2, 3, 4], "keepdim": True}}, (2, 3, 4, 5),
                             Mean((1, 2, 3, 4), True)),
     "mean of features": ({"mean": {"dim": 1, "keepdim": True}}, (10,), Mean(1, True)),
+    "amax spatial keepdim": ({"amax": {"dim": [2, 3], "keepdim": True}}, (5, 7, 6), Amax((2, 3), True)),
+    "amax channels keepdim": ({"amax": {"dim": 1, "keepdim": True}}, (5, 7, 6), Amax(1, True)),
+    "sum last": ({"sum": {"dim": -1}}, (5, 7, 6), Sum(-1)),
+    "sum 3 dims": ({"sum": {"dim": [1, 2, 3], "keepdim": True}}, (5, 7, 6), Sum((1, 2, 3), True)),
+    "reshape for a 1-D conv": ({"view": {"shape": [1, -1]}}, (16,), Reshape(1, -1)),
+    "reshape back": ({"reshape": {"shape": [-1, 1, 1]}}, (1, 16), Reshape(-1, 1, 1)),
+    "reshape same": ({"reshape": {"shape": [3, 4, 5]}}, (3, 4, 5), Reshape(3, 4, 5)),
+    "reshape split": ({"reshape": {"shape": [2, 6, 5]}}, (3, 4, 5), Reshape(2, 6, 5)),
+    "reshape one number": ({"reshape": {"shape": -1}}, (3, 4, 5), Reshape(-1)),
+    "circular_pad": ({"circular_pad": {"padding": [1, 2, 3, 0]}}, (3, 4, 5), nn.CircularPad2d((1, 2, 3, 0))),
+    "circular_pad 1-D whole": ({"circularpad1d": {"padding": 4}}, (2, 4), nn.CircularPad1d(4)),
+    "circular_pad 3-D": ({"circular_pad": {"padding": 1}}, (2, 2, 3, 4), nn.CircularPad3d(1)),
     "zero_pad 2-D per side": ({"zero_pad": {"padding": [1, 2, 3, 0]}}, (3, 5, 6), nn.ZeroPad2d((1, 2, 3, 0))),
     "zero_pad crop": ({"zeropad2d": {"padding": [-1, 2, 0, -4]}}, (3, 5, 6), nn.ZeroPad2d((-1, 2, 0, -4))),
     "zero_pad 1-D": ({"zero_pad": {"padding": 2}}, (3, 5), nn.ZeroPad1d(2)),
@@ -86,8 +120,9 @@ def test_the_kind_is_the_torch_module(case):
 
 def _pads():
     for name, torch_name in [("zero_pad", "ZeroPad1d"), ("reflection_pad", "ReflectionPad1d"),
-                             ("replication_pad", "ReplicationPad1d")]:
-        for n, left, right in itertools.product([1, 3], range(-4, 5), range(-4, 5)):
+                             ("replication_pad", "ReplicationPad1d"), ("circular_pad", "CircularPad1d")]:
+        low = 0 if name == "circular_pad" else -4  # circular pads take no negative side (a field bound)
+        for n, left, right in itertools.product([1, 3], range(low, 5), range(low, 5)):
             yield pytest.param(name, torch_name, n, left, right, id=f"{name}-{n}-{left}-{right}")
 
 
@@ -113,6 +148,13 @@ BAD = {
     "pad past the axes": ({"zero_pad": {"padding": [1, 2, 3, 4, 5, 6]}}, (3, 4, 5), "an even count up to 4"),
     "reflection too wide": ({"reflection_pad": {"padding": [0, 0, 4, 0]}}, (3, 4, 5), "smaller than the input"),
     "pad on features": ({"zero_pad": {"padding": 1}}, (10,), "spatial axes"),
+    "amax twice": ({"amax": {"dim": [1, -2]}}, (3, 4), "names a dimension twice"),
+    "sum of everything": ({"sum": {"dim": [1, 2]}}, (3, 4), "a sum over every dimension after the batch"),
+    "reshape count": ({"reshape": {"shape": [5, -1]}}, (3, 4), "must hold the input's elements"),
+    "reshape two unknowns": ({"reshape": {"shape": [-1, -1]}}, (3, 4), "at most one −1"),
+    "reshape zero": ({"reshape": {"shape": [0, 12]}}, (3, 4), "sizes are positive"),
+    "circular wraps twice": ({"circular_pad": {"padding": [0, 5]}}, (3, 4), "wraps around at most once"),
+    "circular crop": ({"circular_pad": {"padding": [-1, 1]}}, (3, 4), "'padding' must be >= 0"),
     "groupnorm groups": ({"groupnorm": {"groups": 4}}, (6, 3), "channels must divide into the groups"),
     "groupnorm one value": ({"groupnorm": {"groups": 3}}, (3, 1, 1), "more than one value per group"),
     "prelu count": ({"prelu": {"num_parameters": 2}}, (3, 4), "1 slope or one per channel"),
@@ -124,6 +166,9 @@ REFERENCES = {
     "pad count": lambda: nn.ReflectionPad2d((1, 2)), "pad odd count": lambda: nn.ZeroPad2d((1, 2, 3)),
     "pad past the axes": None,  # torch pads the channels: cnninspect pads the spatial axes only
     "reflection too wide": lambda: nn.ReflectionPad2d((0, 0, 4, 0)),
+    "amax twice": lambda: Amax((1, -2)), "sum of everything": None, "reshape count": lambda: Reshape(5, -1),
+    "reshape two unknowns": lambda: Reshape(-1, -1), "reshape zero": lambda: Reshape(0, 12),
+    "circular wraps twice": lambda: nn.CircularPad1d((0, 5)), "circular crop": None,
     "groupnorm groups": lambda: nn.GroupNorm(4, 6),
     "groupnorm one value": lambda: nn.GroupNorm(3, 3), "prelu count": lambda: nn.PReLU(2),
     "dropout2d p": lambda: nn.Dropout2d(1.5), "log_softmax batch": None, "mean of everything": None,

@@ -26,9 +26,30 @@ sigmoid = _elementwise("sigmoid", "Sigmoid", "1 / (1 + e^−x)", fields={})
 tanh = _elementwise("tanh", "Tanh", "tanh(x)", fields={})
 hardswish = _elementwise("hardswish", "Hardswish", "x·relu6(x + 3)/6", aliases=("hard_swish",))
 hardsigmoid = _elementwise("hardsigmoid", "Hardsigmoid", "relu6(x + 3)/6", aliases=("hard_sigmoid",))
+mish = _elementwise("mish", "Mish", "x·tanh(softplus(x))")
+selu = _elementwise("selu", "SELU", "scale·elu(x, alpha), the self-normalising constants")
+softplus = _elementwise("softplus", "Softplus", "log(1 + e^(beta·x)) / beta, x itself past the threshold",
+                        fields={"beta": Field("float", 1.0, "the sharpness"),
+                                "threshold": Field("float", 20.0, "beta·x past it: linear")})
 elu = _elementwise("elu", "ELU", "x, or alpha·(e^x − 1) below 0",
                    fields={"alpha": Field("float", 1.0, "the scale below 0"), **INPLACE})
 
+
+
+@layer("celu", doc="x, or alpha·(e^(x/alpha) − 1) below 0 (CELU)",
+       fields={"alpha": Field("float", 1.0, "the scale below 0 (not 0)"), **INPLACE})
+def celu(p: Params, x: Shape) -> RuleOut:
+    require(p.alpha != 0, "CELU's alpha cannot be 0 (torch divides by it)", param="alpha", alpha=p.alpha)
+    return RuleOut(x, "CELU", ops=numel(x))
+
+
+@layer("hardtanh", doc="x clamped to [min_val, max_val] (Hardtanh)",
+       fields={"min_val": Field("float", -1.0, "the lower bound"),
+               "max_val": Field("float", 1.0, "the upper bound, above min_val"), **INPLACE})
+def hardtanh(p: Params, x: Shape) -> RuleOut:
+    require(p.max_val > p.min_val, "Hardtanh's max_val must be greater than its min_val", param="max_val",
+            min_val=p.min_val, max_val=p.max_val)
+    return RuleOut(x, "Hardtanh", ops=numel(x))
 
 @layer("prelu", doc="x, or a learned slope·x below 0 (PReLU): one slope, or one per channel.",
        fields={"num_parameters": Field("int", 1, "the slopes: 1, or the channels (dimension 1)", low=1),
@@ -60,4 +81,5 @@ def _along(p: Params, x: Shape, what: str, type_name: str) -> RuleOut:
     return RuleOut(x, type_name, ops=3 * numel(x), spatial=MixAxis(p.dim % rank - 1))
 
 
-KINDS = (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardswish, hardsigmoid, elu, prelu, softmax, log_softmax)
+KINDS = (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardswish, hardsigmoid, mish, selu, softplus,
+         elu, celu, hardtanh, prelu, softmax, log_softmax)

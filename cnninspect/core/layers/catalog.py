@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers import activation, conv, dense, norm, pad, pool, reduce, reshape, same
+from cnninspect.core.layers import activation, conv, dense, norm, pad, pool, reduce, reshape, same, stdconv
 from cnninspect.core.layers.base import LayerKind
 
 
@@ -16,6 +16,6 @@ def _index(kinds: tuple[LayerKind, ...]) -> dict[str, LayerKind]:
     return index
 
 
-KINDS = (*conv.KINDS, *same.KINDS, *pool.KINDS, *pad.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reduce.KINDS,
+KINDS = (*conv.KINDS, *same.KINDS, *stdconv.KINDS, *pool.KINDS, *pad.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reduce.KINDS,
          *reshape.KINDS)
 BY_NAME = _index(KINDS)

@@ -35,11 +35,17 @@ def conv(p: Params, x: Shape) -> RuleOut:
     window = make_window(Kind.CONV, p.kernel, p.stride, p.padding, p.dilation, ndim=rank)
     if p.padding_mode in WRAPPING:
         _check_wrap(p.padding_mode, window, x)
-    spatial = window.output(x[1:])
-    per_output = c_in // groups * math.prod(window.kernel)
+    return convolve(x, out, groups, window.axes(), p.bias, f"Conv{rank}d")
+
+
+def convolve(x: Shape, out: int, groups: int, axes: tuple, bias: bool, type_name: str) -> RuleOut:
+    """A convolution's figures from its windows (one per spatial axis): params out·(C/g)·∏f (+ out); MACs
+    (C/g)·∏f per output element, as FlopCounterMode; ops: the bias adds."""
+    spatial = tuple(axis.output(n) for axis, n in zip(axes, x[1:]))
+    per_output = x[0] // groups * math.prod(axis.kernel for axis in axes)
     elements = out * numel(spatial)
-    return RuleOut((out, *spatial), f"Conv{rank}d", params=out * per_output + out * p.bias,
-                   macs=elements * per_output, ops=elements * p.bias, spatial=window.axes())
+    return RuleOut((out, *spatial), type_name, params=out * per_output + out * bias, macs=elements * per_output,
+                   ops=elements * bias, spatial=axes)
 
 
 @layer("tconv", aliases=("conv_transpose", "convtranspose", "deconv"),

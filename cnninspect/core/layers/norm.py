@@ -73,4 +73,18 @@ def layer_scale(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "Parameter", params=x[0], ops=numel(x))
 
 
-KINDS = (batchnorm, groupnorm, lrn, layernorm, layer_scale)
+@layer("layerscale", aliases=("layer_scale_module",),
+       doc="A learned per-channel scale as a module of its own, its parameter `gamma` (timm's LayerScale over the "
+           "last dimension; LayerScale2d over the channels of (C, H, W)).",
+       fields={"init": Field("float", 1e-5, "gamma's initial value"),
+               "inplace": Field("bool", False, "overwrite the input"),
+               "channels_first": Field("bool", False, "scale the channels of (C, H, W): LayerScale2d")})
+def layerscale(p: Params, x: Shape) -> RuleOut:
+    """params: one per channel, shaped (C,); ops: a multiply per element."""
+    if p.channels_first:
+        require(len(x) == 3, "LayerScale2d scales (C, H, W) inputs", input=show(x))
+    return RuleOut(x, "LayerScale2d" if p.channels_first else "LayerScale", params=x[0] if p.channels_first
+                   else x[-1], ops=numel(x))
+
+
+KINDS = (batchnorm, groupnorm, lrn, layernorm, layer_scale, layerscale)

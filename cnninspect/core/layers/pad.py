@@ -2,7 +2,8 @@
 
 `padding` is one number for every side, or a (left, right) pair per spatial axis, the last axis first, as PyTorch
 orders it: (left, right, top, bottom, front, back). A negative side crops. Zero and constant pads may give fewer
-pairs (the last axes padded, the first kept, as F.pad does); reflection and replication take every pair.
+pairs (the last axes padded, the first kept, as F.pad does); reflection, replication and circular pads take every
+pair, and circular ones no negative side.
 """
 
 from __future__ import annotations
@@ -70,13 +71,16 @@ def sides(padding, rank: int, partial: bool) -> tuple[tuple[int, int], ...]:
 
 def _pad(p: Params, x: Shape, name: str, mode: str) -> RuleOut:
     """out = n + left + right per axis; no arithmetic (ops 0). torch refuses: reflect, a side of n or more;
-    constant, a crop past the input (n + side < 0); every mode, an empty output (cnninspect refuses that too)."""
+    constant, a crop past the input (n + side < 0); circular (no crops), a side past n; every mode, an empty output (cnninspect refuses that too)."""
     rank = spatial_rank(x, name.lower())
     pairs = sides(p.padding, rank, mode == "constant")
     for n, (left, right) in zip(x[1:], pairs):
         if mode == "reflect" and max(left, right) >= n:
             refuse("reflection padding must be smaller than the input on each side (torch refuses it)", "padding",
                    padding=(left, right), input=show(x))
+        if mode == "circular" and max(left, right) > n:
+            refuse("circular padding wraps around at most once: at most the input on each side (torch refuses "
+                   "more)", "padding", padding=(left, right), input=show(x))
         if mode == "constant" and min(left, right) < -n:
             refuse("a negative padding crops at most the input", "padding", padding=(left, right), input=show(x))
         if n + left + right < 1:
@@ -86,4 +90,11 @@ def _pad(p: Params, x: Shape, name: str, mode: str) -> RuleOut:
     return RuleOut(out, f"{name}{rank}d", spatial=axes)
 
 
-KINDS = (zero_pad, constant_pad, reflection_pad, replication_pad)
+@layer("circular_pad", aliases=("circularpad", "circularpad1d", "circularpad2d", "circularpad3d"),
+       fields={"padding": PADDING["padding"]._replace(low=0)},
+       doc="Pad by wrapping the input around (CircularPad1d/2d/3d; F.pad's circular mode, as timm's CECA uses it).")
+def circular_pad(p: Params, x: Shape) -> RuleOut:
+    return _pad(p, x, "CircularPad", "circular")
+
+
+KINDS = (zero_pad, constant_pad, reflection_pad, replication_pad, circular_pad)

@@ -1,11 +1,11 @@
-"""Max and average pooling (ceil mode included) and adaptive pooling, 1-D to 3-D."""
+"""Max, average and power-average pooling (ceil mode included), adaptive pooling, 1-D to 3-D; and timm's blur pool."""
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
 
-from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
+from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, show, spatial_rank
 from cnninspect.core.receptive import AxisResample
 from cnninspect.core.window import Kind, make_window
 
@@ -67,4 +67,43 @@ def _adaptive(p: Params, x: Shape, name: str) -> RuleOut:
     return RuleOut((x[0], *size), f"{name}{rank}d", ops=x[0] * reads, spatial=axes)
 
 
-KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool)
+@layer("blur_pool", aliases=("blurpool", "blurpool2d"),
+       doc="Blur, then subsample (timm's BlurPool2d): a fixed binomial filter per channel, padded by reflection "
+           "(or zeros) first.",
+       fields={"filt_size": Field("int", 3, "the filter's side (> 1)", low=2),
+               "stride": Field("int", 2, "the subsampling", low=1),
+               "pad_mode": Field("choice", "reflect", "how the padding is filled", ("reflect", "constant")),
+               "channels": Field("int", None, "the channels the filter is made for (optional check)", low=1)})
+def blur_pool(p: Params, x: Shape) -> RuleOut:
+    """A depthwise convolution without parameters (its filter a non-persistent buffer, outside the state_dict):
+    padding ((s − 1) + (f − 1)) // 2 on every side; MACs f² per output element, as FlopCounterMode counts it."""
+    require(len(x) == 3, "BlurPool2d needs a (C, H, W) input", input=show(x))
+    require(p.channels in (None, x[0]), f"expects {p.channels} input channels but receives {x[0]}",
+            param="channels", channels=p.channels, input_channels=x[0])
+    pad = (p.stride - 1 + p.filt_size - 1) // 2
+    if p.pad_mode == "reflect":
+        require(pad < min(x[1:]), "reflection padding must be smaller than the input (torch refuses it)",
+                padding=pad, input=show(x))
+    window = make_window(Kind.CONV, p.filt_size, p.stride, pad, ndim=2)
+    spatial = window.output(x[1:])
+    out = (x[0], *spatial)
+    return RuleOut(out, "BlurPool2d", macs=numel(out) * p.filt_size ** 2, spatial=window.axes())
+
+
+@layer("lppool", aliases=("lp_pool", "lppool1d", "lppool2d", "lppool3d"),
+       doc="Power-average pooling (LPPool1d/2d/3d): (Σ x^p over the window)^(1/p), without padding.",
+       fields={"norm_type": Field("float", doc="the power p (not 0)"),
+               "kernel": WINDOW["kernel"], "stride": WINDOW["stride"], "ceil_mode": WINDOW["ceil_mode"]})
+def lppool(p: Params, x: Shape) -> RuleOut:
+    """Sizes as average pooling without padding (torch pools x^p with avg_pool); ops: a power per input element,
+    one read per window position, and a power per output element."""
+    require(p.norm_type != 0, "LPPool's norm_type cannot be 0 (torch takes its inverse)", param="norm_type",
+            norm_type=p.norm_type)
+    rank = spatial_rank(x, "lppool")
+    window = make_window(Kind.AVGPOOL, p.kernel, p.stride, 0, ceil_mode=p.ceil_mode, ndim=rank)
+    out = (x[0], *window.output(x[1:]))
+    ops = numel(x) + numel(out) * (math.prod(window.kernel) + 1)
+    return RuleOut(out, f"LPPool{rank}d", ops=ops, spatial=window.axes())
+
+
+KINDS = (maxpool, avgpool, adaptive_avgpool, adaptive_maxpool, blur_pool, lppool)

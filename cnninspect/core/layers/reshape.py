@@ -1,9 +1,12 @@
-"""Layers that rearrange a tensor without computing: permute, chunk, channel shuffle; and stochastic depth,
-which is the identity at inference."""
+"""Layers that rearrange a tensor without computing: permute, chunk, channel shuffle, space to depth; and
+stochastic depth, which is the identity at inference."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from cnninspect.core.layers.base import Field, Params, Reorder, RuleOut, Shape, layer, require, show
+from cnninspect.core.receptive import AxisResample
 
 
 @layer("permute", doc="Reorder the dimensions (torchvision's Permute), e.g. [0, 2, 3, 1] for channels-last.",
@@ -48,4 +51,16 @@ def stochastic_depth(p: Params, x: Shape) -> RuleOut:
     return RuleOut(x, "StochasticDepth")
 
 
-KINDS = (permute, chunk, channel_shuffle, stochastic_depth)
+@layer("space_to_depth", doc="Each block_size × block_size block of positions into the channels, block position "
+                             "first (timm's SpaceToDepth, TResNet's stem).",
+       fields={"block_size": Field("int", 4, "the block's side: the sizes must divide by it", low=1)})
+def space_to_depth(p: Params, x: Shape) -> RuleOut:
+    """(C, H, W) → (C·b², H/b, W/b); output position o reads input positions o·b … o·b + b − 1 on each axis."""
+    b = p.block_size
+    require(len(x) == 3 and x[1] % b == 0 and x[2] % b == 0, "space_to_depth needs (C, H, W) with H and W "
+            "divisible by block_size", block_size=b, input=show(x))
+    return RuleOut((x[0] * b * b, x[1] // b, x[2] // b), "SpaceToDepth",
+                   spatial=(AxisResample(Fraction(b), "adaptive"),) * 2)
+
+
+KINDS = (permute, chunk, channel_shuffle, space_to_depth, stochastic_depth)

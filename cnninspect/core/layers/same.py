@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, numel, require, spatial_rank
-from cnninspect.core.layers.conv import COMMON, check_groups
+from cnninspect.core.layers.conv import COMMON, check_groups, convolve
 from cnninspect.core.window import AxisWindow, Kind, make_window
 
 POOL = {
@@ -46,11 +46,7 @@ def conv_same(p: Params, x: Shape) -> RuleOut:
     out = p.out if p.out is not None else (c_in if p.depthwise else None)
     require(out is not None, "conv_same needs 'out', the number of output channels")
     check_groups(c_in, out, groups, p.in_channels)
-    spatial = tuple(axis.output(n) for axis, n in zip(axes, x[1:]))
-    per_output = c_in // groups * math.prod(axis.kernel for axis in axes)
-    elements = out * numel(spatial)
-    return RuleOut((out, *spatial), f"Conv{len(axes)}dSame", params=out * per_output + out * p.bias,
-                   macs=elements * per_output, ops=elements * p.bias, spatial=axes)
+    return convolve(x, out, groups, axes, p.bias, f"Conv{len(axes)}dSame")
 
 
 @layer("maxpool_same", aliases=("maxpool2d_same", "max_pool_same"),
