@@ -13,6 +13,7 @@ later (emit), so a reader states every field it knows.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from cnninspect.core.layers.catalog import BY_NAME
@@ -115,6 +116,21 @@ def _pad(m, value: bool = False) -> dict:
     return fields
 
 
+def _std_conv(m, scaled: bool) -> dict:
+    fields = {"out": m.out_channels, "kernel": axes(m.kernel_size), "stride": axes(m.stride),
+              "padding": m.padding if isinstance(m.padding, str) else axes(m.padding), "dilation": axes(m.dilation),
+              "groups": m.groups, "bias": m.bias is not None, "dynamic_same": bool(getattr(m, "same_pad", False)),
+              "eps": float(m.eps)}
+    if scaled:  # gamma from the scale it made, gamma / √fan-in; gain_init is no attribute (the gain's values are)
+        fields["gamma"] = float(m.scale) * math.prod(m.weight.shape[1:]) ** 0.5
+        fields["gain_init"] = float(getattr(m, "gain_init", 1.0))
+    return fields
+
+
+def _reduce(m) -> tuple[str, dict]:
+    return m.type_name, {"dim": list(m.dim) if isinstance(m.dim, (tuple, list)) else m.dim, "keepdim": m.keepdim}
+
+
 def _inplace(m) -> dict:
     return {"inplace": m.inplace}
 
@@ -169,8 +185,29 @@ MODULES: dict[str, tuple[str, Reader]] = {
     **{f"{_OURS}.Conv{n}dSame": ("conv_same", _same) for n in (1, 2, 3)},
     **{f"{_OURS}.MaxPool{n}dSame": ("maxpool_same", lambda m: _pool_same(m, True)) for n in (1, 2, 3)},
     **{f"{_OURS}.AvgPool{n}dSame": ("avgpool_same", lambda m: _pool_same(m, False)) for n in (1, 2, 3)},
-    f"{_OURS}.Mean": ("mean", lambda m: {"dim": list(m.dim) if isinstance(m.dim, (tuple, list)) else m.dim,
-                                         "keepdim": m.keepdim}),
+    f"{_OURS}.Reduce": (None, _reduce),  # mean, amax or sum: the instance says which
+    f"{_OURS}.Reshape": ("reshape", lambda m: {"shape": list(m.shape)}),
+    f"{_NN}.activation.Mish": ("mish", _inplace),
+    f"{_NN}.activation.SELU": ("selu", _inplace),
+    f"{_NN}.activation.CELU": ("celu", lambda m: {"alpha": m.alpha, "inplace": m.inplace}),
+    f"{_NN}.activation.Softplus": ("softplus", lambda m: {"beta": m.beta, "threshold": m.threshold}),
+    f"{_NN}.activation.Hardtanh": ("hardtanh", lambda m: {"min_val": m.min_val, "max_val": m.max_val,
+                                                          "inplace": m.inplace}),
+    **{f"{_NN}.padding.CircularPad{n}d": ("circular_pad", _pad) for n in (1, 2, 3)},
+    **{f"{_NN}.pooling.LPPool{n}d": ("lppool", lambda m: {"norm_type": float(m.norm_type),
+                                                            "kernel": axes(m.kernel_size), "stride": axes(m.stride),
+                                                            "ceil_mode": m.ceil_mode}) for n in (1, 2, 3)},
+    **{f"{_OURS}.{'Scaled' if scaled else ''}StdConv{n}d{same}": ("scaled_std_conv" if scaled else "std_conv",
+                                                                  lambda m, scaled=scaled: _std_conv(m, scaled))
+       for scaled in (False, True) for n in (1, 2, 3) for same in ("", "Same")},
+    **{f"timm.layers.std_conv.{'Scaled' if scaled else ''}StdConv2d{same}": (
+        "scaled_std_conv" if scaled else "std_conv", lambda m, scaled=scaled: _std_conv(m, scaled))
+       for scaled in (False, True) for same in ("", "Same")},
+    **{f"{where}.LayerScale{two}": ("layerscale", lambda m, two=two: {"inplace": m.inplace,
+                                                                       "channels_first": bool(two)})
+       for where in (_OURS, "timm.layers.layer_scale") for two in ("", "2d")},
+    **{f"{where}.SpaceToDepth": ("space_to_depth", lambda m: {"block_size": m.bs})
+       for where in (_OURS, "timm.layers.space_to_depth")},
     "torchvision.ops.misc.Permute": ("permute", lambda m: {"dims": list(m.dims)}),
     f"{_OURS}.Permute": ("permute", lambda m: {"dims": list(m.dims)}),
     "torchvision.ops.stochastic_depth.StochasticDepth": ("stochastic_depth", lambda m: {"p": m.p, "mode": m.mode}),
@@ -224,6 +261,8 @@ def read(module) -> tuple[str, dict]:
     """The kind and fields of a module the table knows (Unsupported: an attribute the kind cannot express)."""
     kind, reader = lookup(module)
     fields = reader(module)
+    if kind is None:  # one class for several kinds
+        kind, fields = fields
     unknown = set(fields) - set(BY_NAME[kind].fields)
     if unknown:  # a reader and the catalog disagree: a bug here, not the user's
         raise AssertionError(f"{kind}: the reader gives fields the kind lacks: {sorted(unknown)}")
