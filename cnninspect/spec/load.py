@@ -134,11 +134,11 @@ def _import_key(source, args: dict | None, shape) -> dict:
     """What makes an import what it is (spec/cache.py's key for it)."""
     from cnninspect.spec.sources import library_versions
 
-    key = {"source": str(source), "args": sorted((k, repr(v)) for k, v in (args or {}).items()),
+    key = {"source": str(source), "written": str(source), "args": sorted((k, repr(v)) for k, v in (args or {}).items()),
            "input": list(shape) if shape else None, "versions": library_versions(source), "code": None}
     if source.kind == "file":
         path = os.path.abspath(source.target)
-        key["source"] = f"{path}:{source.name}"
+        key["source"] = f"{path}:{source.name}"  # the file itself; "written" as the spec's header names it
         key["code"] = _text_or_none(path)
     elif source.kind == "module":
         key["code"] = _module_text(source.target)

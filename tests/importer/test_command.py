@@ -109,3 +109,13 @@ def test_the_second_summary_of_a_source_reads_the_cache_without_torch(tmp_path):
     again = subprocess.run([sys.executable, "-c", PROBE, f"{tmp_path}/net.py:Net"], capture_output=True, text=True,
                            timeout=300, env=env)
     assert "torch imported: True" in again.stderr and "1x5x6x6" in again.stdout  # the file changed: imported again
+
+
+def test_two_spellings_of_one_file_keep_their_own_headers(monkeypatch):
+    from cnninspect.spec.load import imported_text
+    from cnninspect.spec.sources import parse
+
+    monkeypatch.chdir(ROOT)
+    absolute = imported_text(parse(EXAMPLE))
+    relative = imported_text(parse("examples/small_resnet.py:SmallResNet"))
+    assert f"from {EXAMPLE}," in absolute and "from examples/small_resnet.py:SmallResNet," in relative
