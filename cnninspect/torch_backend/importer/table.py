@@ -165,6 +165,7 @@ MODULES: dict[str, tuple[str, Reader]] = {
     f"{_NN}.activation.Hardsigmoid": ("hardsigmoid", _inplace),
     f"{_NN}.activation.Softmax": ("softmax", lambda m: {"dim": m.dim if m.dim is not None else _no("dim=None")}),
     f"{_NN}.linear.Linear": ("linear", lambda m: {"out": m.out_features, "bias": m.bias is not None}),
+    "timm.layers.linear.Linear": ("linear", lambda m: {"out": m.out_features, "bias": m.bias is not None}),
     f"{_NN}.flatten.Flatten": ("flatten", lambda m: {"start_dim": m.start_dim, "end_dim": m.end_dim}),
     f"{_NN}.dropout.Dropout": ("dropout", lambda m: {"p": m.p, "inplace": m.inplace}),
     f"{_NN}.linear.Identity": ("identity", lambda m: {}),
