@@ -37,6 +37,7 @@ COMMANDS = {  # name -> module in cnninspect.commands; imported only when run, s
     "completion": "completion",
     "draw": "draw",
     "report": "report",
+    "import": "import_",
 }
 
 
@@ -52,7 +53,7 @@ class _Boundary(click.Group):
         if name not in COMMANDS:
             return None
         module = importlib.import_module(f"cnninspect.commands.{COMMANDS[name]}")
-        return getattr(module, name)
+        return getattr(module, COMMANDS[name] if name == "import" else name)  # a keyword: import_
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         from cnninspect.commands import suggest

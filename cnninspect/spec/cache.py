@@ -30,6 +30,7 @@ SCALARS = (str, int, float, bool, type(None))
 MAX_ENTRIES = 2000  # spec files remembered; an entry is a few times its spec's size
 SUBFOLDER = "cnninspect-specs"  # in the cache folder: made by the cache, for its entries only
 _PREFIX, _SUFFIX, _HEX = "spec-", ".json", frozenset("0123456789abcdef")
+_IMPORT_PREFIX = "import-"  # an imported source's spec text (fetch_import, store_import)
 
 
 def _file_stamp(path: str) -> list[int] | None:
@@ -156,9 +157,10 @@ def _prune(where: str) -> None:
 
 
 def _is_entry_name(name: str) -> bool:
-    """spec-<16 lowercase hex digits>.json, as _entry_path names entries."""
-    digits = name[len(_PREFIX):-len(_SUFFIX)]
-    return (name.startswith(_PREFIX) and name.endswith(_SUFFIX) and len(digits) == 16
+    """spec-<16 lowercase hex digits>.json (or import-...: an imported source's), as the cache names entries."""
+    prefix = _IMPORT_PREFIX if name.startswith(_IMPORT_PREFIX) else _PREFIX
+    digits = name[len(prefix):-len(_SUFFIX)]
+    return (name.startswith(prefix) and name.endswith(_SUFFIX) and len(digits) == 16
             and _HEX.issuperset(digits))
 
 
@@ -262,3 +264,45 @@ def _rebuild(node: dict | list, locs: Iterator[Loc]) -> source.Located | source.
         if type(item) is dict or type(item) is list:
             result[index] = _rebuild(item, locs)
     return result
+
+
+# --- imported sources (cnninspect import, or a source named where a spec goes) -------------------------------
+# One entry per source and settings: the spec text the importer wrote, kept with everything that made it (the
+# key: the source, its settings and input, the versions of torch and of the library it names, the text of the
+# file it names). A hit needs the same key, value for value; a read never imports torch.
+
+def fetch_import(key: dict) -> str | None:
+    """The spec text imported for `key`, if an entry holds it."""
+    where = folder()
+    if where is None or not _usable(where):
+        return None
+    try:
+        with open(os.open(_import_path(where, key), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
+                return None
+            entry = json.loads(file.read())
+        if type(entry) is not dict or entry.get("key") != key or entry.get("cnninspect") != __version__ \
+                or entry.get("reader") != HEADER["reader"] or type(entry.get("text")) is not str:
+            return None
+        return entry["text"]
+    except (OSError, ValueError, TypeError, RecursionError):
+        return None
+
+
+def store_import(key: dict, text: str) -> None:
+    where = folder()
+    if where is None or not _usable(where):
+        return
+    try:
+        encoded = json.dumps({"cnninspect": __version__, "reader": HEADER["reader"], "key": key, "text": text},
+                             allow_nan=False, separators=(",", ":")).encode("utf-8")
+        _write_atomically(where, _import_path(where, key), encoded)
+        _prune(where)
+    except (OSError, ValueError, TypeError, RecursionError):
+        pass
+
+
+def _import_path(where: str, key: dict) -> str:
+    fingerprint = "%016x" % _fingerprint(json.dumps(key, sort_keys=True))
+    return os.path.join(where, SUBFOLDER, f"{_IMPORT_PREFIX}{fingerprint}{_SUFFIX}")

@@ -16,6 +16,7 @@ from cnninspect.errors import InputError, Note
 from cnninspect.inert import inert
 from cnninspect.spec.build import build_model
 from cnninspect.spec.source import FORMATS, read_spec, read_stream, read_text
+from cnninspect.spec.sources import is_source
 
 ZOO = pathlib.Path(__file__).parent.parent / "zoo"
 STDIN = "-"
@@ -46,9 +47,11 @@ def load_model(name_or_path: str) -> Model:
 
 
 def resolve(name: str) -> tuple[str, str]:
-    """What a model argument names, from its spelling alone: ("stdin", "-"), ("zoo", NAME) or ("file", PATH).
+    """What a model argument names, from its spelling alone: ("stdin", "-"), ("zoo", NAME), ("source", TEXT) or
+    ("file", PATH).
 
-    `-` is standard input; `zoo:NAME` is always the zoo's; a name with a path separator or a spec suffix
+    `-` is standard input; `zoo:NAME` is always the zoo's; a PyTorch source (`torchvision:NAME`, `timm:NAME`,
+    `FILE.py:NAME`, `package.module:NAME`: spec/sources.py) is imported, never a spec file; a name with a path separator or a spec suffix
     (.yaml, .yml, .json, .toml) is a file; a bare name is the zoo's model of that name, and a file of that name
     otherwise. A bare zoo name that is also a file or folder here stays the zoo's, with a note (a Note warning)
     that says so and how to name the file.
@@ -57,6 +60,8 @@ def resolve(name: str) -> tuple[str, str]:
         return "stdin", name
     if name.startswith(ZOO_PREFIX):
         return "zoo", name[len(ZOO_PREFIX):]
+    if is_source(name):
+        return "source", name
     if _is_path(name):
         return "file", name
     if name in _zoo_names():
@@ -81,6 +86,12 @@ def _collector_paused():
 
 def _load(name_or_path: str) -> Model:
     kind, target = resolve(name_or_path)
+    if kind == "source":
+        from cnninspect.spec.sources import parse
+
+        source = parse(target)
+        name = source.name if source.kind in ("torchvision", "timm") else source.name.rsplit(".", 1)[-1]
+        return _built(read_spec(str(source), imported_text(source)), name, pathlib.Path("."), ".")
     if kind == "stdin":
         return _built(_stdin(), "stdin", pathlib.Path("."), ".")
     if kind == "zoo":
@@ -98,6 +109,58 @@ def _load(name_or_path: str) -> Model:
     if not _is_path(target):
         raise InputError(f"unknown model '{inert(target)}' (not a zoo name, not a file){_suggest(target)}")
     raise InputError(f"{inert(target)}: no such file")
+
+
+def imported_text(source, args: dict | None = None, shape: tuple[int, ...] | None = None) -> str:
+    """The spec text of a PyTorch source, imported with `args` at `shape` (None: its example input): from the
+    cache when the source, its settings, the versions of torch and of its library and the text of its file are
+    those of an entry (without importing torch), else imported (torch) and kept there."""
+    from cnninspect.spec import cache
+
+    key = _import_key(source, args, shape)
+    text = cache.fetch_import(key)
+    if text is None:
+        from cnninspect.torch_backend import require_torch
+
+        require_torch(f"importing {inert(str(source))}")
+        from cnninspect.torch_backend.importer import import_source
+
+        text = import_source(source, args, shape).text
+        cache.store_import(key, text)
+    return text
+
+
+def _import_key(source, args: dict | None, shape) -> dict:
+    """What makes an import what it is (spec/cache.py's key for it)."""
+    from cnninspect.spec.sources import library_versions
+
+    key = {"source": str(source), "written": str(source), "args": sorted((k, repr(v)) for k, v in (args or {}).items()),
+           "input": list(shape) if shape else None, "versions": library_versions(source), "code": None}
+    if source.kind == "file":
+        path = os.path.abspath(source.target)
+        key["source"] = f"{path}:{source.name}"  # the file itself; "written" as the spec's header names it
+        key["code"] = _text_or_none(path)
+    elif source.kind == "module":
+        key["code"] = _module_text(source.target)
+    return key
+
+
+def _text_or_none(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def _module_text(name: str) -> str | None:
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return _text_or_none(found.origin) if found is not None and found.origin else None
 
 
 def _built(data, name: str, folder: pathlib.Path, shown: str) -> Model:

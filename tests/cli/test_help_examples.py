@@ -23,7 +23,7 @@ from cnninspect.cli import COMMANDS, main
 ROOT = pathlib.Path(__file__).parent.parent.parent
 EXAMPLE = re.compile(r"^\s+(?P<command>(?:cat \S+ \| )?cnninspect \S.*?)(?:\s{2,}\((?P<note>[^)]*)\))?\s*$")
 FEWER_PASSES = " --runs 1 --warmup 0 --batch 1"
-NEEDS_TORCH = ("--verify", "--time", "cnninspect verify")
+NEEDS_TORCH = ("--verify", "--time", "cnninspect verify", "cnninspect import")
 
 
 def help_texts() -> dict[str, str]:

@@ -1,0 +1,257 @@
+"""What each traced function or method call is: a layer applied as a function, a merge, or nothing at all.
+
+One table per kind of call: FUNCTIONS by the function itself, METHODS by the tensor method's name. A handler
+receives the call's arguments (tensors as their fx nodes) and the shapes torch measured, and returns an Effect:
+
+- Layer(kind, fields, input): a `functional: true` layer (F.relu, torch.flatten, x.mean ...);
+- Merge(op, inputs): add, mul or concat of tensors (operator.add, torch.cat ...);
+- Alias(input): the same tensor (x.contiguous());
+- Query(): not a tensor (x.size(0), x.dim()): only a reshape may use it, and the shapes check that.
+
+Anything else raises Unsupported, and the import lists it. Shapes are per sample (no batch).
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+from typing import Callable, NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+from cnninspect.torch_backend.importer.table import Unsupported, axes
+
+
+class Layer(NamedTuple):
+    kind: str
+    fields: dict
+    input: object  # the fx node of the tensor it reads
+
+
+class Merge(NamedTuple):
+    op: str
+    inputs: tuple
+
+
+class Alias(NamedTuple):
+    input: object
+
+
+class Query(NamedTuple):
+    pass
+
+
+class Composite(NamedTuple):
+    """A module that is several layers in a row (timm's BatchNormAct2d): (kind, fields, functional) each."""
+
+    parts: list
+    input: object
+
+
+class Chunks(NamedTuple):
+    """torch.chunk's tuple of pieces: each getitem of it becomes a `chunk` layer."""
+
+    input: object
+    chunks: int
+    dim: int
+
+
+Call = NamedTuple("Call", [("args", tuple), ("kwargs", dict), ("shape_in", tuple), ("shape_out", tuple),
+                           ("is_node", Callable)])
+
+
+def _bound(fn, args, kwargs, names: tuple[str, ...]) -> dict:
+    """The arguments by name, as `fn`'s signature binds them (or, for a builtin, by `names` in order)."""
+    try:
+        signature = inspect.signature(fn)
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values()):
+            raise TypeError("a wrapper (F.max_pool2d's boolean dispatch): bind by the names")
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+    except (TypeError, ValueError):
+        values = dict(zip(names, args))
+        values.update(kwargs)
+        return values
+
+
+def _elementwise(kind: str, names=("input", "inplace"), keep=("inplace",)):
+    def handler(fn, call: Call):
+        values = _bound(fn, call.args, call.kwargs, names)
+        first = values.get(names[0], call.args[0] if call.args else None)
+        fields = {key: values[key] for key in keep if key in values and values[key] is not None}
+        return Layer(kind, fields, first)
+    return handler
+
+
+def _flatten(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "start_dim", "end_dim"))
+    return Layer("flatten", {"start_dim": values.get("start_dim", 0), "end_dim": values.get("end_dim", -1)},
+                 values.get("input", call.args[0]))
+
+
+def _reshape(fn, call: Call):
+    """x.view(n, -1) and its kind: a flatten from dim 1 where the shapes say so, nothing else."""
+    if len(call.shape_out) == 1 and len(call.shape_in) > 1:
+        return Layer("flatten", {"start_dim": 1, "end_dim": -1}, call.args[0])
+    if call.shape_out == call.shape_in:
+        return Alias(call.args[0])
+    raise Unsupported(f"a reshape from {_show(call.shape_in)} to {_show(call.shape_out)} (only flattening)")
+
+
+def _dropout(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "p", "training", "inplace"))
+    return Layer("dropout", {"p": float(values.get("p", 0.5)), "inplace": bool(values.get("inplace", False))},
+                 values.get("input", call.args[0]))
+
+
+def _window(kind: str, names: tuple[str, ...], rename: dict):
+    def handler(fn, call: Call):
+        values = _bound(fn, call.args, call.kwargs, names)
+        if values.get("return_indices"):
+            raise Unsupported(f"{kind} returning indices")
+        fields = {rename.get(key, key): axes(value) for key, value in values.items()
+                  if key not in ("input", "return_indices") and value is not None}
+        if kind in ("maxpool", "avgpool") and fields.get("stride") in ([], ()):
+            fields.pop("stride")  # F.max_pool2d(x, 3, stride=[]) is the kernel's stride
+        return Layer(kind, fields, values.get("input", call.args[0]))
+    return handler
+
+
+def _adaptive(kind: str):
+    def handler(fn, call: Call):
+        values = _bound(fn, call.args, call.kwargs, ("input", "output_size"))
+        size = values.get("output_size")
+        if size is None or (isinstance(size, (tuple, list)) and None in size):
+            raise Unsupported(f"{kind} keeping an axis (output size None)")
+        return Layer(kind, {"size": axes(size)}, values.get("input", call.args[0]))
+    return handler
+
+
+def _softmax(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim"))
+    if values.get("dim") is None:
+        raise Unsupported("softmax without a dim")
+    return Layer("softmax", {"dim": values["dim"]}, values.get("input", call.args[0]))
+
+
+def _binary(op: str):
+    def handler(fn, call: Call):
+        operands = [a for a in call.args[:2]]
+        if len(operands) != 2 or not all(call.is_node(a) for a in operands) or call.kwargs.get("alpha", 1) != 1:
+            raise Unsupported(f"{op} with a number (not two tensors)")
+        return Merge(op, tuple(operands))
+    return handler
+
+
+def _cat(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("tensors", "dim"))
+    tensors, dim = values.get("tensors", call.args[0]), values.get("dim", 0)
+    rank = len(call.shape_out) + 1
+    if len(tensors) == 1:
+        return Alias(tensors[0])  # torch.cat of one tensor: that tensor (DenseNet's first layer)
+    if dim % rank != 1:
+        raise Unsupported(f"torch.cat along dim {dim} (concat joins the channels, dim 1)")
+    return Merge("concat", tuple(tensors))
+
+
+def _chunk(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "chunks", "dim"))
+    return Chunks(values.get("input", call.args[0]), values.get("chunks", call.args[1] if len(call.args) > 1 else 1),
+                  values.get("dim", 0))
+
+
+def _split(fn, call: Call):
+    """torch.split(x, size, dim): the pieces torch.chunk gives where the sizes are the same (the last shorter)."""
+    values = _bound(fn, call.args, call.kwargs, ("tensor", "split_size_or_sections", "dim"))
+    size, dim = values.get("split_size_or_sections", call.args[1]), values.get("dim", 0)
+    rank = len(call.shape_in) + 1
+    n = call.shape_in[dim % rank - 1] if dim % rank else None
+    if isinstance(size, (list, tuple)) and size and len(set(size[:-1])) == 1 and size[-1] <= size[0]:
+        size = size[0] if sum(size) == n else None
+    if not isinstance(size, int) or n is None or size < 1:
+        raise Unsupported("torch.split into pieces of different sizes")
+    chunks = -(-n // size)
+    if -(-n // chunks) != size:
+        raise Unsupported(f"torch.split into pieces of {size} (no torch.chunk gives them)")
+    return Chunks(values.get("tensor", call.args[0]), chunks, dim)
+
+
+def _permute(fn, call: Call):
+    dims = call.args[1:] if len(call.args) > 2 or not isinstance(call.args[1], (tuple, list)) else call.args[1]
+    dims = list(call.kwargs.get("dims", dims))
+    return Layer("permute", {"dims": dims}, call.args[0])
+
+
+def _mean(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim", "keepdim"))
+    dim = values.get("dim")
+    if dim is None or values.get("dtype") is not None:
+        raise Unsupported("mean over every dimension" if dim is None else "mean with a dtype")
+    dim = list(dim) if isinstance(dim, (tuple, list)) else dim
+    return Layer("mean", {"dim": dim, "keepdim": bool(values.get("keepdim", False))}, values.get("input", call.args[0]))
+
+
+def _pad(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "pad", "mode", "value"))
+    mode, value = values.get("mode", "constant"), values.get("value") or 0.0
+    kind = {"constant": "constant_pad" if value else "zero_pad", "reflect": "reflection_pad",
+            "replicate": "replication_pad"}.get(mode)
+    if kind is None:
+        raise Unsupported(f"F.pad in mode {mode!r}")
+    fields = {"padding": list(values.get("pad", call.args[1]))}
+    if kind == "constant_pad":
+        fields["value"] = float(value)
+    return Layer(kind, fields, values.get("input", call.args[0]))
+
+
+def _show(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+FUNCTIONS: dict = {
+    F.relu: _elementwise("relu"), torch.relu: _elementwise("relu"), torch.relu_: _elementwise("relu"),
+    F.relu6: _elementwise("relu6"), F.silu: _elementwise("silu"), F.hardswish: _elementwise("hardswish"),
+    F.hardsigmoid: _elementwise("hardsigmoid"),
+    F.leaky_relu: _elementwise("leaky_relu", ("input", "negative_slope", "inplace"), ("negative_slope", "inplace")),
+    F.gelu: _elementwise("gelu", ("input", "approximate"), ("approximate",)),
+    torch.sigmoid: _elementwise("sigmoid", ("input",), ()), F.sigmoid: _elementwise("sigmoid", ("input",), ()),
+    torch.tanh: _elementwise("tanh", ("input",), ()), F.tanh: _elementwise("tanh", ("input",), ()),
+    F.softmax: _softmax, torch.softmax: _softmax,
+    F.log_softmax: lambda fn, call: Layer("log_softmax", {"dim": _softmax(fn, call).fields["dim"]}, call.args[0]),
+    F.elu: _elementwise("elu", ("input", "alpha", "inplace"), ("alpha", "inplace")),
+    torch.mean: _mean, F.pad: _pad,
+    torch.flatten: _flatten,
+    F.dropout: _dropout,
+    F.max_pool1d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                      "return_indices"), {"kernel_size": "kernel"}),
+    F.max_pool2d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                      "return_indices"), {"kernel_size": "kernel"}),
+    F.max_pool3d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                      "return_indices"), {"kernel_size": "kernel"}),
+    **{getattr(F, f"avg_pool{n}d"): _window("avgpool", ("input", "kernel_size", "stride", "padding", "ceil_mode",
+                                                        "count_include_pad", "divisor_override"),
+                                            {"kernel_size": "kernel"}) for n in (2, 3)},
+    **{getattr(F, f"adaptive_avg_pool{n}d"): _adaptive("adaptive_avgpool") for n in (1, 2, 3)},
+    **{getattr(F, f"adaptive_max_pool{n}d"): _adaptive("adaptive_maxpool") for n in (1, 2, 3)},
+    operator.add: _binary("add"), operator.iadd: _binary("add"), torch.add: _binary("add"),
+    operator.mul: _binary("mul"), operator.imul: _binary("mul"), torch.mul: _binary("mul"),
+    torch.cat: _cat, torch.concat: _cat,
+    torch.chunk: _chunk, torch.split: _split,
+    torch.permute: _permute,
+}
+
+METHODS: dict[str, Callable] = {
+    "relu": _elementwise("relu", ("input",), ()), "relu_": _elementwise("relu", ("input",), ()),
+    "sigmoid": _elementwise("sigmoid", ("input",), ()), "tanh": _elementwise("tanh", ("input",), ()),
+    "flatten": _flatten, "view": _reshape, "reshape": _reshape,
+    "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
+    "chunk": _chunk, "split": _split, "permute": _permute, "mean": _mean,
+    "contiguous": lambda fn, call: Alias(call.args[0]),
+    "size": lambda fn, call: Query(), "dim": lambda fn, call: Query(),
+}
+
+
+def _method(name: str):
+    return getattr(torch.Tensor, name, None)

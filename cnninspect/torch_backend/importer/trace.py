@@ -1,0 +1,363 @@
+"""Trace a module into a flat list of layer and merge applications, each with the shape torch measured.
+
+torch.fx's symbolic tracer, with the classes the table knows kept whole (leaf modules) and every other module
+traced through, so each layer keeps the module path it has in the source. The traced graph is then run once,
+node by node, on an example input (no gradients), with each module call's FLOPs by FlopCounterMode's formulas (flops.py): each op's output shape
+and the model's FLOPs are torch's own, for the importer's final check.
+
+Every node becomes an Op (a layer, a merge, the input), an alias of another, or a non-tensor value (a size);
+what cannot be expressed is collected as a Problem, all of them, so the import lists every one at once.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import NamedTuple
+
+import torch
+import torch.fx as fx
+from torch import nn
+
+from cnninspect.torch_backend.importer import ops as calls
+from cnninspect.torch_backend.importer.table import COMPOSITES, Unsupported, is_known, lookup, qualified, read
+
+
+class Op(NamedTuple):
+    id: str  # the fx node's name
+    kind: str  # a layer kind, a merge's op (add, mul, concat), or "input"
+    merge: bool
+    fields: dict
+    inputs: tuple[str, ...]  # the ops it reads
+    path: str  # module path (a module), attribute path (a layer_scale), "" (a function, a merge)
+    scope: tuple[str, ...]  # the module whose forward ran it
+    functional: bool
+    shape: tuple[int, ...]  # its output, per sample
+    cls: str = ""  # a module's class, qualified
+
+
+class Problem(NamedTuple):
+    what: str  # "module torch.nn.modules.normalization.GroupNorm", "op torch.roll", ...
+    where: str  # the first module path (or node) it occurs at
+    why: str = ""
+
+
+class Traced(NamedTuple):
+    ops: dict  # id -> Op, in forward order
+    output: str
+    problems: list
+    flops: int  # FlopCounterMode's total for one sample
+    calls: dict  # module path -> how many times the forward pass called it
+    tracer: str
+
+
+class TraceFailed(Exception):
+    """fx could not trace the module (data-dependent control flow, an untraceable call): its first line."""
+
+
+class _Tracer(fx.Tracer):
+    """Leaves: the modules the table knows, and every torch.nn module (never traced into). A module the
+    forward calls that is not registered in the model (a module applied as a function) becomes a call of it."""
+
+    def __init__(self, autowrap) -> None:
+        super().__init__(autowrap_functions=tuple(autowrap))
+
+    def is_leaf_module(self, m: nn.Module, qualified_name: str) -> bool:
+        return is_known(m) or super().is_leaf_module(m, qualified_name)
+
+    def call_module(self, m, forward, args, kwargs):
+        try:
+            self.path_of_module(m)
+        except NameError:
+            if lookup(m) is not None:
+                return self.create_proxy("call_function", Applied(m), args, kwargs)
+            return forward(*args, **kwargs)
+        return super().call_module(m, forward, args, kwargs)
+
+
+class Applied:
+    """A module applied as a function: the call's target (fx names a node after its target's __name__)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.module = module
+        self.__name__ = type(module).__name__.lower()
+
+    def __call__(self, *args, **kwargs):
+        return self.module(*args, **kwargs)
+
+
+def _autowrapped() -> list:
+    """Library functions kept whole where they have a kind (torchvision's channel_shuffle), if loaded."""
+    import sys
+
+    found = []
+    shufflenet = sys.modules.get("torchvision.models.shufflenetv2")
+    if shufflenet is not None and hasattr(shufflenet, "channel_shuffle"):
+        found.append(shufflenet.channel_shuffle)
+    return found
+
+
+def _no_extras(module: nn.Module) -> dict | None:
+    """A forward's *args and **kwargs traced as empty: one input (forward(self, x, *more), as cnninspect.build's)."""
+    import inspect
+
+    extras = {}
+    for name, parameter in inspect.signature(type(module).forward).parameters.items():
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            extras[f"*{name}"] = ()
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            extras[f"**{name}"] = {}
+    return extras or None
+
+
+def _channel_shuffle(fn, call):
+    groups = call.args[1] if len(call.args) > 1 else call.kwargs.get("groups")
+    return calls.Layer("channel_shuffle", {"groups": groups}, call.args[0])
+
+
+def trace(module: nn.Module, shape: tuple[int, ...], training: bool = False) -> Traced:
+    """The module traced in its current mode; `training`: a forward that may return several outputs (the main
+    one first, as GoogLeNet's and Inception v3's do), run on a batch of 2 (batch norm trains on more than one
+    value per channel)."""
+    wrapped = _autowrapped()
+    try:
+        graph = _Tracer(wrapped).trace(module, concrete_args=_no_extras(module))
+    except Exception as error:  # fx raises anything at all (TraceError, TypeError, an assertion in user code)
+        text = str(error).strip().splitlines()
+        raise TraceFailed(f"{type(error).__name__}: {text[0][:200] if text else ''}") from None
+    return _Reader(module, {fn: _channel_shuffle for fn in wrapped}, training).read(graph, shape)
+
+
+class _Reader:
+    def __init__(self, root: nn.Module, extra: dict, training: bool = False) -> None:
+        self.root = root
+        self.training = training
+        self.extra = extra
+        self.ops: dict[str, Op] = {}
+        self.alias: dict[str, str] = {}
+        self.chunks: dict[str, calls.Chunks] = {}
+        self.params: set[str] = set()  # get_attr nodes
+        self.problems: list[Problem] = []
+        self.calls: dict[str, int] = {}
+        self.values: dict[str, object] = {}
+        self.output = ""
+        self.flops = 0  # FlopCounterMode's count of the forward pass (flops.py)
+        self.tuples: dict[str, tuple] = {}  # a named tuple of outputs, made in the forward (training mode)
+
+    def read(self, graph: fx.Graph, shape: tuple[int, ...]) -> Traced:
+        with torch.no_grad():
+            device = next((p.device for p in self.root.parameters()), torch.device("cpu"))
+            example = torch.zeros(2 if self.training else 1, *shape, device=device)
+            for node in graph.nodes:
+                try:
+                    self.node(node, example)
+                except Unsupported as why:
+                    self.problem(node, str(why))
+        return Traced(self.ops, self.output, self.problems, self.flops, self.calls, "torch.fx")
+
+    # --- one node ------------------------------------------------------------------------------------------
+
+    def node(self, node: fx.Node, example) -> None:
+        if node.op == "placeholder":
+            if any(op.kind == "input" for op in self.ops.values()):
+                raise Unsupported("a second input")
+            self.values[node.name] = example
+            self.ops[node.name] = Op(node.name, "input", False, {}, (), "", (), False, tuple(example.shape[1:]))
+            return
+        if node.op == "output":
+            result = node.args[0]
+            if self.training and isinstance(result, fx.Node) and result.name in self.tuples:
+                result = self.tuples[result.name]  # GoogLeNetOutputs(logits, aux2, aux1): the logits first
+            if isinstance(result, (tuple, list)) and (len(result) == 1 or self.training and result):
+                result = result[0]  # fx wraps the output of a forward with *args in a list
+            if not isinstance(result, fx.Node) or self.ref(result) not in self.ops:
+                raise Unsupported("an output that is not one tensor (a tuple, a dict)")
+            self.output = self.ref(result)
+            return
+        value = self.run(node)
+        self.values[node.name] = value
+        if self.training and node.op == "call_function" and isinstance(node.target, type) \
+                and issubclass(node.target, tuple):
+            self.tuples[node.name] = tuple(node.args) + tuple(node.kwargs.values())
+            return
+        if node.op == "get_attr":
+            self.params.add(node.name)
+            return
+        effect = self.effect(node, value)
+        self.apply(node, effect, value)
+
+    def run(self, node: fx.Node):
+        args, kwargs = fx.node.map_arg((node.args, node.kwargs), lambda n: self.values[n.name])
+        if node.op == "get_attr":
+            found = self.root
+            for part in node.target.split("."):
+                found = getattr(found, part)
+            return found
+        if node.op == "call_module":
+            self.calls[node.target] = self.calls.get(node.target, 0) + 1
+            return self.counted(self.root.get_submodule(node.target), args, kwargs)
+        if node.op == "call_function":
+            if isinstance(node.target, Applied):
+                return self.counted(node.target.module, args, kwargs)
+            return node.target(*args, **kwargs)
+        return getattr(args[0], node.target)(*args[1:], **kwargs)  # call_method
+
+    def counted(self, module: nn.Module, args, kwargs):
+        from cnninspect.torch_backend.importer.flops import module_flops
+
+        out = module(*args, **kwargs)
+        if args and isinstance(args[0], torch.Tensor) and isinstance(out, torch.Tensor):
+            self.flops += module_flops(module, tuple(args[0].shape), tuple(out.shape))
+        return out
+
+    def effect(self, node: fx.Node, value):
+        if node.op == "call_module":
+            module = self.root.get_submodule(node.target)
+            composite = COMPOSITES.get(qualified(type(module)))
+            if composite is not None:
+                return calls.Composite(composite(module), node.args[0])
+            if lookup(module) is None:
+                raise Unsupported(f"module {qualified(type(module))}")
+            kind, fields = read(module)
+            tensors = [a for a in node.args if isinstance(a, fx.Node)]
+            if len(tensors) != 1 or len(node.args) != 1 or node.kwargs:
+                raise Unsupported(f"module {qualified(type(module))} called with {len(node.args)} arguments")
+            return calls.Layer(kind, fields, tensors[0])
+        target = node.target
+        if isinstance(target, Applied):  # a module applied as a function (not registered in the model)
+            kind, fields = read(target.module)
+            return calls.Layer(kind, fields, node.args[0])
+        if node.op == "call_function" and target is operator.getitem:
+            return self.getitem(node)
+        if node.op == "call_function" and target is getattr:
+            return calls.Query()
+        if not isinstance(value, torch.Tensor) and not self.reads_tensor(node):
+            return calls.Query()  # arithmetic on sizes, an assertion on them (timm's _assert(x.ndim == 4))
+        handler = (calls.METHODS.get(target) if node.op == "call_method"
+                   else self.extra.get(target) or calls.FUNCTIONS.get(target))
+        if handler is None:
+            raise Unsupported(f"op {self.op_name(node)}")
+        fn = getattr(torch.Tensor, target, None) if node.op == "call_method" else target
+        shape_in = self.first_shape(node)
+        shape_out = tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else ()
+        return handler(fn, calls.Call(node.args, dict(node.kwargs), shape_in, shape_out,
+                                      lambda a: isinstance(a, fx.Node) and (self.ref(a) in self.ops or a.name in self.params)))
+
+    def reads_tensor(self, node: fx.Node) -> bool:
+        found = []
+        fx.node.map_arg((node.args, node.kwargs), lambda n: found.append(isinstance(self.values.get(n.name),
+                                                                                      torch.Tensor)))
+        return any(found)
+
+    def getitem(self, node: fx.Node):
+        source, index = node.args
+        if isinstance(source, fx.Node) and source.name in self.chunks:
+            piece = self.chunks[source.name]
+            return calls.Layer("chunk", {"chunks": piece.chunks, "index": index, "dim": piece.dim}, piece.input)
+        if isinstance(source, fx.Node) and not isinstance(self.values.get(source.name), torch.Tensor):
+            return calls.Query()  # x.shape[0], a size
+        raise Unsupported("op indexing a tensor (x[...])")
+
+    def apply(self, node: fx.Node, effect, value) -> None:
+        if isinstance(effect, calls.Query):
+            if isinstance(value, torch.Tensor):
+                raise Unsupported(f"op {self.op_name(node)}")
+            return
+        if isinstance(effect, calls.Chunks):
+            self.chunks[node.name] = effect
+            return
+        if isinstance(effect, calls.Composite):
+            self.composite(node, effect, value)
+            return
+        if not isinstance(value, torch.Tensor):
+            raise Unsupported(f"op {self.op_name(node)} (its result is not a tensor)")
+        shape = tuple(value.shape[1:])
+        if isinstance(effect, calls.Alias):
+            self.alias[node.name] = self.tensor(effect.input)
+            return
+        scope = self.scope(node)
+        if isinstance(effect, calls.Merge):
+            params = [a for a in effect.inputs if isinstance(a, fx.Node) and a.name in self.params]
+            if effect.op == "mul" and len(params) == 1 and len(effect.inputs) == 2:
+                self.layer_scale(node, params[0], [a for a in effect.inputs if a is not params[0]][0], shape, scope)
+                return
+            inputs = tuple(self.tensor(a) for a in effect.inputs)
+            self.ops[node.name] = Op(node.name, effect.op, True, {}, inputs, "", scope, False, shape)
+            return
+        source = self.tensor(effect.input)
+        if node.op == "call_module":
+            module = self.root.get_submodule(node.target)
+            parent = tuple(node.target.split(".")[:-1])
+            self.ops[node.name] = Op(node.name, effect.kind, False, effect.fields, (source,), node.target, parent,
+                                     False, shape, qualified(type(module)))
+            return
+        self.ops[node.name] = Op(node.name, effect.kind, False, effect.fields, (source,), "", scope, True, shape)
+
+    def composite(self, node: fx.Node, effect, value) -> None:
+        """Its parts in a row: the first the module (its path), the rest functions beside it; the last one's id is
+        the node's, as later nodes read it. Each keeps the shape: the composites here are elementwise."""
+        source = self.tensor(effect.input)
+        parent = tuple(node.target.split(".")[:-1])
+        shape = tuple(value.shape[1:])
+        module = self.root.get_submodule(node.target)
+        for index, (kind, fields, functional) in enumerate(effect.parts):
+            op_id = node.name if index == len(effect.parts) - 1 else f"{node.name}__{index}"
+            self.ops[op_id] = Op(op_id, kind, False, fields, (source,), "" if functional else node.target, parent,
+                                 functional, shape, "" if functional else qualified(type(module)))
+            source = op_id
+
+    def layer_scale(self, node, param: fx.Node, other, shape, scope) -> None:
+        tensor = self.values[param.name]
+        source = self.tensor(other)
+        channels = self.ops[source].shape
+        wanted = (channels[0], *([1] * (len(channels) - 1)))
+        if not isinstance(tensor, nn.Parameter) or tuple(tensor.shape) != wanted:
+            raise Unsupported(f"op mul by a tensor of shape {tuple(tensor.shape)} (a layer scale is "
+                              f"{'x'.join(map(str, wanted))})")
+        path = param.target
+        self.ops[node.name] = Op(node.name, "layer_scale", False, {}, (source,), path,
+                                 tuple(path.split(".")[:-1]), False, shape)
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def ref(self, node: fx.Node) -> str:
+        return self.alias.get(node.name, node.name)
+
+    def tensor(self, arg) -> str:
+        if not isinstance(arg, fx.Node) or self.ref(arg) not in self.ops:
+            raise Unsupported("op on something that is not a traced tensor (a constant, a parameter)")
+        return self.ref(arg)
+
+    def first_shape(self, node: fx.Node) -> tuple:
+        for arg in node.args:
+            if isinstance(arg, fx.Node) and isinstance(self.values.get(arg.name), torch.Tensor):
+                return tuple(self.values[arg.name].shape[1:])
+        return ()
+
+    def scope(self, node: fx.Node) -> tuple[str, ...]:
+        stack = node.meta.get("nn_module_stack") or {}
+        if not stack:
+            return ()
+        path = list(stack.values())[-1][0] if isinstance(list(stack.values())[-1], tuple) else list(stack)[-1]
+        return tuple(path.split(".")) if path else ()
+
+    def op_name(self, node: fx.Node) -> str:
+        if node.op == "call_method":
+            return f"Tensor.{node.target}"
+        target = node.target
+        module = getattr(target, "__module__", None) or ""
+        name = getattr(target, "__name__", None) or str(target)
+        if module.startswith("torch._C") or module == "torch._ops":
+            module = "torch"
+        return f"{module}.{name}" if module and module != "builtins" else name
+
+    def problem(self, node: fx.Node, why: str) -> None:
+        where = node.target if node.op == "call_module" else ".".join(self.scope(node)) or "the model"
+        what, _, detail = why.partition(" (")
+        self.problems.append(Problem(what, str(where), f"({detail}" if detail else ""))
+        if node.name not in self.values:
+            return
+        value = self.values.get(node.name)
+        if isinstance(value, torch.Tensor):  # keep going: the ops after it are read, and their problems listed
+            self.ops[node.name] = Op(node.name, "identity", False, {}, tuple(
+                self.ref(a) for a in node.all_input_nodes if self.ref(a) in self.ops)[:1], "", (), True,
+                tuple(value.shape[1:]))
