@@ -15,3 +15,11 @@ def install_hint(extra: str) -> str:
     """`pip install torch torchinfo numpy, or from a checkout of cnninspect: pip install -e '.[torch]' -c ...`"""
     return (f"pip install {' '.join(PACKAGES[extra])}, or from a checkout of cnninspect: "
             f"pip install -e '.[{extra}]'{PINNED.get(extra, '')}")
+
+
+LIBRARIES = ("torchvision", "timm")  # model libraries a source may name (spec/sources.py): not extras of ours
+
+
+def library_hint(library: str) -> str:
+    """How to install a model library beside torch, for a source that names it (`timm:resnet50d`)."""
+    return f"pip install {library} (beside the torch extra: {install_hint('torch')})"
