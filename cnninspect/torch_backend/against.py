@@ -324,8 +324,13 @@ def _values(spec, reference, shape, where) -> tuple[str, float | None, float | N
     error = max([0.0] + [(a - b).abs().max().item() for a, b in zip(ours, theirs) if a.numel()])
     if error <= tolerance:
         return "", error, tolerance, []
-    return "", error, tolerance, [Difference("output", "(output)", "values", f"max |spec - reference| {error:.3g}",
-                                             f"tolerance {tolerance:.3g}", where(""))]
+    worst = max(range(len(ours)), key=lambda i: (ours[i] - theirs[i]).abs().max().item() if ours[i].numel() else 0)
+    a, b = ours[worst].flatten(), theirs[worst].flatten()
+    flat = int((a - b).abs().nan_to_num(float("inf")).argmax())
+    at = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), ours[worst].shape))
+    return "", error, tolerance, [Difference(
+        "output", "(output)" if len(ours) == 1 else f"(output {worst})", f"value at {list(at)}", f"{a[flat].item():.6g}",
+        f"{b[flat].item():.6g} (max |spec - reference| {error:.3g} > tolerance {tolerance:.3g})", where(""))]
 
 
 def _first_line(error: BaseException) -> str:
@@ -374,7 +379,9 @@ def verify_against(analysis, source, where: str = "") -> Comparison:
     from cnninspect.torch_backend.sources import load_module
 
     try:
-        reference = load_module(source)
+        with torch.random.fork_rng(devices=[]):  # its initial weights the same on every run, the caller's RNG kept
+            torch.manual_seed(0)
+            reference = load_module(source)
     except InputError as error:
         raise (error.located(f"{where}: {error.where}" if error.where else where) if where else error) from None
     try:
