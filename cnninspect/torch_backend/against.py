@@ -38,6 +38,7 @@ from cnninspect.inert import inert
 GROUPS = ("module", "argument", "parameter", "buffer", "output shape", "output")  # the report's order
 RTOL = 1e-9  # float64: a different computation differs by far more; the same one in another order by ~1e-15
 BATCH = 2  # two samples, so that a layer mixing the batch shows
+SPREAD = 0.1  # how far the weights of the value comparison are moved from the reference's (perturbed's rule)
 MAX_VALUE_BYTES = 2 * 2**30  # the CPU run is skipped where one activation in float64 would take more
 _PLAIN = (bool, int, float, str, type(None))
 SOURCES = "torchvision:NAME, timm:NAME, FILE.py:NAME or package.module:NAME"
@@ -304,7 +305,7 @@ def _values(spec, reference, shape, where) -> tuple[str, float | None, float | N
         spec.load_state_dict(reference.state_dict(), strict=True, assign=True)
     except RuntimeError as error:
         return f"not run: the reference's state_dict does not load: {_first_line(error)}", None, None, []
-    weights = {name: t.detach().double() if t.is_floating_point() else t for name, t in _tensor_items(reference)}
+    weights = perturbed(reference)
     x = torch.randn(shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     outputs = []
     for side, module in (("spec", spec), ("reference", reference)):
@@ -319,8 +320,7 @@ def _values(spec, reference, shape, where) -> tuple[str, float | None, float | N
     if [tuple(t.shape) for t in ours] != [tuple(t.shape) for t in theirs]:
         return "", None, None, [Difference("output", "(output)", "shape", ", ".join(_shape(t.shape) for t in ours),
                                            ", ".join(_shape(t.shape) for t in theirs), where(""))]
-    scale = max([1.0] + [t.abs().max().item() for t in theirs if t.numel() and t.is_floating_point()])
-    tolerance = RTOL * scale
+    tolerance = RTOL * max([0.0] + [t.abs().max().item() for t in theirs if t.numel() and t.is_floating_point()])
     error = max([0.0] + [(a - b).abs().max().item() for a, b in zip(ours, theirs) if a.numel()])
     if error <= tolerance:
         return "", error, tolerance, []
@@ -331,6 +331,25 @@ def _values(spec, reference, shape, where) -> tuple[str, float | None, float | N
     return "", error, tolerance, [Difference(
         "output", "(output)" if len(ours) == 1 else f"(output {worst})", f"value at {list(at)}", f"{a[flat].item():.6g}",
         f"{b[flat].item():.6g} (max |spec - reference| {error:.3g} > tolerance {tolerance:.3g})", where(""))]
+
+
+def perturbed(module: nn.Module) -> dict[str, torch.Tensor]:
+    """The module's parameters and buffers in float64, each floating tensor changed the same way on every run:
+    element-wise × (1 + SPREAD·N(0, 1)), and an all-zero tensor SPREAD·N(0, 1). Signs are kept (a variance stays
+    positive); a freshly initialised batch norm (mean 0, variance 1, weight 1, bias 0: nearly the identity, which
+    would commute with a ReLU) becomes a real affine map. Tied tensors stay tied; integers are kept."""
+    generator, spread = torch.Generator().manual_seed(0), SPREAD
+    made: dict[int, torch.Tensor] = {}
+    weights = {}
+    for name, tensor in _tensor_items(module):
+        if id(tensor) not in made:
+            t = tensor.detach()
+            if t.is_floating_point():
+                noise = torch.randn(t.shape, generator=generator, dtype=torch.float64)
+                t = spread * noise if not t.any() else t.double() * (1 + spread * noise)
+            made[id(tensor)] = t
+        weights[name] = made[id(tensor)]
+    return weights
 
 
 def _first_line(error: BaseException) -> str:
