@@ -34,15 +34,16 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
 
     \b
     Every MODEL is checked, whatever the others give. Exit status, the worst of them: 0 all agree,
-    1 torch differs (a figure, or it refuses a layer cnninspect accepts), 2 a spec is invalid or holds
-    what torch cannot (a module named like an nn.Module attribute, a tensor of 2^63 bytes).
+    1 torch differs (a figure, or it refuses a layer cnninspect accepts) or, with --against, the reference
+    differs, 2 a spec is invalid or holds what torch cannot (a module named like an nn.Module attribute, a tensor
+    of 2^63 bytes), or the reference cannot be loaded (--against alone: the spec names none).
     Needs the torch extra: pip install torch torchinfo numpy, or see README's Set-up.
 
     \b
       cnninspect verify alexnet vgg16 resnet18 googlenet inception_v3 lenet5
       cnninspect verify examples/*.yaml --input 3x64x64
       cnninspect verify examples/small_cnn.yaml --against examples/small_cnn_reference.py:SmallCNN
-      cnninspect verify examples/small_cnn.yaml --against
+      cnninspect verify examples/small_cnn.yaml --against examples/small_cnn_reference.py:SmallCNNInplace  (exit status 1)
     """
     from cnninspect.torch_backend import require_torch
 

@@ -227,3 +227,18 @@ def test_perturbed_keeps_signs_ties_and_integers():
     assert weights["tied.weight"] is weights["0.weight"] and weights["0.weight"].dtype == torch.float64
     assert (torch.sign(weights["0.weight"]) == torch.sign(module[0].weight.double())).all()
     assert torch.equal(perturbed(module)["0.weight"], weights["0.weight"])  # the same on every run
+
+
+def test_a_layer_scale_follows_its_parameter_when_the_weights_are_assigned():
+    """ConvNeXt's layer_scale is a parameter the build multiplies by: a meta build given weights by
+    load_state_dict(assign=True), or run under functional_call, must use the weights given."""
+    spec = cnninspect.build(str(NETS / "layer_scale.yaml"))
+    with torch.no_grad():
+        spec.block.layer_scale.uniform_()
+    with torch.device("meta"):
+        meta = cnninspect.build(str(NETS / "layer_scale.yaml"))
+    meta.load_state_dict(spec.state_dict(), strict=True, assign=True)
+    x = torch.randn(1, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(meta.eval()(x), spec.eval()(x))
+    assert compare(meta, spec, (3, 8, 8)).ok

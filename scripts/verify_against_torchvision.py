@@ -1,0 +1,130 @@
+"""`cnninspect verify --against` over the whole zoo: every model against torchvision's, one table.
+
+Each zoo model is compared with its metadata.reference (torchvision:NAME where the spec names none and torchvision
+has a model of that name); a model with neither is left out. The table says which agree fully and, for the others,
+what differs, folded by kind (docs/verify.md explains the comparison). torchvision is never a dependency of
+cnninspect: run this in a scratch virtual environment that has it, with the checkout on the path:
+
+    PYTHONPATH=. /work/scratch-tv/bin/python scripts/verify_against_torchvision.py [MODEL ...] \\
+        [--out benchmarks/results/verify_against_torchvision.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import platform
+import sys
+import time
+import warnings
+
+import torch
+import torchvision
+
+from cnninspect.core.engine import analyze
+from cnninspect.spec.load import load_model, zoo_names
+from cnninspect.spec.sources import parse
+from cnninspect.torch_backend.against import verify_against
+
+KINDS_SHOWN = 6  # kinds of difference named per model; the JSON beside the table has them all
+
+
+def reference_of(name: str, model) -> str | None:
+    given = model.metadata.get("reference")
+    if isinstance(given, str):
+        return given
+    return f"torchvision:{name}" if name in torchvision.models.list_models() else None
+
+
+def kinds(comparison) -> list[tuple[str, int]]:
+    """The differences folded: `ReLU inplace: False, torchvision True` and how many modules say it."""
+    counts: collections.Counter = collections.Counter()
+    for d in comparison.differences:
+        if d.group == "argument":
+            key = f"{d.module}.{d.what}: spec {d.spec}, torchvision {d.reference}"
+        elif d.group == "module":
+            key = f"{d.reference if d.spec == '-' else d.spec} {d.what.replace('the reference', 'torchvision')}" \
+                if d.what.startswith("only") else f"class: spec {d.spec}, torchvision {d.reference}"
+        elif d.path == "(total)":
+            key = f"parameters: spec {d.spec}, torchvision {d.reference}"
+        elif d.group == "output":
+            key = f"outputs: {d.what}: spec {d.spec}, torchvision {d.reference}"
+        else:
+            key = f"{d.group} {d.what}"
+        counts[key] += 1
+    return counts.most_common()
+
+
+def run(names: list[str]) -> list[dict]:
+    rows = []
+    for name in names:
+        model = load_model(name)
+        source = reference_of(name, model)
+        if source is None:
+            print(f"{name}: no reference, left out", file=sys.stderr)
+            continue
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = verify_against(analyze(model), parse(source))
+        seconds = time.perf_counter() - start
+        folded = kinds(found)
+        rows.append({"model": name, "reference": source, "ok": found.ok, "modules": found.modules,
+                     "spec_params": found.spec_params, "reference_params": found.reference_params,
+                     "outputs": found.outputs, "max_error": found.max_error, "tolerance": found.tolerance,
+                     "skipped": found.skipped, "differences": len(found.differences), "kinds": folded,
+                     "seconds": round(seconds, 2)})
+        print(f"{name}: {'agrees' if found.ok else f'{len(found.differences)} differences'} ({seconds:.1f} s)",
+              file=sys.stderr)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    agree = [r["model"] for r in rows if r["ok"]]
+    differ = [r for r in rows if not r["ok"]]
+    lines = [
+        "# `cnninspect verify --against`: the zoo against torchvision",
+        "",
+        f"torch {torch.__version__}, torchvision {torchvision.__version__}, Python {platform.python_version()}; "
+        f"scripts/verify_against_torchvision.py. Each zoo model's build compared with torchvision's model (its "
+        f"untrained weights; docs/verify.md): leaf modules' classes and constructor arguments, parameter and "
+        f"buffer names and shapes, every leaf's output shape, the outputs with the same weights (float64, batch 2, "
+        f"at the model's input).",
+        "",
+        f"**{len(rows)} models: {len(agree)} agree fully, {len(differ)} differ.**",
+        "",
+        f"Agree fully: {', '.join(agree) if agree else 'none'}.",
+        "",
+        "| model | leaf modules | parameters | outputs (max abs difference) | differences | what differs (modules) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        params = f"{r['spec_params']:,}" if r["spec_params"] == r["reference_params"] else \
+            f"{r['spec_params']:,} (torchvision {r['reference_params']:,})"
+        values = f"{r['max_error']:.2g}" + ("" if r["max_error"] <= r["tolerance"] else " ✗") \
+            if r["max_error"] is not None else r["skipped"]
+        what = "; ".join(f"{k} (×{n})" for k, n in r["kinds"][:KINDS_SHOWN])
+        if len(r["kinds"]) > KINDS_SHOWN:
+            what += f"; {len(r['kinds']) - KINDS_SHOWN} more kinds"
+        lines.append(f"| {r['model']} | {r['modules']} | {params} | {values} | {r['differences'] or '✓'} | "
+                     f"{what.replace('|', '/') or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", help="zoo models (default: every one)")
+    parser.add_argument("--out", default="benchmarks/results/verify_against_torchvision.md")
+    options = parser.parse_args()
+    rows = run(options.models or list(zoo_names()))
+    text = table(rows)
+    with open(options.out, "w", encoding="utf-8") as out:
+        out.write(text)
+    with open(options.out.rsplit(".", 1)[0] + ".json", "w", encoding="utf-8") as out:
+        json.dump(rows, out, indent=1)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
