@@ -28,6 +28,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -41,6 +42,7 @@ BATCH = 2  # two samples, so that a layer mixing the batch shows
 SPREAD = 0.1  # how far the weights of the value comparison are moved from the reference's (perturbed's rule)
 MAX_VALUE_BYTES = 2 * 2**30  # the CPU run is skipped where one activation in float64 would take more
 _PLAIN = (bool, int, float, str, type(None))
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 SOURCES = "torchvision:NAME, timm:NAME, FILE.py:NAME or package.module:NAME"
 
 
@@ -81,22 +83,20 @@ def compare(spec: nn.Module, reference: nn.Module, input_shape: tuple[int, ...],
     where = _locator(locs or {}, file)
     spec.eval()
     reference.eval()
-    found: list[Difference] = []
     ours, theirs = _leaves(spec), _leaves(reference)
     both = [path for path in theirs if path in ours]
-    found += _modules(ours, theirs, where)
+    shape = (batch, *input_shape)
+    shapes = _output_shapes(spec, reference, shape, both, where)
+    found = _modules(ours, theirs, shapes.ran, where)
     for path in both:
         if type(ours[path]).__name__ == type(theirs[path]).__name__:
             found += _arguments(path, ours[path], theirs[path], where)
     tensors, tensor_found = _tensors(spec, reference, where)
-    found += tensor_found
-    shape = (batch, *input_shape)
-    shapes_on, outputs, largest, shape_found = _output_shapes(spec, reference, shape, both, where)
-    found += shape_found
+    found += tensor_found + shapes.found
     max_error = tolerance = None
     if tensor_found:
         skipped = "not run: the state_dicts differ"
-    elif 8 * max(largest, math.prod(shape)) > MAX_VALUE_BYTES:
+    elif 8 * max(shapes.largest, math.prod(shape)) > MAX_VALUE_BYTES:
         skipped = f"not run: an activation at input {_shape(shape)} takes over {MAX_VALUE_BYTES // 2**30} GiB in " \
                   f"float64; give a smaller input"
     else:
@@ -104,8 +104,8 @@ def compare(spec: nn.Module, reference: nn.Module, input_shape: tuple[int, ...],
         found += value_found
     order = {group: index for index, group in enumerate(GROUPS)}
     found.sort(key=lambda d: order[d.group])  # stable: within a group, the order found (the reference's)
-    return Comparison(len(both), tensors, _count(spec), _count(reference), outputs, shapes_on, max_error, tolerance,
-                      skipped, tuple(found))
+    return Comparison(len(both), tensors, _count(spec), _count(reference), shapes.calls, shapes.on, max_error,
+                      tolerance, skipped, tuple(found))
 
 
 def _locator(locs: Mapping[str, str], file: str) -> Callable[[str], str]:
@@ -120,24 +120,33 @@ def _locator(locs: Mapping[str, str], file: str) -> Callable[[str], str]:
 
 
 def _leaves(module: nn.Module) -> dict[str, nn.Module]:
-    return {path: m for path, m in module.named_modules() if next(m.children(), None) is None}
+    """The modules without children, but empty containers (ShuffleNetV2's branch1 where it has none): they hold and
+    do nothing."""
+    return {path: m for path, m in module.named_modules() if next(m.children(), None) is None
+            and not (isinstance(m, _CONTAINERS) and path)}
 
 
 def _count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def _modules(ours: dict[str, nn.Module], theirs: dict[str, nn.Module], where) -> list[Difference]:
+def _modules(ours: dict[str, nn.Module], theirs: dict[str, nn.Module], ran: tuple[set, set],
+             where) -> list[Difference]:
+    """Leaves on one side only (marked where the forward pass never runs them), and classes that differ."""
+    def named(module: nn.Module, path: str, side: int) -> str:
+        return type(module).__name__ + ("" if path in ran[side] else " (never run)")
+
     found = []
     for path, module in theirs.items():
         name = type(module).__name__
         if path not in ours:
-            found.append(Difference("module", path, "only in the reference", "-", name, where(path)))
+            found.append(Difference("module", path, "only in the reference", "-", named(module, path, 1),
+                                    where(path)))
         elif type(ours[path]).__name__ != name:
             found.append(Difference("module", path, "class", type(ours[path]).__name__, name, where(path)))
     for path, module in ours.items():
         if path not in theirs:
-            found.append(Difference("module", path, "only in the spec", type(module).__name__, "-", where(path)))
+            found.append(Difference("module", path, "only in the spec", named(module, path, 0), "-", where(path)))
     return found
 
 
@@ -177,15 +186,11 @@ def _arguments(path: str, ours: nn.Module, theirs: nn.Module, where) -> list[Dif
     a, b = hyper_parameters(ours), hyper_parameters(theirs)
     name = type(theirs).__name__
     found = []
-    for argument in sorted(a.keys() | b.keys()):
-        if argument not in a or argument not in b or not same_value(a[argument], b[argument]):
-            found.append(Difference("argument", path, argument, _show(a, argument), _show(b, argument),
-                                    where(path), name))
+    for argument in sorted(a.keys() & b.keys()):  # one side's own: set after construction (inception's fc.stddev)
+        if not same_value(a[argument], b[argument]):
+            found.append(Difference("argument", path, argument, repr(a[argument]), repr(b[argument]), where(path),
+                                    name))
     return found
-
-
-def _show(values: dict, name: str) -> str:
-    return repr(values[name]) if name in values else "(none)"
 
 
 def _tensors(spec: nn.Module, reference: nn.Module, where) -> tuple[int, list[Difference]]:
@@ -218,15 +223,22 @@ def _shape(shape) -> str:
     return "x".join(map(str, shape)) if shape else "scalar"
 
 
-def _output_shapes(spec, reference, shape, both, where) -> tuple[str, int, int, list[Difference]]:
-    """The devices the reference ran on, the leaf calls compared, the largest activation seen (elements), and
-    the differences."""
+class _Shapes(NamedTuple):
+    on: str  # "meta", or "cpu" where the reference cannot run on the meta device
+    calls: int  # leaf calls compared
+    largest: int  # elements of the largest output seen
+    ran: tuple[set, set]  # the leaves that ran: the spec's, the reference's
+    found: list
+
+
+def _output_shapes(spec, reference, shape, both, where) -> _Shapes:
     ours, _ = _shapes(spec, shape, allow_cpu=False)
     theirs, on = _shapes(reference, shape, allow_cpu=True)
     for side, result in (("spec", ours), ("reference", theirs)):
         if isinstance(result, str):
             pair = (f"raises {result}", "runs") if side == "spec" else ("runs", f"raises {result}")
-            return on, 0, 0, [Difference("output shape", "(forward)", "run", *pair, where(""))]
+            everything = (set(_leaves(spec)), set(_leaves(reference)))  # not known: none said never run
+            return _Shapes(on, 0, 0, everything, [Difference("output shape", "(forward)", "run", *pair, where(""))])
     found, calls = [], 0
     for path in both:
         a, b = ours.get(path, []), theirs.get(path, [])
@@ -236,7 +248,7 @@ def _output_shapes(spec, reference, shape, both, where) -> tuple[str, int, int, 
                                     type(reference.get_submodule(path)).__name__))
     largest = max([math.prod(s) for seen in (ours, theirs) for outs in seen.values() for out in outs for s in out],
                   default=0)
-    return on, calls, largest, found
+    return _Shapes(on, calls, largest, (set(ours), set(theirs)), found)
 
 
 def _calls(outputs: list[tuple[tuple[int, ...], ...]]) -> str:

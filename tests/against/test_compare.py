@@ -100,7 +100,15 @@ def test_class_and_missing_modules():
     reference.unused = nn.Dropout()  # registered, never run: in the module tree all the same
     result = compare(spec, reference, (3, 8, 8))
     assert ("module", "body.1", "class", "ReLU", "ReLU6") in found(result)
-    assert ("module", "unused", "only in the reference", "-", "Dropout") in found(result)
+    assert ("module", "unused", "only in the reference", "-", "Dropout (never run)") in found(result)
+
+
+def test_an_empty_container_and_an_attribute_set_after_construction_are_no_difference():
+    """ShuffleNetV2 keeps an empty branch1 it never calls; Inception3 sets fc.stddev for its initialisation."""
+    spec, reference = Pair(nn.Conv2d(3, 4, 3)), Pair(nn.Conv2d(3, 4, 3))
+    reference.branch1 = nn.Sequential()
+    reference.body[0].stddev = 0.001
+    assert compare(spec, reference, (3, 8, 8)).ok
 
 
 def test_a_number_equals_its_pair_and_nothing_else():
