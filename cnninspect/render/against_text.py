@@ -39,8 +39,8 @@ def lines(found: "Comparison", source: str) -> list[str]:
 
 def _agreed(found: "Comparison") -> str:
     shapes = "the meta device" if found.shapes_on == "meta" else "the CPU"
-    values = (f"the outputs with the same weights (max |spec - reference| {found.max_error:.2g} <= "
-              f"{found.tolerance:.2g}; float64, CPU)") if found.max_error is not None else \
+    values = (f"the outputs with the same weights (max |spec - reference| {found.max_error:.3g} <= "
+              f"{found.tolerance:.3g}; float64, CPU)") if found.max_error is not None else \
         f"outputs with the same weights {found.skipped}"
     return (f"{found.modules} leaf modules' classes and arguments, {found.tensors} parameters' and buffers' names "
             f"and shapes ({found.reference_params:,} parameters), {found.outputs} leaf outputs' shapes (on "

@@ -2,24 +2,24 @@
 
 What is compared (docs/verify.md says why each rule is what it is):
 
-- **modules**: every leaf module (one without children) by its path, and its class by name. Containers are not
-  compared: the spec builds plain scopes where the reference has its own block classes (BasicBlock,
-  Conv2dNormActivation), and what a block does shows in its leaves and in the outputs.
-- **arguments**: of each leaf pair of the same class, its hyper-parameters: every public attribute of the instance
-  that holds plain data (numbers, booleans, strings, None, tuples and lists of those), and the names in the class's
-  `__constants__` — where torch's own modules keep every constructor argument (eps, momentum, inplace, ceil_mode,
-  padding_mode, ...). A number equals a tuple of that number repeated (torch's `_pair`: `kernel_size=3` builds
-  what `kernel_size=(3, 3)` builds); lists equal tuples; otherwise Python's `==`, so floats must be equal exactly.
+- **modules**: every leaf module (one without children; an empty Sequential/ModuleList/ModuleDict is none) by its
+  path, and its class by name. Containers are not compared: the spec builds plain scopes where the reference has
+  its own block classes (BasicBlock, Conv2dNormActivation); what a block does shows in its leaves and outputs.
+- **arguments**: of each leaf pair of the same class, its constructor arguments as torch keeps them: every public
+  attribute of the instance that holds plain data (numbers, booleans, strings, None, tuples and lists of those)
+  and the names in the class's `__constants__` (eps, momentum, inplace, ceil_mode, padding_mode, ...), where both
+  sides have them (one side's own was set after construction: inception's fc.stddev). A number equals a tuple of
+  that number repeated (torch's `_pair`); lists equal tuples; otherwise Python's `==`: floats to the last bit.
 - **parameters and buffers**: names, shapes and which of the two a tensor is; the parameter totals.
 - **output shapes**: every leaf module's output, each call in order, from forward hooks on the meta device (the
   tensors replaced by meta ones with torch.func.functional_call, so nothing is allocated and neither module is
   touched); a reference that cannot run on the meta device runs on the CPU, under no_grad, with its own weights.
 - **outputs**: the reference's state_dict loaded into the spec's build strictly (assign: the spec shares the
-  reference's tensors), then both run on one random input on the CPU in float64, in eval mode; they agree when
-  max |spec − reference| ≤ RTOL × max(1, max |reference|). Skipped (with the reason) when the state_dicts differ:
-  those differences are already reported.
+  reference's tensors); then both run, under functional_call, with one set of float64 weights (the reference's,
+  perturbed: `perturbed`) on one random input on the CPU; they agree when max |spec − reference| ≤
+  RTOL × max |reference|. Not run (with the reason) where the tensors differ: those differences are reported.
 
-Both modules are put in eval mode; the spec's build receives the reference's weights.
+Both modules are put in eval mode; the spec's build receives the reference's weights; neither changes otherwise.
 """
 
 from __future__ import annotations
