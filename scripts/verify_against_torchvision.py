@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import platform
 import sys
 import time
 import warnings
+from types import SimpleNamespace
 
 import torch
 import torchvision
@@ -37,23 +39,24 @@ def reference_of(name: str, model) -> str | None:
     return f"torchvision:{name}" if name in torchvision.models.list_models() else None
 
 
-def kinds(comparison) -> list[tuple[str, int]]:
-    """The differences folded: `ReLU inplace: False, torchvision True` and how many modules say it."""
+def kinds(differences: list[dict]) -> list[tuple[str, int]]:
+    """The differences folded by kind (`ReLU.inplace`), each with how many modules say it and its first example."""
     counts: collections.Counter = collections.Counter()
-    for d in comparison.differences:
+    example: dict[str, str] = {}
+    for d in map(SimpleNamespace, differences):
         if d.group == "argument":
-            key = f"{d.module}.{d.what}: spec {d.spec}, torchvision {d.reference}"
+            key, text = f"{d.module}.{d.what}", f"spec {d.spec}, torchvision {d.reference}"
         elif d.group == "module":
             key = f"{d.reference if d.spec == '-' else d.spec} {d.what.replace('the reference', 'torchvision')}" \
-                if d.what.startswith("only") else f"class: spec {d.spec}, torchvision {d.reference}"
+                if d.what.startswith("only") else f"{d.path} class"
+            text = "" if d.what.startswith("only") else f"spec {d.spec}, torchvision {d.reference}"
         elif d.path == "(total)":
-            key = f"parameters: spec {d.spec}, torchvision {d.reference}"
-        elif d.group == "output":
-            key = f"outputs: {d.what}: spec {d.spec}, torchvision {d.reference}"
+            key, text = "parameters", f"spec {d.spec}, torchvision {d.reference}"
         else:
-            key = f"{d.group} {d.what}"
+            key, text = f"{d.group} {d.what}", f"spec {d.spec}, torchvision {d.reference}"
         counts[key] += 1
-    return counts.most_common()
+        example.setdefault(key, text)
+    return [(f"{key}: {example[key]}" if example[key] else key, n) for key, n in counts.most_common()]
 
 
 def run(names: list[str]) -> list[dict]:
@@ -69,11 +72,10 @@ def run(names: list[str]) -> list[dict]:
             warnings.simplefilter("ignore")
             found = verify_against(analyze(model), parse(source))
         seconds = time.perf_counter() - start
-        folded = kinds(found)
         rows.append({"model": name, "reference": source, "ok": found.ok, "modules": found.modules,
                      "spec_params": found.spec_params, "reference_params": found.reference_params,
                      "outputs": found.outputs, "max_error": found.max_error, "tolerance": found.tolerance,
-                     "skipped": found.skipped, "differences": len(found.differences), "kinds": folded,
+                     "skipped": found.skipped, "differences": [dataclasses.asdict(d) for d in found.differences],
                      "seconds": round(seconds, 2)})
         print(f"{name}: {'agrees' if found.ok else f'{len(found.differences)} differences'} ({seconds:.1f} s)",
               file=sys.stderr)
@@ -104,10 +106,12 @@ def table(rows: list[dict]) -> str:
             f"{r['spec_params']:,} (torchvision {r['reference_params']:,})"
         values = f"{r['max_error']:.2g}" + ("" if r["max_error"] <= r["tolerance"] else " ✗") \
             if r["max_error"] is not None else r["skipped"]
-        what = "; ".join(f"{k} (×{n})" for k, n in r["kinds"][:KINDS_SHOWN])
-        if len(r["kinds"]) > KINDS_SHOWN:
-            what += f"; {len(r['kinds']) - KINDS_SHOWN} more kinds"
-        lines.append(f"| {r['model']} | {r['modules']} | {params} | {values} | {r['differences'] or '✓'} | "
+        folded = kinds(r["differences"])
+        what = "; ".join(f"{k}" + (f" (×{n}; the first shown)" if n > 1 and ":" in k else f" (×{n})")
+                         for k, n in folded[:KINDS_SHOWN])
+        if len(folded) > KINDS_SHOWN:
+            what += f"; {len(folded) - KINDS_SHOWN} more kinds"
+        lines.append(f"| {r['model']} | {r['modules']} | {params} | {values} | {len(r['differences']) or '✓'} | "
                      f"{what.replace('|', '/') or '-'} |")
     return "\n".join(lines) + "\n"
 
