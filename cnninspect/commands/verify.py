@@ -56,6 +56,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     from cnninspect.torch_backend.against import reference_source, verify_against
     from cnninspect.torch_backend.crosscheck import verify as cross_check
 
+    given = None if against in (None, REFERENCE) else reference_source(None, against)  # parsed once: bad, exit 2
     entries, invalid = [], False
     for name in models:
         try:
@@ -64,7 +65,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
             found = cross_check(analysis, batch)
             compared = None
             if against is not None:
-                source, where = reference_source(spec, None if against == REFERENCE else against)
+                source, where = given or reference_source(spec, None)
                 compared = verify_against(analysis, source, where)
         except InputError as error:
             click.echo(error_line(error), err=True)

@@ -76,10 +76,12 @@ class Comparison:
 
 
 def compare(spec: nn.Module, reference: nn.Module, input_shape: tuple[int, ...], *,
-            locs: Mapping[str, str] | None = None, file: str = "", batch: int = BATCH) -> Comparison:
+            locs: Mapping[str, str] | None = None, file: str = "", batch: int = BATCH,
+            values_input: tuple[int, ...] | None = None) -> Comparison:
     """Compare `spec` (a spec's build, on any device, the meta device included) with `reference` (on the CPU) at
-    one sample of `input_shape`. `locs` maps the spec's module paths to where it writes them (file:line:col);
-    a path it lacks is located at its nearest ancestor, else at `file`."""
+    one sample of `input_shape` (the outputs' values at `values_input` where given: a smaller input is cheaper on
+    the CPU). `locs` maps the spec's module paths to where it writes them (file:line:col); a path it lacks is
+    located at its nearest ancestor, else at `file`."""
     where = _locator(locs or {}, file)
     spec.eval()
     reference.eval()
@@ -100,7 +102,8 @@ def compare(spec: nn.Module, reference: nn.Module, input_shape: tuple[int, ...],
         skipped = f"not run: an activation at input {_shape(shape)} takes over {MAX_VALUE_BYTES // 2**30} GiB in " \
                   f"float64; give a smaller input"
     else:
-        skipped, max_error, tolerance, value_found = _values(spec, reference, shape, where)
+        values_shape = shape if values_input is None else (batch, *values_input)
+        skipped, max_error, tolerance, value_found = _values(spec, reference, values_shape, where)
         found += value_found
     order = {group: index for index, group in enumerate(GROUPS)}
     found.sort(key=lambda d: order[d.group])  # stable: within a group, the order found (the reference's)
@@ -377,7 +380,7 @@ def reference_source(model, given: str | None):
 
     from cnninspect.spec.sources import parse
 
-    if given:
+    if given is not None:
         found = parse(given)
         if found is None:
             raise InputError(f"{inert(given)}: not a source; {SOURCES}", where="--against")
@@ -403,7 +406,7 @@ def reference_source(model, given: str | None):
     return found, where
 
 
-def verify_against(analysis, source, where: str = "") -> Comparison:
+def verify_against(analysis, source, where: str = "", values_input: tuple[int, ...] | None = None) -> Comparison:
     """Build the spec of `analysis` (on the meta device) and the module `source` names, and compare them at the
     analysis' input. The spec's rows locate its layers; a source that fails to load is located at `where`."""
     from cnninspect.torch_backend.build import SpecModel, TorchRefused
@@ -427,4 +430,5 @@ def verify_against(analysis, source, where: str = "") -> Comparison:
     locs: dict[str, str] = {}
     for row in analysis.rows:
         locs.setdefault(row.path, str(row.loc))
-    return compare(spec, reference, analysis.input, locs=locs, file=str(analysis.model.file))
+    return compare(spec, reference, analysis.input, locs=locs, file=str(analysis.model.file),
+                   values_input=values_input)

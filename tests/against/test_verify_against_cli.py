@@ -108,9 +108,14 @@ def test_several_models_each_their_reference():
     (["--against", f"{REF}:not_a_module"], f"{REF}:not_a_module: returned a int, not a torch.nn.Module", ""),
     (["--against", f"{REF}:Nothing"], f"{REF}: no class or function named 'Nothing'", ""),
     (["--against", "resnet18"], "--against: resnet18: not a source", ""),
+    (["--against", ""], "--against: : not a source", ""),
 ])
 def test_a_bad_source_is_one_located_line(args, where, fragment):
     refusal_line(verify(GOOD, *args), where)
+
+
+def test_a_bad_source_is_said_once_for_every_model():
+    refusal_line(verify(GOOD, WRONG, "--against", "resnet18"), "--against: resnet18: not a source")
 
 
 def test_a_spec_without_a_reference_needs_a_source():
