@@ -44,7 +44,7 @@ def kinds(differences: list[dict]) -> list[tuple[str, int]]:
     """The differences folded by kind (`ReLU.inplace`), each with how many modules say it and its first example."""
     counts: collections.Counter = collections.Counter()
     example: dict[str, str] = {}
-    for d in map(SimpleNamespace, differences):
+    for d in (SimpleNamespace(**d) for d in differences):
         if d.group == "argument":
             key, text = f"{d.module}.{d.what}", f"spec {d.spec}, torchvision {d.reference}"
         elif d.group == "module":
