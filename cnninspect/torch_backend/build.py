@@ -83,13 +83,14 @@ class Scope(nn.Module):
 
 
 class _Scale:
-    """Multiply by a parameter registered elsewhere (plain callable: the parameter belongs to its module)."""
+    """Multiply by a parameter registered elsewhere (plain callable: the parameter belongs to its module), looked
+    up there at each call: load_state_dict(assign=True) and torch.func.functional_call replace it there."""
 
-    def __init__(self, parameter: nn.Parameter) -> None:
-        self.parameter = parameter
+    def __init__(self, owner: nn.Module, name: str) -> None:
+        self.owner, self.name = owner, name
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.parameter * x
+        return getattr(self.owner, self.name) * x
 
     def train(self, mode: bool = True) -> None:
         pass
@@ -131,7 +132,7 @@ class SpecModel(nn.Module):
         if isinstance(module, nn.Parameter):  # an attribute of its module (ConvNeXt's layer_scale)
             parent, name = self._parent(row, "parameter")
             parent.register_parameter(name, module)
-            return _Scale(module)
+            return _Scale(parent, name)
         if row.module:
             parent, name = self._parent(row, "module")
             parent.add_module(name, module)
