@@ -28,6 +28,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     """Build each MODEL (zoo name or spec file) with torch on the meta device and check every layer's type,
     output shape and parameters (torchinfo) and the MACs (FlopCounterMode) against the analytic figures.
 
+    A MODEL that is an import source (timm:NAME, FILE.py:NAME, ...) is also compared with the module itself.
     With --against, also build the reference implementation and compare the two: every leaf module's path, class
     and constructor arguments, every parameter's and buffer's name and shape, every leaf's output shape, and the
     outputs with the reference's weights loaded into the spec's build (docs/verify.md).
@@ -53,6 +54,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     from cnninspect.core.engine import analyze
     from cnninspect.render import against_text, torch_text
     from cnninspect.spec.load import load_model
+    from cnninspect.spec.sources import parse as parse_source
     from cnninspect.torch_backend.against import reference_source, verify_against
     from cnninspect.torch_backend.crosscheck import verify as cross_check
 
@@ -64,8 +66,9 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
             analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
             found = cross_check(analysis, batch)
             compared = None
-            if against is not None:
-                source, where = given or reference_source(spec, None)
+            own = parse_source(name)  # an import source is checked against its own module, not only its spec's build
+            if against is not None or own is not None:
+                source, where = given or ((own, "") if own is not None else reference_source(spec, None))
                 compared = verify_against(analysis, source, where)
         except InputError as error:
             click.echo(error_line(error), err=True)

@@ -119,3 +119,23 @@ def test_two_spellings_of_one_file_keep_their_own_headers(monkeypatch):
     absolute = imported_text(parse(EXAMPLE))
     relative = imported_text(parse("examples/small_resnet.py:SmallResNet"))
     assert f"from {EXAMPLE}," in absolute and "from examples/small_resnet.py:SmallResNet," in relative
+
+
+def test_verify_of_a_source_compares_with_the_source_module_itself(tmp_path):
+    """Not only the imported spec against its own build: the module the source names is the reference too. A
+    second class with ReLU(inplace=True) in place of ReLU() differs only in a constructor argument, and is found."""
+    agrees = ran(["verify", EXAMPLE, "--format", "json"])
+    assert agrees.exit_code == 0, agrees.output
+    import json
+    entry = json.loads(agrees.output)["models"][0]
+    assert entry["ok"] is True and entry["against"]["source"].endswith("small_resnet.py:SmallResNet")
+    other = tmp_path / "net.py"
+    other.write_text(NO_INPUT.replace("self.conv = nn.Conv2d(3, 4, 3)",
+                                      "self.conv = nn.Conv2d(3, 4, 3)\n        self.act = nn.ReLU()")
+                     .replace("return self.conv(x)", "return self.act(self.conv(x))")
+                     .replace("class Net(nn.Module):", "class Net(nn.Module):\n    input_size = (3, 8, 8)")
+                     + "\n\nclass Inplace(Net):\n    def __init__(self):\n        super().__init__()\n"
+                       "        self.act = nn.ReLU(inplace=True)\n")
+    assert ran(["verify", f"{other}:Net"]).exit_code == 0
+    differs = ran(["verify", f"{other}:Net", "--against", f"{other}:Inplace"])
+    assert differs.exit_code == 1 and "inplace" in differs.output, differs.output
