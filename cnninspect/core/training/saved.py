@@ -75,7 +75,7 @@ FLOAT32 = {"reflection_pad": (1, 2), "replication_pad": (1, 2, 3), "maxpool": (3
            "avgpool_same": (3,), "lppool": (3,)}
 
 
-def float32(s: "Step", row: Row, x: Sym, elements: int, op: str | None = None) -> Sym:
+def float32(s: Step, row: Row, x: Sym, elements: int, op: str | None = None) -> Sym:
     """What such an op (the row's kind, or `op` within it) computes from: under autocast a float32 copy of a
     16-bit x (and its result is float32)."""
     if s.mixed and x.size != 4 and len(row.input) - 1 in FLOAT32.get(op or row.kind, ()):
@@ -215,8 +215,8 @@ def _blur_pool(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
 
 def _pad(saves_input: bool) -> Rule:
     """A fresh padded (or cropped) output, even of padding 0; reflection_pad and replication_pad save their
-    input (the derivatives take it, for its sizes; under autocast its float32 copy); constant_pad_nd and circular padding (cat and slices)
-    save nothing."""
+    input (the derivatives take it, for its sizes; under autocast, its float32 copy); constant_pad_nd and
+    circular padding (cat and slices) save nothing."""
 
     def rule(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
         x = float32(s, row, x, s.batch * numel(row.input))  # reflection and replication: float32 under autocast
@@ -314,8 +314,9 @@ def _relu(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
 
 
 def _input_activation(clone_in_place: bool) -> Rule:
-    """Activations whose derivative reads their input. In place, leaky_relu_ reads its result; hardtanh_
-    (ReLU6), silu_, hardswish_ and hardsigmoid_ save a copy of the input they overwrite."""
+    """Activations whose derivative reads their input. In place, leaky_relu_ and elu_ (SELU and CELU are elu_
+    too) read their result; hardtanh_ (ReLU6, Hardtanh), silu_, mish_, hardswish_ and hardsigmoid_ save a copy
+    of the input they overwrite."""
 
     def rule(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
         if not getattr(row.settings, "inplace", False):
@@ -424,7 +425,7 @@ SAVES: dict[str, Rule] = {
     "mish": _input_activation(clone_in_place=True),
     "hardtanh": _input_activation(clone_in_place=True),
     "softplus": _saves_input,
-    "elu": _input_activation(clone_in_place=False),  # elu_ (and selu_, celu_) reads its result in place
+    "elu": _input_activation(clone_in_place=False),
     "selu": _input_activation(clone_in_place=False),
     "celu": _input_activation(clone_in_place=False),
     "log_softmax": _saves_output,
