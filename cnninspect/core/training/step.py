@@ -41,7 +41,14 @@ def _linear_backward(row: Row, input_grad: bool, batch: int) -> int:
     return row.macs * batch * (2 if input_grad else 1)
 
 
-BACKWARD = {"conv": _conv_backward, "tconv": _conv_backward, "linear": _linear_backward}  # others: no matmul
+def _input_only_backward(row: Row, input_grad: bool, batch: int) -> int:
+    """A convolution whose filter is a buffer (BlurPool2d): only the input's gradient, when it requires grad."""
+    return row.macs * batch if input_grad else 0
+
+
+BACKWARD = {"conv": _conv_backward, "tconv": _conv_backward, "conv_same": _conv_backward, "std_conv": _conv_backward,
+            "scaled_std_conv": _conv_backward, "blur_pool": _input_only_backward,
+            "linear": _linear_backward}  # others: no matmul
 
 
 def walk(analysis: Analysis, batch: int, size: int, mixed: bool, device: str) -> tuple[tuple[LayerStep, ...], Step]:
