@@ -63,15 +63,18 @@ def test_efficientnet_with_another_head_changes_only_the_classifier():
 
 
 def test_an_efficientnet_variant_spec(tmp_path: pathlib.Path):
-    """A copy of efficientnet_b0 whose first stage's kernel is 5: that stage's depthwise convolutions change
-    (settings and MACs), the rest of the network only where the receptive field moved."""
+    """efficientnet_b0 over a copy of its family file whose B0 table gives the first stage kernel 5: that stage's
+    depthwise convolutions change (settings and MACs), the rest of the network only where the receptive field
+    moved."""
     zoo = pathlib.Path(__file__).parent.parent.parent / "cnninspect" / "zoo"
     for family in zoo.glob("_*.yaml"):  # the blocks it includes, and theirs
         shutil.copy(family, tmp_path)
-    text = (zoo / "efficientnet_b0.yaml").read_text()
-    lines = [line for line in text.splitlines() if "kernel: 3" in line and "stage" in line.lower()]
-    assert lines, "efficientnet_b0 writes its stages' kernels"
-    (tmp_path / "variant.yaml").write_text(text.replace(lines[0], lines[0].replace("kernel: 3", "kernel: 5"), 1))
+    shutil.copy(zoo / "efficientnet_b0.yaml", tmp_path / "variant.yaml")
+    family = tmp_path / "_efficientnet.yaml"
+    text = family.read_text()
+    first_row = "b0: [[1, 3, 1, 32, 16, 1]"  # expand_ratio, kernel, stride, in, out, num_layers
+    assert first_row in text, "_efficientnet.yaml writes B0's stage table"
+    family.write_text(text.replace(first_row, "b0: [[1, 5, 1, 32, 16, 1]", 1))
     d = diff(summary("efficientnet_b0"), summary(str(tmp_path / "variant.yaml")), "b0", "variant")
     assert_invariants(d)
     kernels = [e for e in d.entries if any(c.what == "kernel" for c in e.changes)]
