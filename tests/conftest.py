@@ -57,16 +57,22 @@ def _no_columns_unless_asked():
         os.unsetenv("COLUMNS")
 
 
-@pytest.fixture
-def assert_golden(request: pytest.FixtureRequest):
-    """assert_golden(name, text): compare with tests/golden/NAME; --update-golden rewrites it."""
+def golden_checker(folder: pathlib.Path, request: pytest.FixtureRequest):
+    """check(name, text): compare with folder/NAME; --update-golden rewrites it. The one golden rule of the suite
+    (tests/diff keeps its files beside its tests)."""
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:
-        path = GOLDEN / name
+        path = folder / name
         if update:
             path.write_text(text, encoding="utf-8")
         assert path.exists(), f"no golden file {path}; run pytest --update-golden and review the diff"
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture
+def assert_golden(request: pytest.FixtureRequest):
+    """assert_golden(name, text): compare with tests/golden/NAME; --update-golden rewrites it."""
+    return golden_checker(GOLDEN, request)
