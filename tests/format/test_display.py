@@ -190,3 +190,18 @@ def test_compare_at_80_columns_keeps_five_models_side_by_side():
     they fit in one table of 78 cells."""
     ratios, short, groups, narrowed = compare_text.layout(_comparison(FIVE), 80)
     assert (ratios, short, groups, narrowed) == (False, True, [[0, 1, 2, 3, 4]], {})
+
+
+@pytest.mark.parametrize("name", ["resnet18", "googlenet", "efficientnet_b0"])
+def test_the_training_table_fits_80_columns_too(name):
+    """--train adds Saved and Bwd MACs: the backward MACs are left out last, after Type, Memory, RF and Jump."""
+    from click.testing import CliRunner
+
+    from cnninspect.cli import main
+
+    done = CliRunner().invoke(main, ["summary", name, "--train"], env={"COLUMNS": "80"}, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    table = done.output.split("\n\n")[1]  # the layer table, between the header and the totals
+    assert all(fit.cells(line) <= 80 for line in table.splitlines()), table
+    assert "Saved" in table.splitlines()[0]
+    assert "Bwd MACs" in " ".join(done.output.split()).split("to fit 80 columns:")[1].split(";")[0]
