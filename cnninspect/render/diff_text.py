@@ -30,7 +30,7 @@ MINUS = "-"
 
 def render_table(d: Diff, width: int | None = None, show_all: bool = False, color: bool = False) -> str:
     styled = color and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
-    lines = _prose(title(d), width)
+    lines = fit.prose(title(d), width)
     for heading, entries in (("", d.layers), ("Auxiliary heads (training only)", d.aux_entries)):
         rows = [layer_cells(e, d) for e in shown(entries, show_all)]
         if not rows:
@@ -40,13 +40,13 @@ def render_table(d: Diff, width: int | None = None, show_all: bool = False, colo
         if width is not None:
             head, rows, left_out = fitted(head, rows, width)
         lines += columns(*_right(head, rows), heading, styled)
-        lines += _prose(left_out, width)
+        lines += fit.prose(left_out, width)
     blocks = [block_cells(e) for e in shown(d.blocks, show_all)]
     if blocks and news_blocks(d):
         lines += columns(*_right(BLOCK_HEADER, blocks), "Blocks (top-level modules)", styled)
     cells = [total_cells(t) for t in d.totals]
     lines += columns(*_right(_labels(d, cells, width), cells, (1, 2, 3)), "", styled)
-    lines += _prose([counts(d, show_all)], width)
+    lines += fit.prose([counts(d, show_all)], width)
     text = "\n".join(line.rstrip() for line in lines)
     while "\n\n\n" in text:  # one blank line between tables
         text = text.replace("\n\n\n", "\n\n")
@@ -209,10 +209,6 @@ def _filled(head: tuple[str, ...], rows: list[tuple[str, ...]]):
     return tuple(head[i] for i in keep), [tuple(row[i] for i in keep) for row in rows]
 
 
-def _prose(lines: list[str], width: int | None) -> list[str]:
-    return lines if width is None else [part for line in lines for part in fit.wrap(line, width)]
-
-
 def fitted(head: tuple[str, ...], rows: list[tuple[str, ...]], width: int):
     """(header, rows, note lines) within `width` cells: layer paths and settings shortened in the middle (to SHORTEST
     cells), then the columns of DROPPED_FIRST left out one by one; the note says what went. Numbers are never cut."""
@@ -231,14 +227,7 @@ def fitted(head: tuple[str, ...], rows: list[tuple[str, ...]], width: int):
     if len(keep) == len(head) and not narrowed:
         return head, rows, []
 
-    def cut(row: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(fit.shorten(row[i], narrowed[i], SHARE[head[i]]) if i in narrowed else row[i] for i in keep)
-
-    dropped = [name for index, name in enumerate(head) if index not in keep]
-    what = [f"{fit.columns_text(dropped)} left out"] if dropped else []
-    if narrowed:
-        what.append(f"{fit.columns_text([SHORTENED[head[i]] for i in sorted(narrowed)])} shortened (…)")
-    note = f"to fit {width} columns: {' and '.join(what)}; --format markdown or a wider terminal shows them"
+    cut, note = fit.narrowed_table(head, keep, narrowed, width, SHARE, SHORTENED)
     return cut(head), list(map(cut, rows)), ["", note]
 
 

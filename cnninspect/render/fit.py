@@ -99,3 +99,23 @@ def blocks(label: int, widths: list[int], width: int, gap: int = 3, margin: int 
 def columns_text(names: list[str]) -> str:
     """'Jump', 'Jump and RF', 'Jump, RF and Memory'."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def prose(lines: list[str], width: int | None) -> list[str]:
+    """Lines of text wrapped to `width` (None: as they are)."""
+    return lines if width is None else [part for line in lines for part in wrap(line, width)]
+
+
+def narrowed_table(head: tuple[str, ...], keep: list[int], narrowed: dict[int, int], width: int,
+                   share: dict[str, int], shortened: dict[str, str]):
+    """(cut, note) for a table fitted by leaving columns out (those not in `keep`) and shortening some text columns
+    to {column: cells}: `cut(row)` is a row as shown, `note` says what went and where to see it all."""
+
+    def cut(row: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(shorten(row[i], narrowed[i], share[head[i]]) if i in narrowed else row[i] for i in keep)
+
+    dropped = [name for index, name in enumerate(head) if index not in keep]
+    what = [f"{columns_text(dropped)} left out"] if dropped else []
+    if narrowed:
+        what.append(f"{columns_text([shortened[head[i]] for i in sorted(narrowed)])} shortened (…)")
+    return cut, f"to fit {width} columns: {' and '.join(what)}; --format markdown or a wider terminal shows them"

@@ -26,7 +26,8 @@ NUMERIC = range(3, 8)  # right-aligned columns
 TRAIN = ("Saved", "Bwd MACs")  # --train: after MACs, what autograd saves and the backward's MACs
 RIGHT = (*HEADER[3:8], *TRAIN)  # the same by name, wherever they stand once some are left out
 AUX_TITLE = "Auxiliary heads (training only, not in the inference totals)"
-DROPPED_FIRST = ("Jump", "RF", "Memory", "Type", "Bwd MACs")  # what the table leaves out first to fit a terminal, in order
+# what the table leaves out first to fit a terminal, in order (Bwd MACs: with --train)
+DROPPED_FIRST = ("Jump", "RF", "Memory", "Type", "Bwd MACs")
 SHORTEST = {"Layer": 24, "Type": 12}  # the text columns shortened before a column is left out, to no fewer cells...
 LEAST = 8  # ...and to no fewer at all
 SHORTENED = {"Layer": "layer paths", "Type": "type names"}
@@ -83,15 +84,11 @@ def render_table(summary: Summary, color: bool = False, checks: dict[str, bool] 
     head, left_out = header(checks, train), []
     if width is not None:
         head, tables, left_out = fitted(head, tables, width)
-    lines = _prose(_title(summary).split("\n"), width)
+    lines = fit.prose(_title(summary).split("\n"), width)
     for title, rows in tables:
         lines += columns(head, rows, title, styled)
-    lines += _prose([*left_out, *_totals(summary), *_train_lines(train), *map(inert, notes), *_lint(summary)], width)
+    lines += fit.prose([*left_out, *_totals(summary), *_train_lines(train), *map(inert, notes), *_lint(summary)], width)
     return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-def _prose(lines: list[str], width: int | None) -> list[str]:
-    return lines if width is None else [part for line in lines for part in fit.wrap(line, width)]
 
 
 def fitted(head: tuple[str, ...], tables: list[tuple[str, list[tuple[str, ...]]]], width: int):
@@ -102,14 +99,7 @@ def fitted(head: tuple[str, ...], tables: list[tuple[str, list[tuple[str, ...]]]
     if len(keep) == len(head) and not narrowed:
         return head, tables, []
 
-    def cut(row: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(fit.shorten(row[i], narrowed[i], SHARE[head[i]]) if i in narrowed else row[i] for i in keep)
-
-    dropped = [name for index, name in enumerate(head) if index not in keep]
-    what = [f"{fit.columns_text(dropped)} left out"] if dropped else []
-    if narrowed:
-        what.append(f"{fit.columns_text([SHORTENED[head[i]] for i in narrowed])} shortened (…)")
-    note = f"to fit {width} columns: {' and '.join(what)}; --format markdown or a wider terminal shows them"
+    cut, note = fit.narrowed_table(head, keep, narrowed, width, SHARE, SHORTENED)
     return cut(head), [(title, list(map(cut, rows))) for title, rows in tables], [note]
 
 
