@@ -20,7 +20,7 @@ import torch
 
 import cnninspect
 from tests.against.nets.ref_nets import SmallNet
-from tests.cli_support import refusal_line, runner
+from tests.cli_support import bounded_refusal, refusal_line, runner
 
 NETS = pathlib.Path(__file__).parent / "nets"
 
@@ -109,9 +109,12 @@ def test_several_models_each_their_reference():
     (["--against", f"{REF}:Nothing"], f"{REF}: no class or function named 'Nothing'", ""),
     (["--against", "resnet18"], "--against: resnet18: not a source", ""),
     (["--against", ""], "--against: : not a source", ""),
+    (["--against", "mis\x1b[31msing\u202e.py:Net"], "mis\\x1b[31msing\\u202e.py: no such file", ""),
 ])
 def test_a_bad_source_is_one_located_line(args, where, fragment):
-    refusal_line(verify(GOOD, *args), where)
+    """One line, WHERE first, text from the flag inert (an escape and a bidi override spelled out), within the
+    time and memory bounds of every refusal (after a first run, which imports torch)."""
+    bounded_refusal(["verify", GOOD, *args], where=where, warm=True)
 
 
 def test_a_bad_source_is_said_once_for_every_model():

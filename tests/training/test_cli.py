@@ -13,6 +13,7 @@ from cnninspect.cli import main
 from cnninspect.core.engine import analyze
 from cnninspect.core.training import TrainConfig, train
 from cnninspect.spec.load import load_model
+from tests.cli_support import bounded_refusal
 
 
 def run(*args: str):
@@ -67,9 +68,12 @@ def test_compare_and_check():
     (("check", "resnet18", "--max-train-memory", "lots"), "--max-train-memory: expected a size"),
 ])
 def test_bad_values_are_one_line_and_exit_2(args, fragment):
-    result = run(*args)
-    assert result.exit_code == 2
-    assert fragment in result.output and len(result.output.strip().splitlines()) == 1
+    bounded_refusal(list(args), fragment)
+
+
+def test_a_bad_size_is_printed_inert():
+    line = bounded_refusal(["summary", "resnet18", "--train", "--fit", "8\x1b[2J\u202eGB"], "--fit")
+    assert "\x1b" not in line and "\u202e" not in line and "\\x1b" in line
 
 
 def test_a_real_subprocess():
