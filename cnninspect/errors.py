@@ -10,21 +10,32 @@ PREFIX = "cnninspect: error: "
 class InputError(Exception):
     """Bad input: a flag value, a spec, or a layer that does not fit its input.
 
-    `where` locates the problem for a human ("--s", "step 2 'pool:3/2/2'", "net.yaml:14:7: layer 'stem'");
-    the domain code leaves it empty and the boundary that knows the context fills it in.
+    Where it is, structured, so that no caller parses a message back:
+    - `loc`: the place in a file (cnninspect.core.graph.Loc: file, line, column, data path), or None;
+    - `layer`: the module path of the layer at fault ("layer1.0.conv1"), "" for none;
+    - `where`: what else a human needs to find it, as text ("--s", "step 2 'pool:3/2/2'", "layer 'stem' (conv),
+      input 3x224x224").
+    The domain code leaves them empty and the boundary that knows the context fills them in (located).
+    str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`.
     """
 
-    def __init__(self, message: str, *, where: str = "", param: str = "") -> None:
+    def __init__(self, message: str, *, where: str = "", param: str = "", loc: object = None,
+                 layer: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.param = param  # the domain parameter at fault ("stride", "input"), for mapping to a flag
+        self.loc = loc
+        self.layer = layer
 
-    def located(self, where: str) -> "InputError":
-        return InputError(self.message, where=where, param=self.param)
+    def located(self, where: str = "", *, loc: object = None, layer: str | None = None) -> "InputError":
+        """The same error, placed: `where` replaces the text; `loc` and `layer` replace the old ones if given."""
+        return InputError(self.message, where=where, param=self.param, loc=self.loc if loc is None else loc,
+                          layer=self.layer if layer is None else layer)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        return ": ".join(part for part in (str(self.loc) if self.loc is not None else "", self.where, self.message)
+                         if part)
 
 
 class Note(UserWarning):
