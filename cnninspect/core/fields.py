@@ -1,0 +1,135 @@
+"""The types of a layer's fields, in one registry: what a literal must look like when the spec is read, how a
+value (a literal or an expression) becomes the field's value when the layer meets its input, and the field's
+JSON schema. spec/values.py, core/evaluate.py and spec/schema.py all read FIELD_TYPES; a test checks that every
+field of every layer kind has a registered type.
+
+A field type is one of: int; ints (one, or one per spatial axis); intlist (one, or up to 6: a pair per axis, or
+dimensions); padding (ints, 'same' or 'valid'); order (one per dimension, the batch included); bool; float;
+choice (one of the field's words).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping, NamedTuple
+
+from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.errors import InputError
+from cnninspect.spell import spell
+
+Env = Mapping[str, object]
+Check = Callable[["Field", object, Env, str], object]  # (field, value with its expression evaluated, names, name)
+
+
+class FieldType(NamedTuple):
+    name: str
+    value: Check  # the field's value, checked: called with its expression (if any) already evaluated
+    schema: Mapping | None  # the JSON schema of what a spec writes (None: built from the field, as choice's enum)
+    literal: type | None = None  # a literal of this type is the value as written (its form checked on reading)
+    most: int = 0  # a list's most items (0: no list)
+    expected: str = ""  # what a literal must be, for the message when it is not
+
+
+def value_of(field, value: object, env: Env, name: str) -> object:
+    """A field's value where the layer meets its input: a literal as written, an expression evaluated in `env`;
+    its type and lower bound checked."""
+    if value is None:
+        return None
+    if isinstance(value, str) and field.type != "choice":
+        word = value.strip().lower()
+        if word in ("same", "valid") and field.type != "padding":
+            raise InputError(f"'{name}' takes numbers: padding='{word}' exists for convolutions only. "
+                             f"Received {name}={spell(value)}", param=name)
+        value = word if field.type == "padding" and word in ("same", "valid") else expression(value, env, name)
+    result = FIELD_TYPES[field.type].value(field, value, env, name)
+    _check_low(field, result, name, result)
+    return result
+
+
+def expression(text: str, env: Env, name: str) -> object:
+    try:
+        return evaluate(text, env)
+    except ExprError as error:
+        raise InputError(f"'{name}': {error}", param=name) from None
+
+
+def _integer(field, value, env, name) -> int:
+    result = expression(value, env, name) if isinstance(value, str) else value
+    if type(result) is not int:
+        raise InputError(f"'{name}' must be an integer. Received {name}={spell(result)}", param=name)
+    return result
+
+
+def _integers(field, value, env, name):
+    """One integer, or a list of them (each checked against the lower bound here, the list as a whole after)."""
+    if isinstance(value, tuple):
+        result = tuple(_integer(field, v, env, name) for v in value)
+        for item in result:
+            _check_low(field, item, name, result)
+        return result
+    return _integer(field, value, env, name)
+
+
+def _padding(field, value, env, name):
+    return value if value in ("same", "valid") else _integers(field, value, env, name)
+
+
+def _order(field, value, env, name):
+    if isinstance(value, tuple):
+        return _integers(field, value, env, name)
+    raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={spell(value)}",
+                     param=name)
+
+
+def _boolean(field, value, env, name) -> bool:
+    result = expression(value, env, name) if isinstance(value, str) else value
+    if type(result) is not bool:
+        raise InputError(f"'{name}' must be true or false. Received {name}={spell(result)}", param=name)
+    return result
+
+
+def _float(field, value, env, name) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"'{name}' must be a finite number. Received {name}={spell(value)}", param=name)
+    return value
+
+
+def _choice(field, value, env, name):
+    return value  # a literal, checked when the spec was read
+
+
+def _check_low(field, value: object, name: str, shown: object) -> None:
+    if field.low is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < field.low:
+        relation = "> 0" if field.low == 1 else f">= {field.low}"
+        text = "x".join(map(str, shown)) if isinstance(shown, tuple) else shown
+        raise InputError(f"'{name}' must be {relation}. Received {name}={text}", param=name)
+
+
+_INT = {"$ref": "#/$defs/int"}
+
+
+def _one_or_list(most: int) -> dict:
+    return {"anyOf": [_INT, {"type": "array", "items": _INT, "minItems": 1, "maxItems": most}]}
+
+
+FIELD_TYPES: dict[str, FieldType] = {t.name: t for t in (
+    FieldType("int", _integer, _INT, int, expected="an integer"),
+    FieldType("ints", _integers, _one_or_list(3), int, 3, "an integer or a list of them"),
+    FieldType("intlist", _integers, _one_or_list(6), int, 6, "an integer or a list of them"),
+    FieldType("padding", _padding, {"anyOf": [{"enum": ["same", "valid"]}, {"$ref": "#/$defs/ints"}]}, int, 3,
+              "an integer, a list of them, 'same' or 'valid'"),
+    FieldType("order", _order, {"anyOf": [{"type": "array", "items": _INT, "minItems": 2, "maxItems": 5},
+                                          {"$ref": "#/$defs/expression"}]},
+              expected="a list of the dimensions, e.g. [0, 2, 3, 1]"),
+    FieldType("bool", _boolean, {"anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/expression"}]}, bool,
+              expected="true or false"),
+    FieldType("float", _float, {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/expression"}]},
+              expected="a number"),
+    FieldType("choice", _choice, None, str),
+)}
+
+
+def schema_of(field) -> dict:
+    """The JSON schema of what a spec may write for `field` (its description added by the caller)."""
+    known = FIELD_TYPES[field.type].schema
+    return dict(known) if known is not None else {"enum": list(field.choices)}
