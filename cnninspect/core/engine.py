@@ -81,6 +81,8 @@ class _Walk:
         if self.work < 0:
             raise overspent(children, left)
         for child in children:
+            if env.get("in_channels") != x.shape[0]:  # once per change, not once per node: node() checks again
+                env = {**env, "in_channels": x.shape[0]}
             x = self.node(child, x, scope, env, aux)
         return x
 

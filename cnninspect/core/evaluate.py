@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 from cnninspect.core.expr import Helper
-from cnninspect.core.fields import FIELD_TYPES, expression, value_of
+from cnninspect.core.fields import FIELD_TYPES, evaluator, expression, value_of
 from cnninspect.core.graph import REQUIRED, Value
 from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
@@ -15,12 +15,12 @@ Env = Mapping[str, "int | bool"]
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
     """The layer's fields in their declared order (Params.key() relies on it), raw values over defaults."""
-    plan = _plan(kind, raw)
+    plan = plan_fields(kind, raw)
     if plan.fixed is not None:
         return plan.fixed
     values = dict(plan.values)
-    for name, field, value in plan.expressions:
-        values[name] = value_of(field, value, env, name)
+    for name, evaluate in plan.expressions:
+        values[name] = evaluate(env)
     if plan.missing is not None:
         name = plan.missing
         raise InputError(f"{kind.name} needs the field '{name}' ({kind.fields[name].doc})", param=name)
@@ -33,7 +33,7 @@ class _FieldPlan(NamedTuple):
     literal, `fixed` is the evaluated Params itself: every application of the layer shares it."""
 
     values: dict
-    expressions: tuple[tuple[str, Field, Value], ...]
+    expressions: tuple[tuple[str, Callable[[Env], object]], ...]  # (name, its evaluator: core/fields.py)
     missing: str | None
     fixed: Params | None
     raw: Mapping  # what it was made from: a plan is found by the id of its layer's fields, and checked by it
@@ -43,7 +43,8 @@ _PLANS: dict[int, _FieldPlan] = {}  # id(a layer's raw fields) -> its plan; a sp
 MAX_PLANS = 65_536  # layers planned: many large specs' worth
 
 
-def _plan(kind: LayerKind, raw: Mapping[str, Value]) -> _FieldPlan:
+def plan_fields(kind: LayerKind, raw: Mapping[str, Value]) -> _FieldPlan:
+    """The plan of a layer's fields (_FieldPlan), made once per layer of a spec (at load: core/compile.py)."""
     plan = _PLANS.get(id(raw))
     if plan is not None and plan.raw is raw:
         return plan
@@ -56,7 +57,7 @@ def _plan(kind: LayerKind, raw: Mapping[str, Value]) -> _FieldPlan:
         if literal is not None and type(value) is literal and (low is None or value >= low):
             values[name] = value  # the common case: a literal, its form checked when the spec was read
         else:
-            expressions.append((name, field, value))
+            expressions.append((name, evaluator(field, value, name)))
     missing = next((n for n, v in values.items() if v is REQUIRED and n not in raw), None)
     fixed = Params(values) if not expressions and missing is None else None
     if len(_PLANS) >= MAX_PLANS:
@@ -66,7 +67,19 @@ def _plan(kind: LayerKind, raw: Mapping[str, Value]) -> _FieldPlan:
 
 
 def field_value(field: Field, value: Value, env: Env, name: str) -> object:
-    return value_of(field, value, env, name)
+    """A value outside a layer's fields (a condition, a repeat count), its expression compiled once."""
+    if type(value) is not str:
+        return value_of(field, value, env, name)
+    key = (field, value, name)
+    found = _EVALUATORS.get(key)
+    if found is None:
+        if len(_EVALUATORS) >= MAX_PLANS:
+            _EVALUATORS.clear()
+        found = _EVALUATORS[key] = evaluator(field, value, name)
+    return found(env)
+
+
+_EVALUATORS: dict = {}  # (field, text, name) -> its evaluator
 
 
 class Let(NamedTuple):

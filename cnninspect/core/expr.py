@@ -48,7 +48,9 @@ class Helper(NamedTuple):
     scope: Mapping
 
 
-class _Budget:
+class Budget:
+    """What an evaluation that can loop may still spend (comprehension items and helper calls)."""
+
     __slots__ = ("left",)
 
     def __init__(self) -> None:
@@ -61,7 +63,7 @@ Compiled = Callable[[Mapping[str, object]], object]  # an expression, compiled: 
 def evaluate(text: str, names: Mapping[str, object]) -> object:
     function, budgeted = compile_expression(text)
     if budgeted and _BUDGET not in names:
-        names = {**names, _BUDGET: _Budget()}
+        names = {**names, _BUDGET: Budget()}
     return function(names)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, NamedTuple
 
-from cnninspect.core.expr import ExprError, evaluate
+from cnninspect.core.expr import _BUDGET, Budget, ExprError, compile_expression, evaluate
 from cnninspect.errors import InputError
 from cnninspect.spell import spell
 
@@ -44,6 +44,29 @@ def value_of(field, value: object, env: Env, name: str) -> object:
     result = FIELD_TYPES[field.type].value(field, value, env, name)
     _check_low(field, result, name, result)
     return result
+
+
+def evaluator(field, value: object, name: str) -> Callable[[Env], object]:
+    """value_of(field, value, env, name) as a function of env alone, with what needs no env done once: a field
+    whose value is an expression is compiled here and only evaluated and checked at each application."""
+    if not isinstance(value, str) or field.type == "choice" or value.strip().lower() in ("same", "valid"):
+        return lambda env: value_of(field, value, env, name)
+    try:
+        function, budgeted = compile_expression(value)
+    except ExprError:
+        return lambda env: value_of(field, value, env, name)  # refused where it is evaluated, with its place
+    check = FIELD_TYPES[field.type].value
+
+    def evaluate_field(env):
+        try:
+            result = function({**env, _BUDGET: Budget()} if budgeted and _BUDGET not in env else env)
+        except ExprError as error:
+            raise InputError(f"'{name}': {error}", param=name) from None
+        result = check(field, result, env, name)
+        if field.low is not None:
+            _check_low(field, result, name, result)
+        return result
+    return evaluate_field
 
 
 def expression(text: str, env: Env, name: str) -> object:
