@@ -3,15 +3,13 @@ arguments, the input shape, names and conditions. Expressions (strings) are chec
 
 from __future__ import annotations
 
-import math
 import re
 
 from cnninspect.core.evaluate import Let
 from cnninspect.core.expr import MAX_MAGNITUDE
-from cnninspect.core.fields import FIELD_TYPES
+from cnninspect.core.fields import bounded, form_of
 from cnninspect.core.graph import REQUIRED, Common, Loc, Value
 from cnninspect.core.layers.base import Field
-from cnninspect.core.window import MAX_DIMS
 from cnninspect.errors import InputError
 from cnninspect.parse import read_int
 from cnninspect.spec.source import Located, LocatedList
@@ -37,47 +35,8 @@ def common(body: Located, loc: Loc) -> Common:
 
 
 def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
-    """Check a value's form against its field's type (core/fields.py's FIELD_TYPES); expressions (strings) are
-    checked when evaluated."""
-    kind = field.type
-    if kind == "float" and isinstance(value, str):
-        value = _float_text(value)
-    if kind == "float" and isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"'{name}' must be a finite number. Received {name}={show(value)}", loc=loc)
-    if value is None or isinstance(value, str) and kind != "choice":
-        return value
-    if kind == "choice":
-        if value not in field.choices:
-            raise InputError(f"'{name}' must be one of {', '.join(map(repr, field.choices))}. "
-                             f"Received {name}={show(value)}", loc=loc)
-        return value
-    if kind == "order" and isinstance(value, LocatedList):  # one per dimension, the batch included
-        if not 2 <= len(value) <= MAX_DIMS + 2:
-            raise InputError(f"'{name}' lists every dimension, the batch first (2 to {MAX_DIMS + 2}). "
-                             f"Received {len(value)} values", loc=loc)
-        return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    most = FIELD_TYPES[kind].most  # a list's most items: one per spatial axis, or (intlist) a pair per axis
-    if most and isinstance(value, LocatedList):
-        if not 1 <= len(value) <= most:
-            what = "a list of" if kind == "intlist" else "one per spatial axis"
-            raise InputError(f"'{name}' takes one value or {what} (1 to {most}). Received {len(value)} values",
-                             loc=loc)
-        return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    if FIELD_TYPES[kind].literal is int and type(value) is int:
-        return bounded(value, loc, name)
-    if kind == "bool" and isinstance(value, bool):
-        return value
-    if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return bounded(value, loc, name) if type(value) is int else value
-    raise InputError(f"'{name}' must be {FIELD_TYPES[kind].expected}. Received {name}={show(value)}", loc=loc)
-
-
-def _float_text(text: str) -> float | str:
-    """YAML 1.1 reads 1e-5 (no dot) as text; a number is meant. Other text stays an expression."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    """Check a value's form against its field's type (core/fields.py); expressions are checked when evaluated."""
+    return form_of(field, value, loc, name)
 
 
 def argument(value: object, loc: Loc, name: str) -> Value:
@@ -192,14 +151,6 @@ def text(data: Located, key: str, default: str) -> str:
     if not isinstance(value, str):
         raise InputError(f"'{key}' is text. Received {show(value)}", loc=data.value_locs[key])
     return value
-
-
-def bounded(value: int, loc: Loc, name: str) -> int:
-    """An integer the spec writes: within ±10^18, as every value an expression computes."""
-    if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-        return value
-    raise InputError(f"'{name}' is out of range: integers in a spec are within ±10^18. "
-                     f"Received {name}={show(value)}", loc=loc)
 
 
 show = spell  # a value as the spec writes it, for messages
