@@ -108,13 +108,18 @@ def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], call
             bound[name] = scope[name] = _let(name, default, scope, where)
             continue
         if name in given:
-            value, names = given[name], caller
+            value = given[name]
+            bound[name] = _argument(value, caller, name) if isinstance(value, _UNEVALUATED) else value
         elif default is REQUIRED:
             raise InputError(f"{what} needs the argument '{name}'", param=name)
+        elif isinstance(default, _UNEVALUATED):  # an expression sees the definition's names (built only for one)
+            bound[name] = _argument(default, {**own, **bound}, name)
         else:
-            value, names = default, {**own, **bound}
-        bound[name] = _argument(value, names, name)
+            bound[name] = default
     return bound
+
+
+_UNEVALUATED = (str, tuple)  # what an argument's value may hold an expression in: every other value is itself
 
 
 def model_arguments(params: Mapping[str, Value]) -> dict:
