@@ -2,115 +2,84 @@
 
 from __future__ import annotations
 
-import math
-from typing import Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
-from cnninspect.core.expr import ExprError, Helper, evaluate
+from cnninspect.core.expr import Helper
+from cnninspect.core.fields import FIELD_TYPES, evaluator, expression, value_of
 from cnninspect.core.graph import REQUIRED, Value
 from cnninspect.core.layers.base import Field, LayerKind, Params
 from cnninspect.errors import InputError
-from cnninspect.spell import spell
 
 Env = Mapping[str, "int | bool"]
 
 
 def evaluate_params(kind: LayerKind, raw: Mapping[str, Value], env: Env) -> Params:
     """The layer's fields in their declared order (Params.key() relies on it), raw values over defaults."""
-    initial, literals = _layout(kind)
-    values = dict(initial)
-    for name, value in raw.items():
-        literal = literals.get(name)
-        if literal is not None and type(value) is literal[0] and value >= literal[1]:
-            values[name] = value  # the common case: a literal, its form checked when the spec was read
-        else:
-            values[name] = field_value(kind.fields[name], value, env, name)
-    if len(raw) < len(values) and REQUIRED in values.values():
-        name = next(n for n, v in values.items() if v is REQUIRED)
+    plan = plan_fields(kind, raw)
+    if plan.fixed is not None:
+        return plan.fixed
+    values = dict(plan.values)
+    for name, evaluate in plan.expressions:
+        values[name] = evaluate(env)
+    if plan.missing is not None:
+        name = plan.missing
         raise InputError(f"{kind.name} needs the field '{name}' ({kind.fields[name].doc})", param=name)
     return Params(values)
 
 
-_LAYOUTS: dict[str, tuple[dict, dict, Mapping]] = {}
-_LITERAL_TYPES = {"int": int, "ints": int, "intlist": int, "padding": int, "bool": bool, "choice": str}
-_NO_LOWER_BOUND = {int: -math.inf, bool: False, str: ""}
+class _FieldPlan(NamedTuple):
+    """A layer's fields as far as they are known before any input: its defaults with its literals over them
+    (`values`), the fields whose values are expressions, and a field it needs but lacks. Where every field is a
+    literal, `fixed` is the evaluated Params itself: every application of the layer shares it."""
+
+    values: dict
+    expressions: tuple[tuple[str, Callable[[Env], object]], ...]  # (name, its evaluator: core/fields.py)
+    missing: str | None
+    fixed: Params | None
+    raw: Mapping  # what it was made from: a plan is found by the id of its layer's fields, and checked by it
 
 
-def _layout(kind: LayerKind) -> tuple[dict, dict]:
-    """Per kind, once: every field's default (REQUIRED where none) in order; and per field, the type and the
-    lowest value of a literal that needs no more checks (integers and flags as written, choices checked on
-    reading)."""
-    layout = _LAYOUTS.get(kind.name)
-    if layout is None or layout[2] is not kind.fields:
-        initial = {name: field.default for name, field in kind.fields.items()}
-        literals = {}
-        for name, field in kind.fields.items():
-            literal_type = _LITERAL_TYPES.get(field.type)
-            if literal_type is not None:
-                low = field.low if literal_type is int and field.low is not None else _NO_LOWER_BOUND[literal_type]
-                literals[name] = literal_type, low
-        layout = _LAYOUTS[kind.name] = initial, literals, kind.fields
-    return layout[0], layout[1]
+_PLANS: dict[int, _FieldPlan] = {}  # id(a layer's raw fields) -> its plan; a spec's layers are immutable
+MAX_PLANS = 65_536  # layers planned: many large specs' worth
+
+
+def plan_fields(kind: LayerKind, raw: Mapping[str, Value]) -> _FieldPlan:
+    """The plan of a layer's fields (_FieldPlan), made once per layer of a spec (at load: core/compile.py)."""
+    plan = _PLANS.get(id(raw))
+    if plan is not None and plan.raw is raw:
+        return plan
+    values = {name: field.default for name, field in kind.fields.items()}
+    expressions = []
+    for name, value in raw.items():
+        field = kind.fields[name]
+        literal = FIELD_TYPES[field.type].literal
+        low = field.low if field.low is not None and literal is int else None
+        if literal is not None and type(value) is literal and (low is None or value >= low):
+            values[name] = value  # the common case: a literal, its form checked when the spec was read
+        else:
+            expressions.append((name, evaluator(field, value, name)))
+    missing = next((n for n, v in values.items() if v is REQUIRED and n not in raw), None)
+    fixed = Params(values) if not expressions and missing is None else None
+    if len(_PLANS) >= MAX_PLANS:
+        _PLANS.clear()
+    plan = _PLANS[id(raw)] = _FieldPlan(values, tuple(expressions), missing, fixed, raw)
+    return plan
 
 
 def field_value(field: Field, value: Value, env: Env, name: str) -> object:
-    if value is None:
-        return None
-    if isinstance(value, str) and field.type != "choice":
-        word = value.strip().lower()
-        if word in ("same", "valid") and field.type != "padding":
-            raise InputError(f"'{name}' takes numbers: padding='{word}' exists for convolutions only. "
-                             f"Received {name}={spell(value)}", param=name)
-        value = word if field.type == "padding" and word in ("same", "valid") else _expression(value, env, name)
-    if field.type == "padding" and value in ("same", "valid"):
-        return value
-    if field.type in ("ints", "intlist", "padding", "order") and isinstance(value, tuple):
-        result = tuple(_integer(v, env, name) for v in value)
-        for item in result:
-            _check_low(field, item, name, result)
-        return result
-    if field.type == "order":
-        raise InputError(f"'{name}' lists every dimension, e.g. [0, 2, 3, 1]. Received {name}={spell(value)}",
-                         param=name)
-    if field.type in ("int", "ints", "intlist", "padding"):
-        result = _integer(value, env, name)
-    elif field.type == "bool":
-        result = _boolean(value, env, name)
-    elif field.type == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InputError(f"'{name}' must be a finite number. Received {name}={spell(value)}", param=name)
-        result = value
-    else:  # choice: a literal, checked when the spec was read
-        result = value
-    _check_low(field, result, name, result)
-    return result
+    """A value outside a layer's fields (a condition, a repeat count), its expression compiled once."""
+    if type(value) is not str:
+        return value_of(field, value, env, name)
+    key = (field, value, name)
+    found = _EVALUATORS.get(key)
+    if found is None:
+        if len(_EVALUATORS) >= MAX_PLANS:
+            _EVALUATORS.clear()
+        found = _EVALUATORS[key] = evaluator(field, value, name)
+    return found(env)
 
 
-def _integer(value: Value, env: Env, name: str) -> int:
-    result = _expression(value, env, name) if isinstance(value, str) else value
-    if type(result) is not int:
-        raise InputError(f"'{name}' must be an integer. Received {name}={spell(result)}", param=name)
-    return result
-
-
-def _boolean(value: Value, env: Env, name: str) -> bool:
-    result = _expression(value, env, name) if isinstance(value, str) else value
-    if type(result) is not bool:
-        raise InputError(f"'{name}' must be true or false. Received {name}={spell(result)}", param=name)
-    return result
-
-
-def _expression(text: str, env: Env, name: str) -> object:
-    try:
-        return evaluate(text, env)
-    except ExprError as error:
-        raise InputError(f"'{name}': {error}", param=name) from None
-
-
-def _check_low(field: Field, value: object, name: str, shown: object) -> None:
-    if field.low is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < field.low:
-        relation = "> 0" if field.low == 1 else f">= {field.low}"
-        text = "x".join(map(str, shown)) if isinstance(shown, tuple) else shown
-        raise InputError(f"'{name}' must be {relation}. Received {name}={text}", param=name)
+_EVALUATORS: dict = {}  # (field, text, name) -> its evaluator
 
 
 class Let(NamedTuple):
@@ -139,13 +108,18 @@ def bind_arguments(params: Mapping[str, Value], given: Mapping[str, Value], call
             bound[name] = scope[name] = _let(name, default, scope, where)
             continue
         if name in given:
-            value, names = given[name], caller
+            value = given[name]
+            bound[name] = _argument(value, caller, name) if isinstance(value, _UNEVALUATED) else value
         elif default is REQUIRED:
             raise InputError(f"{what} needs the argument '{name}'", param=name)
+        elif isinstance(default, _UNEVALUATED):  # an expression sees the definition's names (built only for one)
+            bound[name] = _argument(default, {**own, **bound}, name)
         else:
-            value, names = default, {**own, **bound}
-        bound[name] = _argument(value, names, name)
+            bound[name] = default
     return bound
+
+
+_UNEVALUATED = (str, tuple)  # what an argument's value may hold an expression in: every other value is itself
 
 
 def model_arguments(params: Mapping[str, Value]) -> dict:
@@ -156,7 +130,7 @@ def model_arguments(params: Mapping[str, Value]) -> dict:
 
 def _argument(value: Value, names: Env, name: str) -> object:
     if isinstance(value, str) and value.strip().lower() not in ("same", "valid"):
-        return _expression(value, names, name)
+        return expression(value, names, name)
     if type(value) is tuple:  # a list, perhaps a table whose items are expressions
         return tuple(_argument(item, names, name) for item in value)
     return value

@@ -17,7 +17,7 @@ import functools
 import math
 import operator
 import struct
-from typing import Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 MAX_LENGTH = 200
 MAX_MAGNITUDE = 10**18
@@ -48,26 +48,30 @@ class Helper(NamedTuple):
     scope: Mapping
 
 
-class _Budget:
+class Budget:
+    """What an evaluation that can loop may still spend (comprehension items and helper calls)."""
+
     __slots__ = ("left",)
 
     def __init__(self) -> None:
         self.left = MAX_STEPS
 
 
+Compiled = Callable[[Mapping[str, object]], object]  # an expression, compiled: its value in the names given
+
+
 def evaluate(text: str, names: Mapping[str, object]) -> object:
-    tree, budgeted = _parse(text)
-    if type(tree) is ast.Name and tree.id in names:  # the common case, a name (`out: out`): no walk
-        return names[tree.id]
+    function, budgeted = compile_expression(text)
     if budgeted and _BUDGET not in names:
-        names = {**names, _BUDGET: _Budget()}
-    return _eval(tree, names)
+        names = {**names, _BUDGET: Budget()}
+    return function(names)
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse(text: str) -> tuple[ast.AST, bool]:
-    """A spec repeats its expressions in every block call: parse each text once. The flag: whether the text can
-    loop (a comprehension, a call to a helper), so its evaluation needs a budget."""
+@functools.lru_cache(maxsize=8192)
+def compile_expression(text: str) -> tuple[Compiled, bool]:
+    """A spec repeats its expressions in every block call: parse and compile each text once, into closures that
+    do only the arithmetic. The flag: whether the text can loop (a comprehension, a call to a helper), so its
+    evaluation needs a budget."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     try:
@@ -76,65 +80,246 @@ def _parse(text: str) -> tuple[ast.AST, bool]:
         raise ExprError(f"cannot parse the expression {text!r}") from None
     loops = any(isinstance(node, (ast.ListComp, ast.GeneratorExp)) or isinstance(node, ast.Call)
                 and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS) for node in ast.walk(tree))
-    return tree, loops
+    try:
+        return _compile(tree), loops
+    except RecursionError:  # nested past Python's own limit: no spec writes that
+        raise ExprError(f"cannot parse the expression {text!r}") from None
 
 
-def _eval(node: ast.AST, names: Mapping[str, object]) -> object:
+def _compile(node: ast.AST) -> Compiled:
+    """The closure that evaluates `node`: one per node type, each checking what Python's semantics would
+    (numbers bounded, lists sized, names known) at evaluation, where the values are."""
     kind = type(node)
     if kind is ast.Constant and type(node.value) in (int, bool, float):
-        return _bounded(node.value)
+        return _constant(node.value)
     if kind is ast.Name:
-        if node.id not in names:
-            known = ", ".join(sorted(n for n in names if n != _BUDGET)) or "none"
-            raise ExprError(f"unknown name {node.id!r} (names here: {known})")
-        return names[node.id]
+        return _name(node.id)
     if kind is ast.BinOp and type(node.op) in _BINARY:
-        return _arithmetic(node, _number(node.left, names), _number(node.right, names))
+        return _binary(node, _compile_number(node.left), _compile_number(node.right))
     if kind is ast.UnaryOp:
-        if isinstance(node.op, ast.Not):
-            return not _eval(node.operand, names)
-        value = _number(node.operand, names)
-        return -value if isinstance(node.op, ast.USub) else value if isinstance(node.op, ast.UAdd) else _refuse(node)
+        return _unary(node)
     if kind is ast.BoolOp:
-        values = (_eval(value, names) for value in node.values)
-        return all(values) if isinstance(node.op, ast.And) else any(values)
+        parts = [_compile(value) for value in node.values]
+        if isinstance(node.op, ast.And):
+            return lambda names: all(part(names) for part in parts)
+        return lambda names: any(part(names) for part in parts)
     if kind is ast.Compare and all(type(op) in _COMPARE for op in node.ops):
-        left, left_node = _eval(node.left, names), node.left
-        for op, comparator in zip(node.ops, node.comparators):
-            right = _eval(comparator, names)
-            if isinstance(op, _ORDERED):
-                _comparable(left, left_node), _comparable(right, comparator)
-            if not _COMPARE[type(op)](left, right):
-                return False
-            left, left_node = right, comparator
-        return True
+        return _comparison(node)
     if kind is ast.IfExp:
-        return _eval(node.body, names) if _eval(node.test, names) else _eval(node.orelse, names)
+        test, body, orelse = _compile(node.test), _compile(node.body), _compile(node.orelse)
+        return lambda names: body(names) if test(names) else orelse(names)
     if kind is ast.Call and isinstance(node.func, ast.Name) and not node.keywords:
-        return _call(node, names)
+        return _call(node)
     if kind in (ast.List, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in node.elts):
-        return _sized(tuple(_eval(e, names) for e in node.elts))
+        items = [_compile(e) for e in node.elts]
+        return lambda names: _sized(tuple(item(names) for item in items))
     if kind is ast.Subscript:
-        return _subscript(node, names)
+        return _subscript(node)
     if kind in (ast.ListComp, ast.GeneratorExp):
-        return _comprehension(node, names)
-    return _refuse(node)
+        return _comprehension(node)
+    return _refusal(node)
 
 
-def _refuse(node: ast.AST):
-    raise ExprError(f"not allowed in an expression: {ast.unparse(node)!r} ({_ALLOWED}{', '.join(FUNCTIONS)})")
+def _refusal(node: ast.AST) -> Compiled:
+    """Refused where it is evaluated, not where it is read: `a if c else <refused>` refuses only if it runs."""
+    message = f"not allowed in an expression: {ast.unparse(node)!r} ({_ALLOWED}{', '.join(FUNCTIONS)})"
+
+    def refuse(names):
+        raise ExprError(message)
+    return refuse
 
 
-def _arithmetic(node: ast.BinOp, left, right):
-    op = type(node.op)
-    if op in (ast.Div, ast.FloorDiv, ast.Mod) and right == 0:
-        raise ExprError("division by zero")
-    if op is ast.Pow:
-        return _power(left, right)
+def _constant(value) -> Compiled:
     try:
-        return _bounded(_BINARY[op](left, right))
-    except OverflowError:
-        raise ExprError(f"value out of range: {ast.unparse(node)!r}") from None
+        _bounded(value)
+    except ExprError as error:
+        message = str(error)
+
+        def refuse(names):
+            raise ExprError(message)
+        return refuse
+    return lambda names: value
+
+
+def _name(name: str) -> Compiled:
+    def look_up(names):
+        try:
+            return names[name]
+        except KeyError:
+            known = ", ".join(sorted(n for n in names if n != _BUDGET)) or "none"
+            raise ExprError(f"unknown name {name!r} (names here: {known})") from None
+    return look_up
+
+
+def _unary(node: ast.UnaryOp) -> Compiled:
+    if isinstance(node.op, ast.Not):
+        operand = _compile(node.operand)
+        return lambda names: not operand(names)
+    number = _compile_number(node.operand)
+    if isinstance(node.op, ast.USub):
+        return lambda names: -number(names)
+    if isinstance(node.op, ast.UAdd):
+        return number
+    refuse = _refusal(node)
+    return lambda names: (number(names), refuse(names))
+
+
+def _binary(node: ast.BinOp, left: Compiled, right: Compiled) -> Compiled:
+    op = type(node.op)
+    function = _BINARY[op]
+    if op is ast.Pow:
+        return lambda names: _power(left(names), right(names))
+    divides = op in (ast.Div, ast.FloorDiv, ast.Mod)
+    shown = None  # the text for an overflow, made only if one happens
+
+    def arithmetic(names):
+        a, b = left(names), right(names)
+        if divides and b == 0:
+            raise ExprError("division by zero")
+        try:
+            value = function(a, b)
+        except OverflowError:
+            raise ExprError(f"value out of range: {shown or ast.unparse(node)!r}") from None
+        kind = type(value)  # _bounded, inlined: arithmetic is most of what a spec's expressions do
+        if kind is int and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+            return value
+        return _bounded(value)
+    return arithmetic
+
+
+def _comparison(node: ast.Compare) -> Compiled:
+    operands = [_compile(node.left), *map(_compile, node.comparators)]
+    nodes = [node.left, *node.comparators]
+    ops = [(type(op) in _ORDERED, _COMPARE[type(op)]) for op in node.ops]
+    if len(ops) == 1:
+        (ordered, compare), (first, second), (first_node, second_node) = ops[0], operands, nodes
+
+        def single(names):
+            a, b = first(names), second(names)
+            if ordered:
+                _comparable(a, first_node), _comparable(b, second_node)
+            return compare(a, b)
+        return single
+
+    def chain(names):
+        left, left_node = operands[0](names), nodes[0]
+        for (ordered, compare), right_of, right_node in zip(ops, operands[1:], nodes[1:]):
+            right = right_of(names)
+            if ordered:
+                _comparable(left, left_node), _comparable(right, right_node)
+            if not compare(left, right):
+                return False
+            left, left_node = right, right_node
+        return True
+    return chain
+
+
+def _subscript(node: ast.Subscript) -> Compiled:
+    value_of = _compile(node.value)
+    if isinstance(node.slice, ast.Slice):
+        parts = [None if p is None else _compile_integer(p) for p in (node.slice.lower, node.slice.upper,
+                                                                       node.slice.step)]
+
+        def sliced(names):
+            value = value_of(names)
+            if type(value) is not tuple:
+                raise ExprError(f"{_what(node.value, value)} is not a list: only a list takes [index]")
+            bounds = [None if p is None else p(names) for p in parts]
+            if bounds[2] == 0:
+                raise ExprError("slice step cannot be zero")
+            return value[slice(*bounds)]
+        return sliced
+    index_of = _compile_integer(node.slice)
+
+    def indexed(names):
+        value = value_of(names)
+        if type(value) is not tuple:
+            raise ExprError(f"{_what(node.value, value)} is not a list: only a list takes [index]")
+        index = index_of(names)
+        if not -len(value) <= index < len(value):
+            raise ExprError(f"index {index} is out of range: {_what(node.value, value)} has {len(value)} items")
+        return value[index]
+    return indexed
+
+
+def _comprehension(node) -> Compiled:
+    """`[f(x) for x in xs if c]`, `sum(d for d in depths)`: one `for`, over a list, with a budget."""
+    if len(node.generators) != 1 or node.generators[0].is_async:
+        return _failing(f"a comprehension takes one 'for': {ast.unparse(node)!r}")
+    generator = node.generators[0]
+    targets = generator.target.elts if isinstance(generator.target, ast.Tuple) else [generator.target]
+    if not all(isinstance(t, ast.Name) for t in targets):
+        return _failing(f"a comprehension's 'for' names plain variables: {ast.unparse(generator.target)!r}")
+    names_bound = [t.id for t in targets]
+    items_of, element = _compile(generator.iter), _compile(node.elt)
+    conditions = [_compile(condition) for condition in generator.ifs]
+
+    def comprehension(names):
+        items = items_of(names)
+        if type(items) is not tuple:
+            raise ExprError(f"{_what(generator.iter, items)} is not a list: a comprehension runs over a list")
+        budget = names[_BUDGET]
+        out = []
+        for item in items:
+            budget.left -= 1
+            if budget.left < 0:
+                raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
+            if len(names_bound) == 1:
+                scope = {**names, names_bound[0]: item}
+            elif type(item) is tuple and len(item) == len(names_bound):
+                scope = {**names, **dict(zip(names_bound, item))}
+            else:
+                raise ExprError(f"cannot unpack {_what(generator.iter, item)} into {ast.unparse(generator.target)}")
+            if all(condition(scope) for condition in conditions):
+                out.append(element(scope))
+        return _sized(tuple(out))
+    return comprehension
+
+
+def _failing(message: str) -> Compiled:
+    def refuse(names):
+        raise ExprError(message)
+    return refuse
+
+
+def _call(node: ast.Call) -> Compiled:
+    name = node.func.id
+    args_of = [_compile(arg) for arg in node.args]
+    function = FUNCTIONS.get(name)
+    refuse = _refusal(node)
+
+    def call(names):
+        helper = names.get(name)
+        if type(helper) is Helper:
+            return _call_helper(node, helper, [arg(names) for arg in args_of], names)
+        if function is None:
+            return refuse(names)
+        args = [arg(names) for arg in args_of]
+        low, high, numbers = function[1:]
+        if not low <= len(args) <= high:
+            wanted = f"{low}" if low == high else f"{low} to {high}"
+            raise ExprError(f"{name}() takes {wanted} argument{'s' if high > 1 else ''}: {ast.unparse(node)!r}")
+        if numbers:
+            for arg, value in zip(node.args, args):
+                _check_number(arg, value)
+        try:
+            return _bounded(function[0](*args))
+        except (ValueError, OverflowError, TypeError) as error:
+            raise ExprError(f"{ast.unparse(node)!r}: {error}") from None
+    return call
+
+
+def _call_helper(node: ast.Call, helper: Helper, args: list, names):
+    if len(args) != len(helper.params):
+        count = len(helper.params)
+        raise ExprError(f"{helper.name}() takes {count} argument{'' if count == 1 else 's'} "
+                        f"({', '.join(helper.params)}): {ast.unparse(node)!r}")
+    budget = names[_BUDGET]
+    budget.left -= 1
+    if budget.left < 0:
+        raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
+    body, _ = compile_expression(helper.body)
+    return body({**helper.scope, **dict(zip(helper.params, args)), _BUDGET: budget})
 
 
 def _power(base, exponent):
@@ -150,81 +335,6 @@ def _power(base, exponent):
     if type(result) is complex:
         raise ExprError(f"{base} ** {exponent} is not a real number")
     return _bounded(result)
-
-
-def _subscript(node: ast.Subscript, names):
-    value = _eval(node.value, names)
-    if type(value) is not tuple:
-        raise ExprError(f"{_what(node.value, value)} is not a list: only a list takes [index]")
-    if isinstance(node.slice, ast.Slice):
-        parts = [None if p is None else _integer(p, names) for p in (node.slice.lower, node.slice.upper,
-                                                                       node.slice.step)]
-        if parts[2] == 0:
-            raise ExprError("slice step cannot be zero")
-        return value[slice(*parts)]
-    index = _integer(node.slice, names)
-    if not -len(value) <= index < len(value):
-        raise ExprError(f"index {index} is out of range: {_what(node.value, value)} has {len(value)} items")
-    return value[index]
-
-
-def _comprehension(node, names):
-    """`[f(x) for x in xs if c]`, `sum(d for d in depths)`: one `for`, over a list, with a budget."""
-    if len(node.generators) != 1 or node.generators[0].is_async:
-        raise ExprError(f"a comprehension takes one 'for': {ast.unparse(node)!r}")
-    generator = node.generators[0]
-    targets = generator.target.elts if isinstance(generator.target, ast.Tuple) else [generator.target]
-    if not all(isinstance(t, ast.Name) for t in targets):
-        raise ExprError(f"a comprehension's 'for' names plain variables: {ast.unparse(generator.target)!r}")
-    items = _eval(generator.iter, names)
-    if type(items) is not tuple:
-        raise ExprError(f"{_what(generator.iter, items)} is not a list: a comprehension runs over a list")
-    budget = names[_BUDGET]
-    out = []
-    for item in items:
-        budget.left -= 1
-        if budget.left < 0:
-            raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
-        if len(targets) == 1:
-            scope = {**names, targets[0].id: item}
-        elif type(item) is tuple and len(item) == len(targets):
-            scope = {**names, **{t.id: v for t, v in zip(targets, item)}}
-        else:
-            raise ExprError(f"cannot unpack {_what(generator.iter, item)} into {ast.unparse(generator.target)}")
-        if all(_eval(condition, scope) for condition in generator.ifs):
-            out.append(_eval(node.elt, scope))
-    return _sized(tuple(out))
-
-
-def _call(node: ast.Call, names):
-    name = node.func.id
-    helper = names.get(name)
-    if type(helper) is not Helper and name not in FUNCTIONS:
-        return _refuse(node)
-    args = [_eval(arg, names) for arg in node.args]
-    if type(helper) is Helper:
-        if len(args) != len(helper.params):
-            count = len(helper.params)
-            raise ExprError(f"{name}() takes {count} argument{'' if count == 1 else 's'} ({', '.join(helper.params)}): "
-                            f"{ast.unparse(node)!r}")
-        budget = names[_BUDGET]
-        budget.left -= 1
-        if budget.left < 0:
-            raise ExprError(f"more than {MAX_STEPS} steps (comprehension items and helper calls)")
-        tree, _ = _parse(helper.body)
-        return _eval(tree, {**helper.scope, **dict(zip(helper.params, args)), _BUDGET: budget})
-    function = FUNCTIONS[name]
-    low, high, numbers = function[1:]
-    if not low <= len(args) <= high:
-        wanted = f"{low}" if low == high else f"{low} to {high}"
-        raise ExprError(f"{name}() takes {wanted} argument{'s' if high > 1 else ''}: {ast.unparse(node)!r}")
-    if numbers:
-        for arg, value in zip(node.args, args):
-            _check_number(arg, value)
-    try:
-        return _bounded(function[0](*args))
-    except (ValueError, OverflowError, TypeError) as error:
-        raise ExprError(f"{ast.unparse(node)!r}: {error}") from None
 
 
 def _float32(x):
@@ -288,11 +398,15 @@ def _check_number(node: ast.AST, value: object) -> None:
         raise ExprError(f"{_what(node, value)} is not a number")
 
 
-def _integer(node: ast.AST, names) -> int:
-    value = _eval(node, names)
-    if type(value) is not int:
-        raise ExprError(f"{_what(node, value)} is not an integer")
-    return value
+def _compile_integer(node: ast.AST) -> Compiled:
+    value_of = _compile(node)
+
+    def integer(names):
+        value = value_of(names)
+        if type(value) is not int:
+            raise ExprError(f"{_what(node, value)} is not an integer")
+        return value
+    return integer
 
 
 def _comparable(value: object, node: ast.AST) -> None:
@@ -314,12 +428,16 @@ def _what(node: ast.AST, value: object) -> str:
     return text if isinstance(node, ast.Constant) else f"{text} (which is {_spell(value)})"
 
 
-def _number(node: ast.AST, names) -> int | float:
+def _compile_number(node: ast.AST) -> Compiled:
     """An integer or a finite float; true and false are no numbers here."""
-    value = _eval(node, names)
-    if type(value) is int or type(value) is float and math.isfinite(value):
-        return value
-    raise ExprError(f"{_what(node, value)} is not a number")
+    value_of = _compile(node)
+
+    def number(names):
+        value = value_of(names)
+        if type(value) is int or type(value) is float and math.isfinite(value):
+            return value
+        raise ExprError(f"{_what(node, value)} is not a number")
+    return number
 
 
 def _sized(value):

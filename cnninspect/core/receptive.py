@@ -9,10 +9,9 @@ transposed layers keeps period 1 and costs O(1) a layer, and one with them stays
 
 from __future__ import annotations
 
-import functools
 import math
 from fractions import Fraction
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 from cnninspect.core.window import AxisWindow, Kind
 
@@ -49,8 +48,8 @@ class Footprint(NamedTuple):
         lo = self.lo
         if len(lo) == 1 and lo[0] is not None and type(axis) is AxisWindow and axis.kind is not Kind.TRANSPOSED:
             jump, pad = self.jump, axis.pad_left  # affine in, affine out: the closed form
-            return _footprint((jump * axis.stride, (lo[0] - jump * pad,),
-                               (self.hi[0] + jump * (axis.span - 1 - pad),), self.exact))
+            return Footprint(jump * axis.stride, (lo[0] - jump * pad,), (self.hi[0] + jump * (axis.span - 1 - pad),),
+                             self.exact)
         if isinstance(axis, AxisResample):
             return self._compose(_whole(axis.scale), len(self.lo) * axis.scale.denominator, axis.reads)
         if axis.kind is Kind.TRANSPOSED:
@@ -114,9 +113,6 @@ class Footprint(NamedTuple):
         return Footprint(self.jump, (min(lows),), (max(highs),), exact=False)
 
 
-_footprint = functools.partial(tuple.__new__, Footprint)  # Footprint(*fields) without its __new__'s Python frame
-
-
 def _transposed_reads(axis: AxisWindow) -> Reads:
     """Output o of a transposed conv reads inputs i = (o + p − j·d)/s for the taps j with s | (o + p − j·d)."""
     s, d, k = axis.stride, axis.dilation, axis.kernel
@@ -167,3 +163,68 @@ class AxisResample(NamedTuple):
         source = o * q if self.mode == "linear-aligned" else (o + Fraction(1, 2)) * q - Fraction(1, 2)
         low = math.floor(source)
         return low, low + (source != low), 1
+
+
+# A tensor's footprints: one per axis of a sample, None for an axis that holds no positions (the channels); the
+# whole is None once every output position reads every input position.
+Axes = "tuple[Footprint | None, ...] | None"
+
+
+def start(shape: tuple[int, ...]) -> Axes:
+    """The network's input: each spatial position reads itself."""
+    return (None, *(Footprint.identity() for _ in shape[1:]))
+
+
+def through(axes: Axes, spatial, shape: tuple[int, ...]) -> Axes:
+    """The footprints of a layer's output axes, from its input's and the rule's spatial mapping (RuleOut.spatial:
+    a window or resampling per axis, () elementwise, a Reorder, MixAxis or Fuse, or None)."""
+    from cnninspect.core.layers.base import Fuse, MixAxis, Reorder
+
+    if axes is None or spatial is None:
+        return None
+    if type(spatial) is tuple:  # per axis, or () for elementwise: the common cases first
+        if not spatial:
+            return axes if len(axes) == len(shape) else None
+        if axes[0] is not None:  # a window over axes 1.. mixes axis 0, the channels: here it holds positions
+            return None
+        return (None, *[f.through(axis) for f, axis in zip(axes[1:], spatial)])
+    if isinstance(spatial, Reorder):
+        return tuple(axes[i] for i in spatial.order)
+    if isinstance(spatial, MixAxis):  # mixing the channels (a None axis) keeps every position's window
+        return axes if axes[spatial.axis] is None else None
+    if isinstance(spatial, Fuse):
+        fused = axes[spatial.first: spatial.last + 1]
+        return None if any(fused) else (*axes[: spatial.first], None, *axes[spatial.last + 1:])
+    raise TypeError(f"a rule gave an unknown spatial mapping: {spatial!r}")
+
+
+def merged(branches: Sequence[tuple[tuple[int, ...], Axes]], shape: tuple[int, ...]) -> Axes:
+    """Where branches (shape, axes) merge into `shape`: each output position reads what any branch reads."""
+    axes = _broadcast(*branches[0], shape)
+    for other in branches[1:]:
+        axes = _union(axes, _broadcast(*other, shape))
+    return axes
+
+
+def _union(a: Axes, b: Axes) -> Axes:
+    if a is None or b is None or len(a) != len(b):
+        return None
+    if any((x is None) != (y is None) for x, y in zip(a, b)):
+        return None
+    return tuple(x if x is None else x.union(y) for x, y in zip(a, b))
+
+
+def _broadcast(shape: tuple[int, ...], axes: Axes, to: tuple[int, ...]) -> Axes:
+    """An axis of size 1 broadcast over a larger one: every output position reads its one position."""
+    if axes is None or shape == to:
+        return axes
+    return tuple(f.constant() if f is not None and n == 1 and m > 1 else f for f, n, m in zip(axes, shape, to))
+
+
+def shown(axes: Axes) -> tuple[Footprint, ...] | None:
+    """What a Row shows: the footprints of the axes that hold positions."""
+    if axes is None:
+        return None
+    if axes[0] is None and None not in axes[1:]:  # the common layout: channels, then positions
+        return axes[1:]
+    return tuple(f for f in axes if f is not None)

@@ -65,10 +65,10 @@ def expand(path: str, env, loc) -> str:
     try:
         done = _TEMPLATE.sub(lambda m: str(evaluate(m[1], env)), path)
     except ExprError as error:
-        raise InputError(f"{loc}: path {path!r}: {error}") from None
+        raise InputError(f"path {path!r}: {error}", loc=loc) from None
     if len(done) > MAX_PATH or not _DONE.fullmatch(done):
-        raise InputError(f"{loc}: path {path!r} gives {done!r}: names up to 100 characters without spaces, "
-                         f"between dots")
+        raise InputError(f"path {path!r} gives {done!r}: names up to 100 characters without spaces, between dots",
+                         loc=loc)
     return done
 
 
@@ -91,12 +91,12 @@ class Outputs:
         key = _find(path, scope, self.tensors)
         said = f"'{what}: {written}' ({path} here)" if written and written != path else f"'{what}: {path}'"
         if key is None:
-            raise InputError(f"{loc}: {said}: no output of that name is computed before this point "
-                             f"(seen from '{scope or 'the model'}'); {self._in_scope(path, scope)}")
+            raise InputError(f"{said}: no output of that name is computed before this point (seen from "
+                             f"'{scope or 'the model'}'); {self._in_scope(path, scope)}", loc=loc)
         tensor, head = self.tensors[key]
         if head is not None and not (aux is not None and (aux == head or aux.startswith(head + "."))):
-            raise InputError(f"{loc}: {said}: '{key}' is inside the auxiliary head '{head}', which runs "
-                             f"in training only: nothing outside it can read it")
+            raise InputError(f"{said}: '{key}' is inside the auxiliary head '{head}', which runs in training "
+                             f"only: nothing outside it can read it", loc=loc)
         self.read.add(tensor.source)
         return tensor
 
@@ -106,12 +106,12 @@ class Outputs:
         if key is None:
             known = [k for k, (t, _) in self.tensors.items() if t.source >= 0 and rows[t.source].module
                      and rows[t.source].path == k]
-            raise InputError(f"{loc}: 'share: {path}': no layer module of that name is built before this point "
-                             f"(seen from '{scope or 'the model'}'); {_listed(path, scope, known)}")
+            raise InputError(f"'share: {path}': no layer module of that name is built before this point (seen "
+                             f"from '{scope or 'the model'}'); {_listed(path, scope, known)}", loc=loc)
         source = self.tensors[key][0].source
         if source < 0 or not rows[source].module or rows[source].path != key:
-            raise InputError(f"{loc}: 'share: {path}': '{key}' is not a layer's module (a block call, a named seq "
-                             f"or merge, a label, a function, an input): only a layer can be shared")
+            raise InputError(f"'share: {path}': '{key}' is not a layer's module (a block call, a named seq or "
+                             f"merge, a label, a function, an input): only a layer can be shared", loc=loc)
         return source
 
     def _in_scope(self, path: str, scope: str) -> str:

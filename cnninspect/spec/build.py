@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from cnninspect.core.compile import compile_model
 from cnninspect.core.graph import (REQUIRED, AuxNode, BlockDef, CallNode, Common, LayerNode, Loc, MergeNode, Model,
                                    Node, RefNode, RepeatNode, SeqNode, ShareNode)
 from cnninspect.core.layers.base import Field
@@ -53,7 +54,7 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     _refuse_recursion(blocks)
     _check_calls(blocks, body)
     inputs = _inputs(data)
-    return Model(
+    return compile_model(Model(  # compiled once, here: core/compile.py
         name=text(data, "name", default_name),
         input=inputs[0][1] if inputs else input_shape(data),
         args=_arguments(data, included),
@@ -69,7 +70,7 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         expect_locs=dict(data["expect"].value_locs) if isinstance(data.get("expect"), Located) else {},
         ranks=input_ranks(data) if not inputs else (len(inputs[0][1]),),
         inputs=inputs,
-    )
+    ))
 
 
 def _arguments(data: Located, included: tuple[Located, ...]) -> dict:

@@ -7,6 +7,7 @@ Expressions and block names are only checked by cnninspect itself: a schema cann
 from __future__ import annotations
 
 from cnninspect.core.budget import KEYS as BUDGET_KEYS
+from cnninspect.core.fields import FIELD_TYPES, schema_of
 from cnninspect.core.graph import REQUIRED
 from cnninspect.core.layers.base import Field, LayerKind
 from cnninspect.core import refs
@@ -19,18 +20,7 @@ EXPRESSION = {"type": "string", "description": "arithmetic as Python computes it
               "and/or/not, 'a if c else b', lists and [index], comprehensions, min max abs round int float "
               "float32 ceil floor sqrt log pow len sum range, the spec's helpers (docs/spec.md, Expressions)"}
 INT = {"anyOf": [{"type": "integer"}, {"$ref": "#/$defs/expression"}]}
-TYPES = {
-    "int": {"$ref": "#/$defs/int"},
-    "ints": {"anyOf": [{"$ref": "#/$defs/int"},
-                       {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 3}]},
-    "padding": {"anyOf": [{"enum": ["same", "valid"]}, {"$ref": "#/$defs/ints"}]},
-    "intlist": {"anyOf": [{"$ref": "#/$defs/int"},
-                          {"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 1, "maxItems": 6}]},
-    "order": {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/int"}, "minItems": 2, "maxItems": 5},
-                        {"$ref": "#/$defs/expression"}]},
-    "bool": {"anyOf": [{"type": "boolean"}, {"$ref": "#/$defs/expression"}]},
-    "float": {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/expression"}]},
-}
+TYPES = {name: t.schema for name, t in FIELD_TYPES.items() if t.schema is not None}  # choice: an enum per field
 COMMON = {
     "name": {"type": ["string", "integer"], "description": "the module name (no dots); unnamed modules are numbered"},
     "if": {"$ref": "#/$defs/bool", "description": "a condition; when false the node acts as identity"},
@@ -127,7 +117,7 @@ def _wrapper(name: str, ref: str) -> dict:
 def _fields(kind: LayerKind) -> dict:
     fields = {}
     for field_name, field in kind.fields.items():
-        schema = dict(TYPES[field.type]) if field.type in TYPES else {"enum": list(field.choices)}
+        schema = schema_of(field)
         schema["description"] = field.doc
         fields[field_name] = schema
     body = {"type": "object", "description": kind.doc, "additionalProperties": False,

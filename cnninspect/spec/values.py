@@ -3,14 +3,13 @@ arguments, the input shape, names and conditions. Expressions (strings) are chec
 
 from __future__ import annotations
 
-import math
 import re
 
 from cnninspect.core.evaluate import Let
 from cnninspect.core.expr import MAX_MAGNITUDE
+from cnninspect.core.fields import bounded, form_of
 from cnninspect.core.graph import REQUIRED, Common, Loc, Value
 from cnninspect.core.layers.base import Field
-from cnninspect.core.window import MAX_DIMS
 from cnninspect.errors import InputError
 from cnninspect.parse import read_int
 from cnninspect.spec.source import Located, LocatedList
@@ -26,8 +25,8 @@ def common(body: Located, loc: Loc) -> Common:
     if name is not None:
         if (isinstance(name, bool) or not isinstance(name, (str, int)) or not _NAME.fullmatch(str(name))
                 or len(str(name)) > 100):
-            raise InputError(f"{body.value_locs['name']}: a name is up to 100 characters without dots or spaces. "
-                             f"Received {show(name)}")
+            raise InputError(f"a name is up to 100 characters without dots or spaces. "
+                             f"Received {show(name)}", loc=body.value_locs['name'])
         name = str(name)
     when = body.get("if")
     if when is not None:
@@ -36,50 +35,8 @@ def common(body: Located, loc: Loc) -> Common:
 
 
 def field_form(field: Field, value: object, loc: Loc, name: str) -> Value:
-    """Check a value's form against its field's type; expressions (strings) are checked when evaluated."""
-    if field.type == "float" and isinstance(value, str):
-        value = _float_text(value)
-    if field.type == "float" and isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"{loc}: '{name}' must be a finite number. Received {name}={show(value)}")
-    if value is None or isinstance(value, str) and field.type != "choice":
-        return value
-    kind = field.type
-    if kind == "choice":
-        if value not in field.choices:
-            raise InputError(f"{loc}: '{name}' must be one of {', '.join(map(repr, field.choices))}. "
-                             f"Received {name}={show(value)}")
-        return value
-    if kind == "order" and isinstance(value, LocatedList):  # one per dimension, the batch included
-        if not 2 <= len(value) <= MAX_DIMS + 2:
-            raise InputError(f"{loc}: '{name}' lists every dimension, the batch first (2 to {MAX_DIMS + 2}). "
-                             f"Received {len(value)} values")
-        return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    if kind in ("ints", "padding", "intlist") and isinstance(value, LocatedList):
-        most = 2 * MAX_DIMS if kind == "intlist" else MAX_DIMS  # intlist: a pair per axis, or dimensions
-        if not 1 <= len(value) <= most:
-            what = "a list of" if kind == "intlist" else "one per spatial axis"
-            raise InputError(f"{loc}: '{name}' takes one value or {what} (1 to {most}). "
-                             f"Received {len(value)} values")
-        return tuple(field_form(Field("int"), v, loc, name) for v in value)
-    if kind in ("int", "ints", "padding", "intlist") and type(value) is int:
-        return bounded(value, loc, name)
-    if kind == "bool" and isinstance(value, bool):
-        return value
-    if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return bounded(value, loc, name) if type(value) is int else value
-    expected = {"int": "an integer", "ints": "an integer or a list of them",
-                "intlist": "an integer or a list of them", "bool": "true or false",
-                "order": "a list of the dimensions, e.g. [0, 2, 3, 1]",
-                "padding": "an integer, a list of them, 'same' or 'valid'", "float": "a number"}[kind]
-    raise InputError(f"{loc}: '{name}' must be {expected}. Received {name}={show(value)}")
-
-
-def _float_text(text: str) -> float | str:
-    """YAML 1.1 reads 1e-5 (no dot) as text; a number is meant. Other text stays an expression."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    """Check a value's form against its field's type (core/fields.py); expressions are checked when evaluated."""
+    return form_of(field, value, loc, name)
 
 
 def argument(value: object, loc: Loc, name: str) -> Value:
@@ -90,16 +47,16 @@ def argument(value: object, loc: Loc, name: str) -> Value:
         return bounded(value, loc, name)
     if value is None or isinstance(value, (bool, float, str)):
         return value
-    raise InputError(f"{loc}: argument '{name}' must be a number, true/false, an expression or a list. "
-                     f"Received {show(value)}")
+    raise InputError(f"argument '{name}' must be a number, true/false, an expression or a list. "
+                     f"Received {show(value)}", loc=loc)
 
 
 def block_params(data: object, loc: Loc, block: str, lets: object = None) -> dict[str, Value]:
     if data is None:
         return lets_of(lets, {}, loc)
     if not isinstance(data, Located):
-        raise InputError(f"{loc}: the params of block '{block}' map names to defaults (null or 'required': "
-                         f"no default)")
+        raise InputError(f"the params of block '{block}' map names to defaults (null or 'required': "
+                         f"no default)", loc=loc)
     params = {}
     for name, default in data.items():
         if not IDENTIFIER.fullmatch(name) or name in RESERVED:
@@ -114,10 +71,10 @@ def model_args(data: object, loc: Loc, lets: object = None) -> dict[str, Value]:
     if data is None:
         return lets_of(lets, {}, loc)
     if not isinstance(data, Located):
-        raise InputError(f"{loc}: 'args' maps the model's argument names to their defaults")
+        raise InputError(f"'args' maps the model's argument names to their defaults", loc=loc)
     for name in data:
         if not IDENTIFIER.fullmatch(name) or name in RESERVED:
-            raise InputError(f"{data.value_locs[name]}: argument name {name!r} is not a plain name")
+            raise InputError(f"argument name {name!r} is not a plain name", loc=data.value_locs[name])
     return lets_of(lets, {name: argument(value, data.value_locs[name], name) for name, value in data.items()}, loc)
 
 
@@ -131,22 +88,22 @@ def lets_of(data: object, params: dict[str, Value], loc: Loc) -> dict[str, Value
     if data is None:
         return params
     if not isinstance(data, Located):
-        raise InputError(f"{loc}: 'let' maps names (or helpers such as 'half(x)') to expressions")
+        raise InputError(f"'let' maps names (or helpers such as 'half(x)') to expressions", loc=loc)
     for key, value in data.items():
         where = data.key_locs.get(key, data.value_locs[key])
         helper = _HELPER.fullmatch(key.strip()) if isinstance(key, str) else None
         name = helper.group(1) if helper else key
         if not isinstance(name, str) or not IDENTIFIER.fullmatch(name) or name in RESERVED:
-            raise InputError(f"{where}: let {show(key)}: a plain name, or a helper with its parameters as in "
-                             f"'half(x)'")
+            raise InputError(f"let {show(key)}: a plain name, or a helper with its parameters as in "
+                             f"'half(x)'", loc=where)
         if name in params:
-            raise InputError(f"{where}: let '{name}' is already a parameter or a let here")
+            raise InputError(f"let '{name}' is already a parameter or a let here", loc=where)
         if helper:
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise InputError(f"{data.value_locs[key]}: helper '{name}' is an expression. Received {show(value)}")
+                raise InputError(f"helper '{name}' is an expression. Received {show(value)}", loc=data.value_locs[key])
             names = tuple(n.strip() for n in (helper.group(2) or "").split(",") if n.strip())
             if len(set(names)) != len(names):
-                raise InputError(f"{where}: helper '{name}' names a parameter twice")
+                raise InputError(f"helper '{name}' names a parameter twice", loc=where)
             params[name] = Let(str(value), data.value_locs[key], names)
         else:
             params[name] = Let(argument(value, data.value_locs[key], name), data.value_locs[key])
@@ -156,8 +113,8 @@ def lets_of(data: object, params: dict[str, Value], loc: Loc) -> dict[str, Value
 def metadata(data: Located) -> dict:
     value = data.get("metadata") or {}
     if not isinstance(value, dict):
-        raise InputError(f"{data.value_locs['metadata']}: 'metadata' is a mapping of names to values. "
-                         f"Received {show(value)}")
+        raise InputError(f"'metadata' is a mapping of names to values. "
+                         f"Received {show(value)}", loc=data.value_locs['metadata'])
     return value if isinstance(value, Located) else dict(value)  # Located: where each value is written, kept
 
 
@@ -165,12 +122,12 @@ def expectations(data: Located) -> dict:
     """The spec's own budgets (`expect:`), as written: `cnninspect check` reads and checks them."""
     value = data.get("expect") or {}
     if not isinstance(value, dict):
-        raise InputError(f"{data.value_locs['expect']}: 'expect' maps budget names to limits, e.g. "
-                         f"max_params: 5M. Received {show(value)}")
+        raise InputError(f"'expect' maps budget names to limits, e.g. "
+                         f"max_params: 5M. Received {show(value)}", loc=data.value_locs['expect'])
     for name, limit in value.items():
         if not isinstance(limit, (int, float, str, bool)) and not isinstance(limit, list):
-            raise InputError(f"{value.value_locs[name]}: expect.{name} is a number, a size such as 5M, or a list. "
-                             f"Received {show(limit)}")
+            raise InputError(f"expect.{name} is a number, a size such as 5M, or a list. "
+                             f"Received {show(limit)}", loc=value.value_locs[name])
     return dict(value)
 
 
@@ -178,30 +135,22 @@ def input_shape(data: Located) -> tuple[int, ...]:
     value = data.get("input")
     loc = data.value_locs.get("input", data.loc)
     if value is None:
-        raise InputError(f"{loc}: the spec needs 'input', one sample's shape, e.g. [3, 224, 224]")
+        raise InputError(f"the spec needs 'input', one sample's shape, e.g. [3, 224, 224]", loc=loc)
     if isinstance(value, str):
         parts = value.lower().replace("×", "x").split("x")
         value = [p if (n := read_int(p)) is None else n for p in parts]
     if (not isinstance(value, list) or not 1 <= len(value) <= 4
             or not all(type(v) is int and 1 <= v <= MAX_MAGNITUDE for v in value)):
-        raise InputError(f"{loc}: 'input' is one sample's shape: 1 to 4 positive integers, e.g. [3, 224, 224]. "
-                         f"Received {show(value)}")
+        raise InputError(f"'input' is one sample's shape: 1 to 4 positive integers, e.g. [3, 224, 224]. "
+                         f"Received {show(value)}", loc=loc)
     return tuple(value)
 
 
 def text(data: Located, key: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise InputError(f"{data.value_locs[key]}: '{key}' is text. Received {show(value)}")
+        raise InputError(f"'{key}' is text. Received {show(value)}", loc=data.value_locs[key])
     return value
-
-
-def bounded(value: int, loc: Loc, name: str) -> int:
-    """An integer the spec writes: within ±10^18, as every value an expression computes."""
-    if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
-        return value
-    raise InputError(f"{loc}: '{name}' is out of range: integers in a spec are within ±10^18. "
-                     f"Received {name}={show(value)}")
 
 
 show = spell  # a value as the spec writes it, for messages

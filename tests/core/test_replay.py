@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnninspect.core import engine
+from cnninspect.core import plan as plans
+from cnninspect.core import program
 from cnninspect.core.engine import analyze, clear_caches
 from cnninspect.errors import InputError
 from cnninspect.spec.build import build_model
@@ -46,7 +47,7 @@ def test_a_replay_does_take_place():
     """Otherwise the test above would prove nothing about replays."""
     model = load_model("resnet18")
     first_walk(model)
-    plan = engine._PLANS[id(model)][2]
+    plan = plans._PLANS[id(model)].analysis
     again = analyze(model, (3, 256, 200))
     assert again.rows[0].settings is plan.rows[0].settings  # the plan's settings, not evaluated again
 
@@ -112,21 +113,21 @@ def test_other_arguments_are_walked_again():
 
 
 def test_kept_rule_results_are_bounded(monkeypatch):
-    monkeypatch.setattr(engine, "MAX_RULES", 5)
+    monkeypatch.setattr(program, "MAX_RULES", 5)
     clear_caches()
     model = load_model("resnet18")
     assert analyze(model) == first_walk(model)
-    assert len(engine._RULES) <= 5
+    assert len(program._RULES) <= 5
 
 
 def test_kept_plans_are_bounded(monkeypatch):
-    monkeypatch.setattr(engine, "MAX_PLANS", 2)
+    monkeypatch.setattr(plans, "MAX_PLANS", 2)
     clear_caches()
     models = [load_model(name) for name in ("lenet5", "alexnet", "vgg16")]
     for model in models:
         analyze(model)
-    assert len(engine._PLANS) == 2
-    assert all(entry[0] is not models[0] for entry in engine._PLANS.values())
+    assert len(plans._PLANS) == 2
+    assert all(entry[0] is not models[0] for entry in plans._PLANS.values())
 
 
 def test_kept_plans_hold_a_bounded_number_of_rows(monkeypatch):
@@ -134,15 +135,15 @@ def test_kept_plans_hold_a_bounded_number_of_rows(monkeypatch):
     rows = {m.name: len(first_walk(m).rows) for m in (lenet, resnet, vgg, googlenet)}
     # Room for resnet18 and vgg16 together, not for lenet5 beside them, nor for googlenet at all.
     assert rows["lenet5"] + rows["resnet18"] + rows["vgg16"] > rows["resnet18"] + rows["vgg16"] < rows["googlenet"]
-    monkeypatch.setattr(engine, "MAX_PLAN_ROWS", rows["resnet18"] + rows["vgg16"])
+    monkeypatch.setattr(plans, "MAX_PLAN_ROWS", rows["resnet18"] + rows["vgg16"])
     clear_caches()
     analyze(lenet)
     analyze(resnet)
-    assert [entry[0] for entry in engine._PLANS.values()] == [lenet, resnet]
+    assert [entry[0] for entry in plans._PLANS.values()] == [lenet, resnet]
     analyze(vgg)  # the oldest plan goes to make room, the next stays
-    assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
+    assert [entry[0].name for entry in plans._PLANS.values()] == ["resnet18", "vgg16"]
     analyze(googlenet)  # more rows than all plans may hold: not kept, nothing evicted
-    assert [entry[0].name for entry in engine._PLANS.values()] == ["resnet18", "vgg16"]
+    assert [entry[0].name for entry in plans._PLANS.values()] == ["resnet18", "vgg16"]
 
 
 def test_the_last_walk_of_a_model_is_its_plan():
@@ -150,7 +151,7 @@ def test_the_last_walk_of_a_model_is_its_plan():
     clear_caches()
     analyze(model)
     ten = analyze(model, args={"num_classes": 10})
-    assert engine._PLANS[id(model)][2] is ten
+    assert plans._PLANS[id(model)].analysis is ten
 
 
 @pytest.mark.parametrize("name", ["googlenet", "inception_v3"])

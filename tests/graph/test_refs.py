@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from cnninspect.core import engine
+from cnninspect.core import plan as plans
 from cnninspect.core.engine import analyze, clear_caches
 from cnninspect.core.refs import Read
 from cnninspect.core.summary import summarize
@@ -45,8 +45,8 @@ def test_replays_of_references_equal_first_walks(name):
         walked.append(answer(model, size))
     assert replayed == walked
     assert any(not isinstance(a, str) for a in walked)
-    plan = engine._PLANS[id(model)][2]
-    assert engine._replay(plan, plan.inputs) is not None  # the plan replays: references do not defeat it
+    plan = plans._PLANS[id(model)].analysis
+    assert plans.replay(plan, plan.inputs) is not None  # the plan replays: references do not defeat it
 
 
 def test_a_path_is_looked_up_from_its_module_outward_and_from_the_top_with_a_slash():

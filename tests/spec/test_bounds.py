@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnninspect.cli import main
-from cnninspect.core import engine
+from cnninspect.core import engine, naming, program, work
 from cnninspect.core.evaluate import bind_arguments
 from cnninspect.errors import InputError
 from cnninspect.spec.build import build_model
@@ -71,13 +71,13 @@ def programs(draw, literal: bool = False) -> dict:
 def steps_spent(model) -> int:
     env = bind_arguments(model.args, {}, {}, {}, "model")
     walk = engine._Walk(model, env)
-    walk.sequence(model.body.children, engine._start(model.input), engine._Scope(""), env, False)
-    return engine.MAX_WORK - walk.work
+    walk.sequence(model.body.children, program.start(model.input), naming.Scope(""), env, False)
+    return work.MAX_WORK - walk.work
 
 
 def least(model) -> int:
     memo: dict = {}
-    return sum(engine.least_work(child, model.blocks, memo) for child in model.body.children)
+    return sum(work.least_work(child, model.blocks, memo) for child in model.body.children)
 
 
 @settings(max_examples=150, deadline=None)
@@ -107,7 +107,7 @@ def test_work_just_under_the_budget_is_answered(tmp_path):
 def test_running_out_of_work_names_the_place(tmp_path, monkeypatch):
     """Work the look-ahead cannot see (a body under a condition that is an expression) stops at the budget,
     located where it ran out: 2000 runs of 6 steps, where the look-ahead knew of 2 each."""
-    monkeypatch.setattr(engine, "MAX_WORK", 5000)
+    monkeypatch.setattr(work, "MAX_WORK", 5000)
     spec = tmp_path / "guarded.yaml"
     spec.write_text("input: [3, 8, 8]\nargs: {n: 2000}\nlayers:\n  - repeat:\n      times: n\n      layers:\n"
                     "        - seq: {if: 'in_channels > 0', layers: [relu, relu, relu, relu]}\n")
@@ -118,7 +118,7 @@ def test_running_out_of_work_names_the_place(tmp_path, monkeypatch):
 
 
 def test_calls_fanning_out_under_conditions_stop_at_the_budget(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "MAX_WORK", 5000)
+    monkeypatch.setattr(work, "MAX_WORK", 5000)
     lines = ["input: [3, 8, 8]", "blocks:", "  b0: {layers: [relu]}"]
     lines += [f"  b{n}: {{layers: [{{b{n - 1}: {{if: 'in_channels > 0'}}}}, {{b{n - 1}: {{if: 'in_channels > 0'}}}}]}}"
               for n in range(1, 41)]
@@ -130,7 +130,7 @@ def test_calls_fanning_out_under_conditions_stop_at_the_budget(tmp_path, monkeyp
 
 
 def test_a_repeat_that_would_run_out_of_work_is_refused_before_it_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "MAX_WORK", 5000)
+    monkeypatch.setattr(work, "MAX_WORK", 5000)
     spec = tmp_path / "repeat.yaml"
     spec.write_text("input: [3, 8, 8]\nargs: {n: 1000}\nlayers:\n  - relu\n  - repeat: {times: n, layers: [bn, bn]}\n"
                     "  - repeat: {times: n, layers: [bn, bn, bn, bn]}\n")
