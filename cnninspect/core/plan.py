@@ -16,6 +16,7 @@ from typing import NamedTuple
 from cnninspect.core.layers.base import Shape
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.program import Analysis, Merge, Row, Tensor, has_state, run_layer, run_merge, start
+from cnninspect.core.receptive import shown
 from cnninspect.core.refs import Read
 from cnninspect.errors import InputError
 
@@ -60,7 +61,7 @@ def replay(plan: Analysis, inputs: tuple[tuple[str, Shape], ...]) -> Analysis | 
         end = _run(plan.program, plan.rows, rows, kept[-1], kept)
     except (InputError, _NotAsWalked):
         return None
-    return plan._replace(input=inputs[0][1], output=end.shape, footprint=_footprint(end), rows=tuple(rows),
+    return plan._replace(input=inputs[0][1], output=end.shape, footprint=shown(end.axes), rows=tuple(rows),
                          inputs=inputs)
 
 
@@ -92,12 +93,6 @@ def _run(program, old: tuple[Row, ...], new: list[Row], x: Tensor, kept: dict) -
         else:  # Aux: a training-only head reads the tensor and passes it on
             _run(step.body, old, new, x, kept)
     return x
-
-
-def _footprint(x: Tensor):
-    from cnninspect.core.receptive import shown
-
-    return shown(x.axes)
 
 
 def clear() -> None:
