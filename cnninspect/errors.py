@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cnninspect.inert import inert
 
 PREFIX = "cnninspect: error: "
@@ -36,6 +38,48 @@ class InputError(Exception):
     def __str__(self) -> str:
         return ": ".join(part for part in (str(self.loc) if self.loc is not None else "", self.where, self.message)
                          if part)
+
+    @property
+    def detail(self) -> str:
+        """The error read at its place: what str() writes after `FILE:LINE:COL: `. Where the format keeps no
+        lines (JSON, TOML) the loc's data path stays in front: nothing else finds the place in the file."""
+        path = self.loc.path if self.loc is not None and self.loc.line is None else ""
+        return ": ".join(part for part in (path, self.where, self.message) if part)
+
+    def location(self) -> dict | None:
+        """Its place as data (check's JSON): file, line, column, data path, layer path; None when it has none."""
+        loc = self.loc
+        if loc is None and not self.layer:
+            return None
+        return {"file": loc.file if loc else None, "line": loc.line if loc else None,
+                "column": loc.column if loc else None, "path": loc.path or None if loc else None,
+                "layer": self.layer or None}
+
+
+def placed(error: InputError, file: str | None) -> InputError:
+    """`error` with its place in `file` structured. An error raised with `loc=` comes back as it is.
+
+    Transitional: an error raised the old way writes its place into its text (`FILE:LINE:COL: ...` or `FILE: ...`);
+    that text, when it starts with `file`, is read back here and nowhere else. Delete this, and its callers' use of
+    it, once every raise site gives `loc=` (issue #18: core/engine.py, core/refs.py, core/evaluate.py,
+    spec/values.py, spec/schema.py, spec/sources.py, spec/cache.py are the ones left)."""
+    if error.loc is not None or not file:
+        return error
+    text = str(error)
+    if not text.startswith(file + ":"):
+        return error
+    from cnninspect.core.graph import Loc
+
+    found = _POSITION.match(text, len(file) + 1)
+    if found is None:
+        loc, rest = Loc(file), text.removeprefix(f"{file}: ")
+    else:
+        line, column = int(found["line"]), int(found["column"]) if found["column"] else None
+        loc, rest = Loc(file, line, column), text[found.end():]
+    return InputError(rest, param=error.param, loc=loc, layer=error.layer)
+
+
+_POSITION = re.compile(r"(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: ")  # for `placed` alone
 
 
 class Note(UserWarning):
