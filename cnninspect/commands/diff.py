@@ -112,7 +112,7 @@ def _summary(model, input_text: str | None, args: dict, batch: int, dtype: str, 
     try:
         analysis = analyze(model, shape, args)
     except InputError as error:  # an unknown argument is the model's, not a line's
-        raise error if error.where else error.located(label) from None
+        raise error if error.where or error.loc is not None else error.located(label) from None
     return summarize(analysis, batch, dtype)
 
 
