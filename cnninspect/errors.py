@@ -18,7 +18,8 @@ class InputError(Exception):
     - `where`: what else a human needs to find it, as text ("--s", "step 2 'pool:3/2/2'", "layer 'stem' (conv),
       input 3x224x224").
     The domain code leaves them empty and the boundary that knows the context fills them in (located).
-    str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`.
+    str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`; a consumer that shows the place its own way
+    (a CI annotation, a JSON report) reads `loc` and `layer` and shows `detail`, or `location()`.
     """
 
     def __init__(self, message: str, *, where: str = "", param: str = "", loc: object = None,
@@ -51,9 +52,8 @@ class InputError(Exception):
         loc = self.loc
         if loc is None and not self.layer:
             return None
-        return {"file": loc.file if loc else None, "line": loc.line if loc else None,
-                "column": loc.column if loc else None, "path": loc.path or None if loc else None,
-                "layer": self.layer or None}
+        file, line, column, path = (loc.file, loc.line, loc.column, loc.path or None) if loc is not None else [None] * 4
+        return {"file": file, "line": line, "column": column, "path": path, "layer": self.layer or None}
 
 
 def placed(error: InputError, file: str | None) -> InputError:

@@ -61,7 +61,8 @@ class Repository:
             return None
         if int(size) > MAX_BYTES:
             raise InputError(f"larger than {MAX_BYTES // 2**20} MiB; a spec is smaller", loc=Loc(f"{rev}:{path}"))
-        data = self._git(["cat-file", "blob", blob.decode("ascii")], self.top, None, where=f"{self.option} {inert(rev)}")
+        data = self._git(["cat-file", "blob", blob.decode("ascii")], self.top, None,
+                         where=f"{self.option} {inert(rev)}")
         return data if mode != b"120000" else self._link(commit, path, data, rev)
 
     def _link(self, commit: str, path: str, target: bytes, rev: str) -> bytes | None:

@@ -140,6 +140,15 @@ def test_json_location_of_a_layer_that_does_not_fit_has_its_layer_path(specs):
     assert spec["location"]["layer"] == "stem"
 
 
+@ENGINE_XFAIL
+def test_json_location_of_a_layer_that_does_not_fit_in_a_json_spec_has_its_data_path(tmp_path):
+    path = tmp_path / "fit.json"
+    path.write_text('{"input": [3, 4, 4], "layers": [{"conv": {"out": 8, "kernel": 7, "name": "stem"}}]}')
+    spec, = json.loads(run("check", str(path), "--format", "json").stdout)["specs"]
+    assert spec["location"] == {"file": str(path), "line": None, "column": None, "path": "layers[0].conv.kernel",
+                                "layer": "stem"}
+
+
 def test_compare_column_says_why_a_size_does_not_fit_without_the_file(specs):
     result = run("compare", str(specs["fit"]), "--input", "3x4x4", "--input", "3x16x16", "--format", "json")
     assert result.exit_code == 0, result.output
