@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from cnninspect.inert import inert
 
 PREFIX = "cnninspect: error: "
@@ -68,18 +66,17 @@ def placed(error: InputError, file: str | None) -> InputError:
     text = str(error)
     if not text.startswith(file + ":"):
         return error
+    import re
+
     from cnninspect.core.graph import Loc
 
-    found = _POSITION.match(text, len(file) + 1)
+    found = re.compile(r"(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: ").match(text, len(file) + 1)  # re caches it
     if found is None:
         loc, rest = Loc(file), text.removeprefix(f"{file}: ")
     else:
         line, column = int(found["line"]), int(found["column"]) if found["column"] else None
         loc, rest = Loc(file, line, column), text[found.end():]
     return InputError(rest, param=error.param, loc=loc, layer=error.layer)
-
-
-_POSITION = re.compile(r"(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: ")  # for `placed` alone
 
 
 class Note(UserWarning):
