@@ -17,7 +17,7 @@ class InputError(Exception):
       input 3x224x224").
     The domain code leaves them empty and the boundary that knows the context fills them in (located).
     str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`; a consumer that shows the place its own way
-    (a CI annotation, a JSON report) reads `loc` and `layer` and shows `detail`, or `location()`.
+    (a CI annotation, a JSON report) reads `loc` and `layer` and shows `unplaced`, or `location()`.
     """
 
     def __init__(self, message: str, *, where: str = "", param: str = "", loc: object = None,
@@ -39,7 +39,7 @@ class InputError(Exception):
                          if part)
 
     @property
-    def detail(self) -> str:
+    def unplaced(self) -> str:
         """The error read at its place: what str() writes after `FILE:LINE:COL: `. Where the format keeps no
         lines (JSON, TOML) the loc's data path stays in front: nothing else finds the place in the file."""
         path = self.loc.path if self.loc is not None and self.loc.line is None else ""

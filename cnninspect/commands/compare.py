@@ -112,7 +112,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
             try:
                 columns.append(Column("x".join(map(str, shape)), summarize(analyze(spec, shape, args), batch, dtype)))
             except InputError as error:  # the size at which a layer stops fitting is an answer, not an error
-                columns.append(Column("x".join(map(str, shape)), None, placed(error, spec.file).detail))
+                columns.append(Column("x".join(map(str, shape)), None, placed(error, spec.file).unplaced))
         return columns
     if sweep or len(inputs) > 1:
         raise InputError("--sweep and several --input compare one model across sizes; give one model",

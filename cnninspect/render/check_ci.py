@@ -55,7 +55,7 @@ def error_message(spec: SpecCheck) -> str:
     """An invalid spec's message without the place the annotation (or the testcase) already carries."""
     if spec.file is None:
         return spec.error
-    return spec.problem.detail if error_loc(spec) == spec.problem.loc else str(spec.problem)
+    return spec.problem.unplaced if error_loc(spec) == spec.problem.loc else str(spec.problem)
 
 
 def _data(text: str) -> str:

@@ -37,7 +37,7 @@ def _spec(spec: SpecCheck) -> dict:
         "checks": [_finding(spec, f) for f in spec.findings],
         "error": spec.error or None,
         "location": spec.problem.location() if spec.problem else None,
-        "message": spec.problem.detail if spec.problem else None,
+        "message": spec.problem.unplaced if spec.problem else None,
     }
 
 

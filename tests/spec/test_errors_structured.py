@@ -28,13 +28,13 @@ ENGINE_XFAIL = pytest.mark.xfail(strict=True, reason="engine errors not yet stru
 def test_a_structured_error_prints_as_the_preformatted_one_did(loc, where, text):
     error = InputError("bad", loc=loc, where=where)
     assert str(error) == text
-    assert placed(InputError(text), loc.file if loc else None).detail == error.detail  # the old form, read back
+    assert placed(InputError(text), loc.file if loc else None).unplaced == error.unplaced  # the old form, read back
 
 
-def test_detail_is_what_follows_the_file_line_and_column():
-    assert InputError("bad", loc=Loc("a.yaml", 6, 5), where="layer 'x' (conv)").detail == "layer 'x' (conv): bad"
-    assert InputError("bad", loc=Loc("a.json", path="layers[3]")).detail == "layers[3]: bad"  # no line: the path
-    assert InputError("bad", where="--n").detail == "--n: bad"
+def test_unplaced_is_what_follows_the_file_line_and_column():
+    assert InputError("bad", loc=Loc("a.yaml", 6, 5), where="layer 'x' (conv)").unplaced == "layer 'x' (conv): bad"
+    assert InputError("bad", loc=Loc("a.json", path="layers[3]")).unplaced == "layers[3]: bad"  # no line: the path
+    assert InputError("bad", where="--n").unplaced == "--n: bad"
 
 
 def test_location_as_data():
@@ -56,7 +56,7 @@ def test_placed_leaves_a_structured_error_as_it_is_and_reads_back_only_its_own_f
     other = InputError("b.yaml:3:4: bad")
     assert placed(other, "a.yaml") is other and placed(other, None) is other
     legacy = placed(InputError("bad", where="a.yaml:3:4: layer 'x' (conv), input 3x8x8"), "a.yaml")
-    assert (legacy.loc, legacy.detail) == (Loc("a.yaml", 3, 4), "layer 'x' (conv), input 3x8x8: bad")
+    assert (legacy.loc, legacy.unplaced) == (Loc("a.yaml", 3, 4), "layer 'x' (conv), input 3x8x8: bad")
 
 
 @pytest.mark.parametrize("text, line, column, fragment", [
@@ -71,7 +71,7 @@ def test_the_loaders_errors_carry_their_place(tmp_path, text, line, column, frag
     with pytest.raises(InputError) as caught:
         load_model(str(spec))
     assert caught.value.loc == Loc(str(spec), line, column), str(caught.value)
-    assert caught.value.detail.startswith(fragment) and fragment not in str(caught.value.loc)
+    assert caught.value.unplaced.startswith(fragment) and fragment not in str(caught.value.loc)
 
 
 def test_the_loaders_json_errors_carry_their_data_path(tmp_path):
