@@ -16,7 +16,8 @@ class InputError(Exception):
     - `where`: what else a human needs to find it, as text ("--s", "step 2 'pool:3/2/2'", "layer 'stem' (conv),
       input 3x224x224").
     The domain code leaves them empty and the boundary that knows the context fills them in (located).
-    str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`.
+    str() writes them compiler-style: `FILE:LINE:COL: WHERE: message`; a consumer that shows the place its own way
+    (a CI annotation, a JSON report) reads `loc` and `layer` and shows `unplaced`, or `location()`.
     """
 
     def __init__(self, message: str, *, where: str = "", param: str = "", loc: object = None,
@@ -36,6 +37,46 @@ class InputError(Exception):
     def __str__(self) -> str:
         return ": ".join(part for part in (str(self.loc) if self.loc is not None else "", self.where, self.message)
                          if part)
+
+    @property
+    def unplaced(self) -> str:
+        """The error read at its place: what str() writes after `FILE:LINE:COL: `. Where the format keeps no
+        lines (JSON, TOML) the loc's data path stays in front: nothing else finds the place in the file."""
+        path = self.loc.path if self.loc is not None and self.loc.line is None else ""
+        return ": ".join(part for part in (path, self.where, self.message) if part)
+
+    def location(self) -> dict | None:
+        """Its place as data (check's JSON): file, line, column, data path, layer path; None when it has none."""
+        loc = self.loc
+        if loc is None and not self.layer:
+            return None
+        file, line, column, path = (loc.file, loc.line, loc.column, loc.path or None) if loc is not None else [None] * 4
+        return {"file": file, "line": line, "column": column, "path": path, "layer": self.layer or None}
+
+
+def placed(error: InputError, file: str | None) -> InputError:
+    """`error` with its place in `file` structured. An error raised with `loc=` comes back as it is.
+
+    Transitional: an error raised the old way writes its place into its text (`FILE:LINE:COL: ...` or `FILE: ...`);
+    that text, when it starts with `file`, is read back here and nowhere else. Delete this, and its callers' use of
+    it, once every raise site gives `loc=` (issue #18: core/engine.py, core/refs.py, core/evaluate.py,
+    spec/values.py, spec/schema.py, spec/sources.py, spec/cache.py are the ones left)."""
+    if error.loc is not None or not file:
+        return error
+    text = str(error)
+    if not text.startswith(file + ":"):
+        return error
+    import re
+
+    from cnninspect.core.graph import Loc
+
+    found = re.compile(r"(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: ").match(text, len(file) + 1)  # re caches it
+    if found is None:
+        loc, rest = Loc(file), text.removeprefix(f"{file}: ")
+    else:
+        line, column = int(found["line"]), int(found["column"]) if found["column"] else None
+        loc, rest = Loc(file, line, column), text[found.end():]
+    return InputError(rest, param=error.param, loc=loc, layer=error.layer)
 
 
 class Note(UserWarning):

@@ -74,7 +74,7 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
           dtype: str, verify: bool, fmt: str, output_file: str | None, baseline: str | None,
           growth: tuple[str, ...], **limits) -> None:
     from cnninspect.commands.baseline import Baseline
-    from cnninspect.core.budget import CheckReport, from_flags
+    from cnninspect.core.budget import CheckReport, SpecCheck, from_flags
 
     flags = from_flags(limits)
     against = Baseline(baseline, growth)
@@ -84,8 +84,8 @@ def check(files_or_names: tuple[str, ...], input_text: str | None, settings: tup
         from cnninspect.torch_backend import require_torch
         require_torch("check --verify", torchinfo=True)
     entries = against.checked(expand(files_or_names))
-    specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify, against) if not error
-                  else _invalid(name, error) for name, file, error in entries)
+    specs = tuple(_check(name, file, flags, shape, arguments, batch, dtype, verify, against) if error is None
+                  else SpecCheck(name, None, problem=error) for name, file, error in entries)
     report = CheckReport(specs, batch, dtype, shape)
     if output_file not in (None, "-"):
         emit(render(report, fmt), output_file)
@@ -100,8 +100,10 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
     from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
+    from cnninspect.errors import placed
     from cnninspect.spec.load import load_model
 
+    model = None
     try:
         model = load_model(name)
         expectations = combine(from_spec(model), flags)
@@ -112,14 +114,8 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
         findings += against.findings(file, summary, shape, arguments)
     except InputError as error:
-        return _invalid(name, str(error), file)
+        return SpecCheck(name, file, problem=placed(error, model.file if model is not None else file))
     return SpecCheck(name, file, findings, summary)
-
-
-def _invalid(name: str, error: str, file: str | None = None):
-    from cnninspect.core.budget import SpecCheck
-
-    return SpecCheck(name, file, error=error if error.startswith(name) else f"{name}: {error}")
 
 
 def _cross_check(analysis, batch: int):
@@ -132,40 +128,40 @@ def _cross_check(analysis, batch: int):
     return verification(found.ok, found.mismatches, analysis.rows, torch.__version__)
 
 
-def expand(arguments: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
-    """(name, file or None, error) per spec: a directory's spec files (sorted, recursive, hidden ones skipped),
-    a glob pattern's matches, a file, or a zoo name; an argument that names nothing is an error entry."""
-    found: dict[str, tuple[str, str | None, str]] = {}
+def expand(arguments: tuple[str, ...]) -> list[tuple[str, str | None, InputError | None]]:
+    """(name, file or None, error or None) per spec: a directory's spec files (sorted, recursive, hidden ones
+    skipped), a glob pattern's matches, a file, or a zoo name; an argument that names nothing is an error entry."""
+    found: dict[str, tuple[str, str | None, InputError | None]] = {}
     for argument in arguments:
         for name, file, error in _one(argument):
             found.setdefault(name, (name, file, error))
     return list(found.values())
 
 
-def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, str]]:
+def _one(argument: str, pattern: bool = True) -> list[tuple[str, str | None, InputError | None]]:
     from cnninspect.spec.load import resolve
 
     if pattern and resolve(argument)[0] != "file":  # standard input or the zoo's, by the naming rule: the loader's
-        return [(argument, None, "")]
+        return [(argument, None, None)]
     path = pathlib.Path(argument)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
-            return [(argument, None, f"{argument}: no spec files ({', '.join('*' + s for s in SUFFIXES)}) in this "
-                                     f"directory")]
-        return [(str(p), str(p), "") for p in files]
+            return [(argument, None, InputError(f"no spec files ({', '.join('*' + s for s in SUFFIXES)}) in this "
+                                                f"directory", where=argument))]
+        return [(str(p), str(p), None) for p in files]
     if pattern and glob.has_magic(argument) and not path.exists():
         try:
             matches = _matches(argument)
         except ValueError as error:  # pathlib's: "'**' can only be an entire path component"
-            return [(argument, None, f"{argument}: not a valid pattern ({error})")]
+            return [(argument, None, InputError(f"not a valid pattern ({error})", where=argument))]
         if not matches:
-            return [(argument, None, f"{argument}: the pattern matches no file")]
+            return [(argument, None, InputError("the pattern matches no file", where=argument))]
         return [entry for match in matches for entry in _one(match, pattern=False)]
     if path.exists() or path.suffix.lower() in SUFFIXES:
-        return [(str(path), str(path), "")]
-    return [(argument, None, "")]  # a zoo name, or nothing: the loader says which
+        return [(str(path), str(path), None)]
+    return [(argument, None, None)]  # a zoo name, or nothing: the loader says which
 
 
 def _matches(pattern: str) -> list[str]:

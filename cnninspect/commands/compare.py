@@ -96,6 +96,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
     from cnninspect.core.compare import Column
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
+    from cnninspect.errors import placed
     from cnninspect.spec.load import load_model
 
     if len(models) == 1:
@@ -111,7 +112,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
             try:
                 columns.append(Column("x".join(map(str, shape)), summarize(analyze(spec, shape, args), batch, dtype)))
             except InputError as error:  # the size at which a layer stops fitting is an answer, not an error
-                columns.append(Column("x".join(map(str, shape)), None, str(error).split(": ", 1)[-1]))
+                columns.append(Column("x".join(map(str, shape)), None, placed(error, spec.file).unplaced))
         return columns
     if sweep or len(inputs) > 1:
         raise InputError("--sweep and several --input compare one model across sizes; give one model",
@@ -152,9 +153,11 @@ def _accuracy(spec, key: str) -> float | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None  # free data: absent, or text ("n/a")
     if not 0 <= value <= 100:  # false for nan too
-        loc = getattr(spec.metadata, "value_locs", {}).get(key, spec.file)
-        raise InputError(f"{loc}: metadata '{key}' is the published ImageNet {ACCURACIES[key]} accuracy in percent, "
-                         f"from 0 to 100. Received {_show_number(value)}")
+        from cnninspect.core.graph import Loc
+
+        loc = getattr(spec.metadata, "value_locs", {}).get(key) or Loc(spec.file)
+        raise InputError(f"metadata '{key}' is the published ImageNet {ACCURACIES[key]} accuracy in percent, from 0 "
+                         f"to 100. Received {_show_number(value)}", loc=loc)
     return float(value)
 
 

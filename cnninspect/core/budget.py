@@ -99,11 +99,11 @@ def from_spec(model: Model) -> dict[str, Expectation]:
             close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"expect: unknown expectation {key!r}{hint}; the expectations are {', '.join(KEYS)}",
-                             where=str(loc))
+                             loc=loc)
         try:
             value = _value(key, raw)
         except InputError as error:
-            raise InputError(f"expect.{key}: {error.message}", where=str(loc)) from None
+            raise InputError(error.message, loc=loc, where=f"expect.{key}") from None
         if value is not False:
             found[key] = Expectation(key, value, key, loc)
     return found
@@ -209,14 +209,14 @@ def _output(summary: Summary, e: Expectation) -> Finding:
 def _receptive_field(summary: Summary, e: Expectation) -> Finding:
     last = next((r for r in reversed(summary.analysis.rows) if r.footprint and not r.aux), None)
     if last is None:
-        raise InputError("no layer has spatial axes, so there is no receptive field to check",
-                         where=str(e.loc) if e.loc else e.origin)
+        raise InputError("no layer has spatial axes, so there is no receptive field to check", loc=e.loc,
+                         where="" if e.loc else e.origin)
     sizes = tuple(f.size for f in last.footprint)
     wanted = e.limit * len(sizes) if len(e.limit) == 1 else e.limit
     if len(wanted) != len(sizes):
         raise InputError(f"{'x'.join(map(str, e.limit))} has {len(e.limit)} axes, and the receptive field at "
-                         f"{last.path} has {len(sizes)}: give one size for every axis, or one size",
-                         where=str(e.loc) if e.loc else e.origin)
+                         f"{last.path} has {len(sizes)}: give one size for every axis, or one size", loc=e.loc,
+                         where="" if e.loc else e.origin)
     return Finding(e, all(s >= w for s, w in zip(sizes, wanted)), sizes, _ref(last))
 
 
@@ -254,11 +254,21 @@ class SpecCheck(NamedTuple):
     file: str | None  # the spec file; None for a zoo model or an argument that names nothing
     findings: tuple[Finding, ...] = ()
     summary: Summary | None = None
-    error: str = ""  # an invalid spec: the located message
+    problem: InputError | None = None  # an invalid spec: why, its place structured (loc, layer, where)
+
+    @property
+    def error(self) -> str:
+        """An invalid spec's located line ("" for a valid one): the error, after the spec's name unless its
+        place is the spec already (its file, or the argument that named nothing)."""
+        problem = self.problem
+        if problem is None:
+            return ""
+        placed = problem.loc.file == self.name if problem.loc is not None else problem.where == self.name
+        return str(problem) if placed else f"{self.name}: {problem}"
 
     @property
     def status(self) -> str:
-        if self.error:
+        if self.problem is not None:
             return "invalid"
         return "pass" if all(f.ok for f in self.findings) else "fail"
 

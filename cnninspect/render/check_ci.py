@@ -5,7 +5,6 @@ Text from files and flags is inert in both: no control character reaches a CI lo
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from cnninspect.core.budget import CheckReport, SpecCheck
@@ -16,7 +15,6 @@ from cnninspect.render.check_text import failure, held_phrase, total, unchecked,
 TITLE = "cnninspect check"
 SUITE = "cnninspect check"
 CLASSNAME = "cnninspect.check"
-_LOCATED = re.compile(r"(?P<line>\d+)(?::(?P<column>\d+))?: ")
 
 
 def render_github(report: CheckReport) -> str:
@@ -24,7 +22,7 @@ def render_github(report: CheckReport) -> str:
     lines = []
     for spec in report.specs:
         if spec.error:
-            lines.append(annotation(error_loc(spec), inert(_unlocated(spec))))
+            lines.append(annotation(error_loc(spec), inert(error_message(spec))))
         for finding in spec.findings:
             if not finding.ok:
                 lines.append(annotation(where(spec, finding), failure(finding)))
@@ -44,23 +42,20 @@ def annotation(loc: Loc | None, message: str, level: str = "error", title: str =
 
 
 def error_loc(spec: SpecCheck) -> Loc | None:
-    """An invalid spec's file, and the line its message starts with (`PATH:LINE:COL: ...`), if any."""
+    """Where an invalid spec's annotation points: its error's place, when that is in the spec file; else (no place,
+    or one in an included file or at a git revision, which the message names) the spec file, at line 1. None for
+    a zoo model: it is no file of the repository."""
     if spec.file is None:
         return None
-    match = _LOCATED.match(spec.error, len(spec.file) + 1) if spec.error.startswith(spec.file + ":") else None
-    if match is None:
-        return Loc(spec.file)
-    return Loc(spec.file, int(match["line"]), int(match["column"]) if match["column"] else None)
+    loc = spec.problem.loc
+    return loc if loc is not None and loc.file == spec.file else Loc(spec.file)
 
 
-def _unlocated(spec: SpecCheck) -> str:
-    """The message without the file:line:col the annotation already carries."""
-    loc = error_loc(spec)
-    if loc is None:
+def error_message(spec: SpecCheck) -> str:
+    """An invalid spec's message without the place the annotation (or the testcase) already carries."""
+    if spec.file is None:
         return spec.error
-    if loc.line is not None:
-        return spec.error[spec.error.index(": ", len(spec.file)) + 2:]
-    return spec.error.removeprefix(f"{spec.file}: ")
+    return spec.problem.unplaced if error_loc(spec) == spec.problem.loc else str(spec.problem)
 
 
 def _data(text: str) -> str:
@@ -85,8 +80,8 @@ def render_junit(report: CheckReport) -> str:
                                                  **({"file": inert(spec.file)} if spec.file else {})})
         failed = [f for f in spec.findings if not f.ok]
         if spec.error:
-            error = inert(spec.error)
-            ET.SubElement(case, "error", {"type": "invalid spec", "message": error}).text = error
+            ET.SubElement(case, "error", {"type": "invalid spec", "message": inert(error_message(spec))}).text = \
+                inert(spec.error)
         elif failed:
             message = "; ".join(failure(f) for f in failed)
             details = [inert(f"{where(spec, f) or spec.name}: {failure(f)}") for f in failed]

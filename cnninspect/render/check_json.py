@@ -36,6 +36,8 @@ def _spec(spec: SpecCheck) -> dict:
                    "param_bytes": totals.param_bytes, "activation_bytes": totals.activation_bytes} if s else None,
         "checks": [_finding(spec, f) for f in spec.findings],
         "error": spec.error or None,
+        "location": spec.problem.location() if spec.problem else None,
+        "message": spec.problem.unplaced if spec.problem else None,
     }
 
 

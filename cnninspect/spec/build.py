@@ -32,7 +32,7 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
     """`included`: the files the spec includes (spec/load.py reads them), whose blocks it may call."""
     _only(data, TOP_LEVEL, data.loc, "the spec")
     if "layers" not in data:
-        raise InputError(f"{data.loc}: the spec needs 'layers', the list of its layers")
+        raise InputError("the spec needs 'layers', the list of its layers", loc=data.loc)
     for family in included:
         _only(family, FAMILY_KEYS, family.loc, "an included file (it shares blocks)")
     sources = [*included, data]
@@ -42,13 +42,13 @@ def build_model(data: Located, default_name: str, included: tuple[Located, ...] 
         overrides = builder.overrides = set()
         for name, block in builder.blocks(source.get("blocks"), source.value_locs.get("blocks", source.loc)).items():
             if name in overrides and source is not data:
-                raise InputError(f"{block.loc}: block '{name}': only the spec itself overrides blocks, not an "
-                                 f"included file")
+                raise InputError(f"block '{name}': only the spec itself overrides blocks, not an included file",
+                                 loc=block.loc)
             if name in overrides and name not in blocks:
-                raise InputError(f"{block.loc}: block '{name}' overrides no block of the included files")
+                raise InputError(f"block '{name}' overrides no block of the included files", loc=block.loc)
             if name in blocks and name not in overrides:
-                raise InputError(f"{block.loc}: block '{name}' is defined twice (also at {blocks[name].loc}); "
-                                 f"'override: true' replaces an included block")
+                raise InputError(f"block '{name}' is defined twice (also at {blocks[name].loc}); "
+                                 f"'override: true' replaces an included block", loc=block.loc)
             blocks[name] = block
     body = builder.sequence(data["layers"], data.value_locs["layers"], "layers")
     _refuse_recursion(blocks)
@@ -87,16 +87,16 @@ def _inputs(data: Located) -> tuple[tuple[str, tuple[int, ...]], ...]:
         return ()
     value, loc = data["inputs"], data.value_locs["inputs"]
     if "input" in data:
-        raise InputError(f"{loc}: a spec has 'input' (one) or 'inputs' (several, by name), not both")
+        raise InputError("a spec has 'input' (one) or 'inputs' (several, by name), not both", loc=loc)
     if "rank" in data:
-        raise InputError(f"{data.key_locs['rank']}: 'rank' is for a spec of one 'input'")
+        raise InputError("'rank' is for a spec of one 'input'", loc=data.key_locs["rank"])
     if not isinstance(value, Located) or not value or len(value) > MAX_INPUTS:
-        raise InputError(f"{loc}: 'inputs' maps up to {MAX_INPUTS} names to shapes, e.g. "
-                         f"{{image: [3, 224, 224], mask: [1, 224, 224]}}")
+        raise InputError(f"'inputs' maps up to {MAX_INPUTS} names to shapes, e.g. "
+                         f"{{image: [3, 224, 224], mask: [1, 224, 224]}}", loc=loc)
     inputs = []
     for name, shape in value.items():
         if not IDENTIFIER.fullmatch(name) or name in RESERVED:
-            raise InputError(f"{value.key_locs[name]}: an input's name is a plain name. Received {name!r}")
+            raise InputError(f"an input's name is a plain name. Received {name!r}", loc=value.key_locs[name])
         one = Located({"input": shape})
         one.loc, one.key_locs, one.value_locs = loc, {"input": value.key_locs[name]}, {"input": value.value_locs[name]}
         inputs.append((name, input_shape(one)))
@@ -122,27 +122,27 @@ class _Builder:
         if data is None:
             return {}
         if not isinstance(data, Located):
-            raise InputError(f"{loc}: 'blocks' maps block names to their definitions")
+            raise InputError("'blocks' maps block names to their definitions", loc=loc)
         blocks = {}
         for name, definition in data.items():
             where = data.value_locs[name]
             if not IDENTIFIER.fullmatch(name) or name in BY_NAME or name in STRUCTURES:
                 clash = "is a layer kind" if name in BY_NAME or name in STRUCTURES else "is not a plain name"
-                raise InputError(f"{data.key_locs[name]}: block name {name!r} {clash}")
+                raise InputError(f"block name {name!r} {clash}", loc=data.key_locs[name])
             if not isinstance(definition, Located):
-                raise InputError(f"{where}: block '{name}' is a mapping with 'params' and 'layers'")
+                raise InputError(f"block '{name}' is a mapping with 'params' and 'layers'", loc=where)
             _only(definition, ("params", "let", "layers", "inline", "override", "description"), where,
                   f"block '{name}'")
             inline, override = definition.get("inline", False), definition.get("override", False)
             if not isinstance(inline, bool) or not isinstance(override, bool):
                 key = "inline" if not isinstance(inline, bool) else "override"
-                raise InputError(f"{definition.value_locs[key]}: '{key}' is true or false")
+                raise InputError(f"'{key}' is true or false", loc=definition.value_locs[key])
             if override:
                 self.overrides.add(name)
             params = block_params(definition.get("params"), definition.value_locs.get("params", where), name,
                                   definition.get("let"))
             if "layers" not in definition:
-                raise InputError(f"{where}: block '{name}' needs 'layers'")
+                raise InputError(f"block '{name}' needs 'layers'", loc=where)
             body = self.sequence(definition["layers"], definition.value_locs["layers"], f"block '{name}'")
             blocks[name] = BlockDef(name, params, body, where, inline)
         return blocks
@@ -152,7 +152,7 @@ class _Builder:
             items = LocatedList()
             items.loc, items.item_locs = loc, []
         if not isinstance(items, LocatedList):
-            raise InputError(f"{loc}: {what} must be a list of layers")
+            raise InputError(f"{what} must be a list of layers", loc=loc)
         children = tuple(self.node(item, item_loc) for item, item_loc in zip(items, items.item_locs))
         return SeqNode(children, common or Common(loc=loc))
 
@@ -165,15 +165,15 @@ class _Builder:
             if body is None:
                 body = empty(body_loc)
         elif isinstance(item, Located):
-            raise InputError(f"{loc}: a layer is a mapping with one key, its kind; found {', '.join(item)} "
-                             f"(are the fields indented under the kind?)")
+            raise InputError(f"a layer is a mapping with one key, its kind; found {', '.join(item)} "
+                             f"(are the fields indented under the kind?)", loc=loc)
         else:
-            raise InputError(f"{loc}: expected a layer (e.g. 'relu' or {{conv: {{out: 64, kernel: 3}}}}). "
-                             f"Received {item!r}")
+            raise InputError(f"expected a layer (e.g. 'relu' or {{conv: {{out: 64, kernel: 3}}}}). "
+                             f"Received {item!r}", loc=loc)
         if key in ("from", "share"):
             return self.reference(key, body, body_loc, loc)
         if not isinstance(body, Located):
-            raise InputError(f"{body_loc}: the fields of '{key}' must be a mapping. Received {show(body)}")
+            raise InputError(f"the fields of '{key}' must be a mapping. Received {show(body)}", loc=body_loc)
         if key in STRUCTURES:
             return getattr(self, key)(body, loc)
         if key in BY_NAME:
@@ -181,7 +181,7 @@ class _Builder:
         if key in self.block_names:
             return self.call(key, body, loc)
         known = [*BY_NAME, *STRUCTURES, *self.block_names]
-        raise InputError(f"{loc}: {_named(body)}unknown layer or block '{key}'{_suggest(key, known)}")
+        raise InputError(f"unknown layer or block '{key}'{_suggest(key, known)}", loc=loc, where=_named(body))
 
     def layer(self, key: str, body: Located, loc: Loc) -> LayerNode:
         kind = BY_NAME[key]
@@ -190,12 +190,12 @@ class _Builder:
             if name in (*COMMON, "functional"):
                 continue
             if name not in kind.fields:
-                raise InputError(f"{body.key_locs[name]}: {_named(body)}{key} has no field '{name}'"
-                                 f"{_suggest(name, [*kind.fields, *COMMON, 'functional'])}")
+                raise InputError(f"{key} has no field '{name}'{_suggest(name, [*kind.fields, *COMMON, 'functional'])}",
+                                 loc=body.key_locs[name], where=_named(body))
             fields[name] = field_form(kind.fields[name], value, body.value_locs[name], name)
         functional = body.get("functional", False)
         if not isinstance(functional, bool):
-            raise InputError(f"{body.value_locs['functional']}: 'functional' is true or false")
+            raise InputError("'functional' is true or false", loc=body.value_locs["functional"])
         return LayerNode(kind.name, fields, {n: body.value_locs[n] for n in fields}, common(body, loc), functional)
 
     def call(self, key: str, body: Located, loc: Loc) -> CallNode:
@@ -209,7 +209,7 @@ class _Builder:
         if key == "share" and isinstance(body, Located):
             _only(body, ("path", "from", "if", "as"), loc, "share")
             if "path" not in body:
-                raise InputError(f"{loc}: share needs 'path', the module to apply again")
+                raise InputError("share needs 'path', the module to apply again", loc=loc)
             path = path_form(body["path"], str(body.value_locs["path"]), "path")
             return ShareNode(path, common(body, loc))
         path = path_form(body, str(body_loc), key)
@@ -235,12 +235,12 @@ class _Builder:
         where = body.value_locs.get("branches", loc)
         inputs = body.get("inputs", LocatedList())
         if not isinstance(inputs, LocatedList):
-            raise InputError(f"{body.value_locs['inputs']}: 'inputs' is a list of paths of earlier outputs")
+            raise InputError("'inputs' is a list of paths of earlier outputs", loc=body.value_locs["inputs"])
         refs = tuple(RefNode(path_form(p, str(p_loc), "inputs"), Common(loc=p_loc), "inputs")
                      for p, p_loc in zip(inputs, getattr(inputs, "item_locs", ())))
         if not isinstance(branches, LocatedList) or len(branches) + len(refs) < 2:
-            raise InputError(f"{where}: {op} needs 'branches', a list of at least two branches (or two operands in "
-                             f"all with 'inputs', earlier outputs by path)")
+            raise InputError(f"{op} needs 'branches', a list of at least two branches (or two operands in "
+                             f"all with 'inputs', earlier outputs by path)", loc=where)
         built = tuple(self.sequence(b, b_loc, "a branch") if isinstance(b, LocatedList) or b is None
                       else self.node(b, b_loc) for b, b_loc in zip(branches, getattr(branches, "item_locs", ())))
         return MergeNode(op, refs + built, common(body, loc))
@@ -248,10 +248,10 @@ class _Builder:
     def repeat(self, body: Located, loc: Loc) -> RepeatNode:
         _only(body, ("if", "from", "as", "times", "var", "layers"), loc, "repeat")
         if "times" not in body:
-            raise InputError(f"{loc}: repeat needs 'times'")
+            raise InputError("repeat needs 'times'", loc=loc)
         var = body.get("var", "i")
         if not isinstance(var, str) or not IDENTIFIER.fullmatch(var) or var in RESERVED:
-            raise InputError(f"{body.value_locs.get('var', loc)}: 'var' is a plain name. Received {var!r}")
+            raise InputError(f"'var' is a plain name. Received {var!r}", loc=body.value_locs.get("var", loc))
         times = field_form(Field("int"), body["times"], body.value_locs["times"], "times")
         layers = self.sequence(body.get("layers"), body.value_locs.get("layers", loc), "repeat")
         return RepeatNode(times, var, layers, common(body, loc))
@@ -265,13 +265,13 @@ class _Builder:
 def _only(data: Located, allowed: tuple[str, ...], loc: Loc, what: str) -> None:
     for key in data:
         if key not in allowed:
-            raise InputError(f"{data.key_locs.get(key, loc)}: {what} has no key '{key}'{_suggest(key, allowed)}")
+            raise InputError(f"{what} has no key '{key}'{_suggest(key, allowed)}", loc=data.key_locs.get(key, loc))
 
 
 def _named(body: Located) -> str:
-    """'layer NAME: ' when the layer has a name: where a format has no lines, the name finds it."""
+    """`layer 'NAME'` when the layer has a name: where a format has no lines, the name finds it."""
     name = body.get("name")
-    return f"layer '{name}': " if isinstance(name, (str, int)) and not isinstance(name, bool) else ""
+    return f"layer '{name}'" if isinstance(name, (str, int)) and not isinstance(name, bool) else ""
 
 
 def _suggest(word: str, choices) -> str:
@@ -301,11 +301,11 @@ def _check_calls(blocks: dict[str, BlockDef], body: SeqNode) -> None:
         for name in call.args:
             if name not in params:
                 known = ", ".join(params) or "none"
-                raise InputError(f"{call.arg_locs[name]}: block '{call.block}' has no parameter '{name}'"
-                                 f"{_suggest(name, params) or f' (its parameters: {known})'}")
+                raise InputError(f"block '{call.block}' has no parameter '{name}'"
+                                 f"{_suggest(name, params) or f' (its parameters: {known})'}", loc=call.arg_locs[name])
         for name, default in params.items():
             if default is REQUIRED and name not in call.args:
-                raise InputError(f"{call.common.loc}: block '{call.block}' needs the argument '{name}'")
+                raise InputError(f"block '{call.block}' needs the argument '{name}'", loc=call.common.loc)
 
 
 def _refuse_recursion(blocks: dict[str, BlockDef]) -> None:
@@ -317,9 +317,9 @@ def _refuse_recursion(blocks: dict[str, BlockDef]) -> None:
         for call in _calls(blocks[name].body):
             if state.get(call.block) == "open":
                 cycle = " → ".join((*chain, name, call.block))
-                raise InputError(f"{call.common.loc}: block '{call.block}' is recursive ({cycle})")
+                raise InputError(f"block '{call.block}' is recursive ({cycle})", loc=call.common.loc)
             if len(chain) >= 64:
-                raise InputError(f"{call.common.loc}: blocks call blocks more than 64 deep")
+                raise InputError("blocks call blocks more than 64 deep", loc=call.common.loc)
             if call.block not in state:
                 visit(call.block, (*chain, name))
         state[name] = "done"

@@ -101,14 +101,14 @@ def _load(name_or_path: str) -> Model:
         return _built(read_spec(f"zoo/{target}.yaml", read_from=ZOO / f"{target}.yaml"), target, ZOO, "zoo")
     path = pathlib.Path(target)
     if path.is_dir():
-        raise InputError(f"{inert(target)}: a folder, not a spec file (cnninspect check reads folders)")
+        raise InputError("a folder, not a spec file (cnninspect check reads folders)", where=inert(target))
     if path.is_file() and not str(path.absolute()).startswith(NO_STABLE_NAME):
         return _built(read_spec(path), path.stem, path.parent, str(path.parent))
     if path.exists():  # a pipe, a device, a process substitution: read once, no cache, includes from here
         return _built(read_spec(target, read_text(path, target)), path.stem, pathlib.Path("."), ".")
     if not _is_path(target):
         raise InputError(f"unknown model '{inert(target)}' (not a zoo name, not a file){_suggest(target)}")
-    raise InputError(f"{inert(target)}: no such file")
+    raise InputError("no such file", where=inert(target))
 
 
 def imported_text(source, args: dict | None = None, shape: tuple[int, ...] | None = None) -> str:
@@ -171,10 +171,10 @@ def _stdin():
     """Standard input's spec: bounded as a file is, its format sniffed (source.sniff), never cached."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise InputError(f"{STDIN_NAME}: there is no standard input to read")
+        raise InputError("there is no standard input to read", where=STDIN_NAME)
     if sys.stdin.isatty():
-        raise InputError(f"{STDIN_NAME}: standard input is a terminal; pipe a spec in: "
-                         f"cnninspect summary - < my_net.yaml")
+        raise InputError("standard input is a terminal; pipe a spec in: cnninspect summary - < my_net.yaml",
+                         where=STDIN_NAME)
     return read_spec(STDIN_NAME, read_stream(stream, STDIN_NAME))
 
 
@@ -207,20 +207,20 @@ def _include(data, folder: "_Folder", chain: tuple[str, ...], seen: dict, found:
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise InputError(f"{where}: 'include' is a list of file names in the spec's folder")
+        raise InputError("'include' is a list of file names in the spec's folder", loc=where)
     for name in names:
         if pathlib.PurePath(name).name != name or name.startswith(".") or pathlib.PurePath(name).suffix not in FORMATS:
-            raise InputError(f"{where}: include {name!r}: a .yaml, .json or .toml file in the spec's own folder, "
-                             f"by its name alone")
+            raise InputError(f"include {name!r}: a .yaml, .json or .toml file in the spec's own folder, by its name "
+                             f"alone", loc=where)
         target, file = folder.file(name, where)
         if seen.get(file) is False or name in chain:
-            raise InputError(f"{where}: include {name!r} is a cycle ({' → '.join((*chain, name))})")
+            raise InputError(f"include {name!r} is a cycle ({' → '.join((*chain, name))})", loc=where)
         if file in seen:  # already read, by this file or another: its blocks are there once
             continue
         if len(chain) >= MAX_INCLUDES:
-            raise InputError(f"{where}: include {name!r} nests more than {MAX_INCLUDES} deep")
+            raise InputError(f"include {name!r} nests more than {MAX_INCLUDES} deep", loc=where)
         if len(seen) >= MAX_INCLUDED_FILES:
-            raise InputError(f"{where}: include {name!r}: more than {MAX_INCLUDED_FILES} included files")
+            raise InputError(f"include {name!r}: more than {MAX_INCLUDED_FILES} included files", loc=where)
         seen[file] = False
         family = read_spec(name if folder.shown in ("", ".") else f"{folder.shown}/{name}", read_from=target)
         _include(family, folder, (*chain, name), seen, found)
@@ -247,10 +247,10 @@ class _Folder:
                 self._real = self._real or self.path.resolve()
                 status = target.stat()
         except (OSError, RuntimeError):  # missing, a dangling link, or a loop of links
-            raise InputError(f"{where}: include {name!r}: no such file in {self.shown}") from None
+            raise InputError(f"include {name!r}: no such file in {self.shown}", loc=where) from None
         if link and not target.is_relative_to(self._real):
-            raise InputError(f"{where}: include {name!r} is a link to a file outside the spec's folder; a spec "
-                             f"reads nothing outside its folder")
+            raise InputError(f"include {name!r} is a link to a file outside the spec's folder; a spec "
+                             f"reads nothing outside its folder", loc=where)
         if not stat.S_ISREG(status.st_mode):  # a folder, a FIFO (opening it would wait), a device
-            raise InputError(f"{where}: include {name!r}: not a regular file")
+            raise InputError(f"include {name!r}: not a regular file", loc=where)
         return target, (status.st_dev, status.st_ino)

@@ -12,7 +12,7 @@ import pathlib
 import subprocess
 import tempfile
 
-from cnninspect.core.graph import Model
+from cnninspect.core.graph import Loc, Model
 from cnninspect.errors import InputError
 from cnninspect.inert import inert
 from cnninspect.spec.source import MAX_BYTES
@@ -27,30 +27,31 @@ class Repository:
         self.file, self.option = file, option
         path = pathlib.Path(file)
         if not path.is_file():
-            raise InputError(f"{inert(file)}: no such file" if not path.exists()
-                             else f"{inert(file)}: not a regular file ({option} reads a file's history from git)")
+            raise InputError("no such file" if not path.exists()
+                             else f"not a regular file ({option} reads a file's history from git)", where=inert(file))
         folder = str(path.absolute().parent)
-        top = self._git(["rev-parse", "--show-toplevel"], folder, f"{inert(file)}: not in a git repository "
-                        f"({option} reads the file at a revision from git)").decode("utf-8", "surrogateescape")
+        outside = InputError(f"not in a git repository ({option} reads the file at a revision from git)",
+                             where=inert(file))
+        top = self._git(["rev-parse", "--show-toplevel"], folder, outside).decode("utf-8", "surrogateescape")
         self.top = top.rstrip("\n")
         real = pathlib.Path(os.path.realpath(path))
         try:
             self.path = real.relative_to(os.path.realpath(self.top)).as_posix()
         except ValueError:
-            raise InputError(f"{inert(file)}: outside the git repository at {inert(self.top)}") from None
+            raise InputError(f"outside the git repository at {inert(self.top)}", where=inert(file)) from None
 
     def commit(self, rev: str) -> str:
         """The commit `rev` names; refused when git knows no such revision."""
         if not rev or rev.startswith("-") or "\n" in rev or "\0" in rev:
             raise InputError(f"not a revision: {inert(rev)!r}", where=f"{self.option} {inert(rev)}")
         found = self._git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], self.top,
-                          "", where=f"{self.option} {inert(rev)}",
+                          None, where=f"{self.option} {inert(rev)}",
                           unknown=f"unknown revision in the repository at {inert(self.top)}")
         return found.decode("ascii").strip()
 
     def show(self, commit: str, path: str, rev: str) -> bytes | None:
         """A file's bytes at `commit` (None when it is not there); refused past the spec size limit."""
-        listed = self._git(["ls-tree", "-z", "-l", "--full-tree", commit, "--", path], self.top, "",
+        listed = self._git(["ls-tree", "-z", "-l", "--full-tree", commit, "--", path], self.top, None,
                            where=f"{self.option} {inert(rev)}")
         if not listed:
             return None
@@ -59,8 +60,9 @@ class Repository:
         if kind != b"blob":
             return None
         if int(size) > MAX_BYTES:
-            raise InputError(f"{inert(rev)}:{inert(path)}: larger than {MAX_BYTES // 2**20} MiB; a spec is smaller")
-        data = self._git(["cat-file", "blob", blob.decode("ascii")], self.top, "", where=f"{self.option} {inert(rev)}")
+            raise InputError(f"larger than {MAX_BYTES // 2**20} MiB; a spec is smaller", loc=Loc(f"{rev}:{path}"))
+        data = self._git(["cat-file", "blob", blob.decode("ascii")], self.top, None,
+                         where=f"{self.option} {inert(rev)}")
         return data if mode != b"120000" else self._link(commit, path, data, rev)
 
     def _link(self, commit: str, path: str, target: bytes, rev: str) -> bytes | None:
@@ -72,7 +74,8 @@ class Repository:
                              f"reads nothing outside its folder")
         return self.show(commit, f"{folder}/{name}" if folder else name, rev)
 
-    def _git(self, args: list[str], cwd: str, failure: str, where: str | None = None, unknown: str = "") -> bytes:
+    def _git(self, args: list[str], cwd: str, failure: InputError | None, where: str | None = None,
+             unknown: str = "") -> bytes:
         try:
             done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT_S,
                                   env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
@@ -82,8 +85,8 @@ class Repository:
             raise InputError(f"git took more than {TIMEOUT_S} s", where=where) from None
         if done.returncode:
             said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            if failure and (not said or "not a git repository" in said[-1]):
-                raise InputError(failure, where=where)
+            if failure is not None and (not said or "not a git repository" in said[-1]):
+                raise failure
             if unknown and not said:  # rev-parse --quiet says nothing of a revision it does not know
                 raise InputError(unknown, where=where)
             raise InputError(f"git: {inert(said[-1]) if said else 'failed'}", where=where)
@@ -118,11 +121,11 @@ def load_committed(repo: Repository, commit: str, rev: str, missing_ok: bool = F
 
 def _text(data: bytes, name: str) -> str:
     if b"\0" in data:
-        raise InputError(f"{inert(name)}: not a text file (it holds NUL bytes)")
+        raise InputError("not a text file (it holds NUL bytes)", loc=Loc(name))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(f"{inert(name)}: not UTF-8 (byte {error.start})") from None
+        raise InputError(f"not UTF-8 (byte {error.start})", loc=Loc(name)) from None
 
 
 class _CommittedFolder:
@@ -137,7 +140,7 @@ class _CommittedFolder:
         path = f"{self.folder}/{name}" if self.folder else name
         data = self.repo.show(self.commit, path, self.rev)
         if data is None:
-            raise InputError(f"{where}: include {name!r}: no such file in {self.shown}")
+            raise InputError(f"include {name!r}: no such file in {self.shown}", loc=where)
         target = pathlib.Path(self.scratch) / name
         target.write_bytes(data)
         return target, ("git", path)

@@ -72,8 +72,8 @@ def read_spec(path: str | pathlib.Path, text: str | None = None, *,
             return data
     data = {"yaml": _yaml, "json": _json, "toml": _toml}[fmt](text, name)
     if not isinstance(data, Located):
-        raise InputError(f"{name}: a spec is a mapping (name, input, layers, ...); this file holds "
-                         f"{_describe(data)}")
+        raise InputError(f"a spec is a mapping (name, input, layers, ...); this file holds {_describe(data)}",
+                         loc=Loc(name))
     if cached:
         cache.store(name, read_from, text, data)
     return data
@@ -84,11 +84,11 @@ def read_text(path: pathlib.Path, name: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{name}: the file is {size} bytes; specs are at most {MAX_BYTES} bytes")
+            raise InputError(f"the file is {size} bytes; specs are at most {MAX_BYTES} bytes", loc=Loc(name))
         with path.open("rb") as stream:
             return read_stream(stream, name)
     except OSError as error:
-        raise InputError(f"{name}: cannot read the file: {error.strerror or error}") from None
+        raise InputError(f"cannot read the file: {error.strerror or error}", loc=Loc(name)) from None
 
 
 def read_stream(stream: BinaryIO, name: str) -> str:
@@ -97,16 +97,16 @@ def read_stream(stream: BinaryIO, name: str) -> str:
     try:
         raw = stream.read(MAX_BYTES + 1)
     except OSError as error:
-        raise InputError(f"{name}: cannot read it: {error.strerror or error}") from None
+        raise InputError(f"cannot read it: {error.strerror or error}", loc=Loc(name)) from None
     if len(raw) > MAX_BYTES:
-        raise InputError(f"{name}: more than {MAX_BYTES} bytes; specs are at most {MAX_BYTES} bytes")
+        raise InputError(f"more than {MAX_BYTES} bytes; specs are at most {MAX_BYTES} bytes", loc=Loc(name))
     if b"\0" in raw:
-        raise InputError(f"{name}: not a text file (it contains NUL bytes)")
+        raise InputError("not a text file (it contains NUL bytes)", loc=Loc(name))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise InputError(f"{name}:{line}: not UTF-8 text (byte {error.start})") from None
+        raise InputError(f"not UTF-8 text (byte {error.start})", loc=Loc(name, line)) from None
 
 
 def sniff(text: str) -> str:
@@ -143,19 +143,19 @@ def _yaml(text: str, name: str) -> object:
         # an unclosed bracket or quote); otherwise where it broke.
         at_end = error.problem_mark is not None and error.problem_mark.index >= len(text)
         mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        where = Loc(name, mark.line + 1, mark.column + 1) if mark else Loc(name)
         if "maximum nesting depth" in str(error.problem):  # libyaml's own bound (1000), met by its scanner first
-            raise InputError(f"{where}: nested deeper than {MAX_DEPTH} levels") from None
+            raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=where) from None
         what = "; ".join(part for part in (error.context, error.problem) if part)
         if at_end and error.context_mark and error.problem_mark:
             what += f" (line {error.problem_mark.line + 1})"
-        raise InputError(f"{where}: YAML syntax error: {what}") from None
+        raise InputError(f"YAML syntax error: {what}", loc=where) from None
     except yaml.YAMLError as error:
-        raise InputError(f"{name}: YAML error: {error}") from None
+        raise InputError(f"YAML error: {error}", loc=Loc(name)) from None
     except RecursionError:
-        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=Loc(name)) from None
     if node is None:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError("the file is empty", loc=Loc(name))
     return _YamlConverter(name).convert(node, 0)
 
 
@@ -175,7 +175,7 @@ def _scan(text: str, name: str, loader) -> None:
                     mark = event.start_mark
                     what = (f"nested deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH
                             else f"more than {MAX_VALUES} values; a spec holds at most {MAX_VALUES}")
-                    raise InputError(f"{name}:{mark.line + 1}:{mark.column + 1}: {what}")
+                    raise InputError(what, loc=Loc(name, mark.line + 1, mark.column + 1))
                 depth += step
             elif type(event) in closing:
                 depth -= 1
@@ -198,14 +198,14 @@ class _YamlConverter:
     def convert(self, node: yaml.Node, depth: int) -> object:
         self.budget -= 1
         if self.budget < 0:  # point at where the expansion happens, not inside the anchor it copies
-            raise InputError(f"{self.loc(self.written[-1] if self.written else node)}: more than {MAX_VALUES} "
-                             f"values once aliases are expanded (an alias bomb?)")
+            raise InputError(f"more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)",
+                             loc=self.loc(self.written[-1] if self.written else node))
         if depth > MAX_DEPTH:
-            raise InputError(f"{self.loc(node)}: nested deeper than {MAX_DEPTH} levels")
+            raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=self.loc(node))
         allowed = SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else PLAIN_TAGS
         if node.tag not in allowed:
-            raise InputError(f"{self.loc(node)}: the tag {node.tag} is not allowed (specs are data: only plain "
-                             f"YAML mappings, lists and values)")
+            raise InputError(f"the tag {node.tag} is not allowed (specs are data: only plain YAML mappings, lists "
+                             f"and values)", loc=self.loc(node))
         if id(node) in self.seen:  # an alias: converted again, from where it is used
             return self._convert(node, depth)
         self.seen.add(id(node))
@@ -227,24 +227,24 @@ class _YamlConverter:
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError as error:
-            raise InputError(f"{self.loc(node)}: {getattr(error, 'problem', None) or error} "
-                             f"(specs are data: only plain YAML values)") from None
+            raise InputError(f"{getattr(error, 'problem', None) or error} (specs are data: only plain YAML values)",
+                             loc=self.loc(node)) from None
         except ValueError:  # Python refuses to read an integer of thousands of digits
-            raise InputError(f"{self.loc(node)}: {_TOO_LONG}") from None
+            raise InputError(_TOO_LONG, loc=self.loc(node)) from None
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> Located:
         result = Located()
         result.loc, result.key_locs, result.value_locs = self.loc(node), {}, {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InputError(f"{self.loc(key_node)}: YAML merge keys (<<) are not supported; "
-                                 f"use a block with parameters instead")
+                raise InputError("YAML merge keys (<<) are not supported; use a block with parameters instead",
+                                 loc=self.loc(key_node))
             key = self.convert(key_node, depth + 1)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise InputError(f"{self.loc(key_node)}: keys must be names. Received {key!r}")
+                raise InputError(f"keys must be names. Received {key!r}", loc=self.loc(key_node))
             key = str(key)
             if key in result:
-                raise InputError(f"{self.loc(key_node)}: duplicate key {key!r}")
+                raise InputError(f"duplicate key {key!r}", loc=self.loc(key_node))
             result[key] = self.convert(value_node, depth + 1)
             result.key_locs[key] = self.loc(key_node)
             result.value_locs[key] = self.loc(value_node)
@@ -257,19 +257,19 @@ def _json(text: str, name: str) -> object:
         if len(result) < len(items):  # the first key written twice, found in one pass
             seen: set = set()
             duplicate = next(k for k, _ in items if k in seen or seen.add(k))
-            raise InputError(f"{name}: duplicate key {duplicate!r}")
+            raise InputError(f"duplicate key {duplicate!r}", loc=Loc(name))
         return result
 
     if not text.strip():
-        raise InputError(f"{name}: the file is empty")
+        raise InputError("the file is empty", loc=Loc(name))
     try:
         data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as error:
-        raise InputError(f"{name}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}") from None
+        raise InputError(f"JSON syntax error: {error.msg}", loc=Loc(name, error.lineno, error.colno)) from None
     except ValueError:
-        raise InputError(f"{name}: {_TOO_LONG}") from None
+        raise InputError(_TOO_LONG, loc=Loc(name)) from None
     except RecursionError:
-        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=Loc(name)) from None
     return _wrap(data, name, [MAX_VALUES], 0, "")
 
 
@@ -280,15 +280,15 @@ def _toml(text: str, name: str) -> object:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         at = re.search(r" \(at line (\d+), column (\d+)\)$", str(error))
-        where = f"{name}:{at[1]}:{at[2]}" if at else name
+        where = Loc(name, int(at[1]), int(at[2])) if at else Loc(name)
         message = str(error)[: at.start()] if at else str(error)
-        raise InputError(f"{where}: TOML syntax error: {message}") from None
+        raise InputError(f"TOML syntax error: {message}", loc=where) from None
     except ValueError:
-        raise InputError(f"{name}: {_TOO_LONG}") from None
+        raise InputError(_TOO_LONG, loc=Loc(name)) from None
     except RecursionError:
-        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=Loc(name)) from None
     if not data:
-        raise InputError(f"{name}: the file is empty")
+        raise InputError("the file is empty", loc=Loc(name))
     return _wrap(data, name, [MAX_VALUES], 0, "")
 
 
@@ -296,9 +296,9 @@ def _wrap(data: object, name: str, budget: list[int], depth: int, path: str) -> 
     """JSON and TOML data as Located values. Their parsers keep no positions: the location is the data path."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise InputError(f"{name}: more than {MAX_VALUES} values")
+        raise InputError(f"more than {MAX_VALUES} values", loc=Loc(name))
     if depth > MAX_DEPTH:
-        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels")
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels", loc=Loc(name))
     if isinstance(data, dict):
         paths = {k: f"{path}.{k}" if path else k for k in data}
         result = Located((k, _wrap(v, name, budget, depth + 1, paths[k])) for k, v in data.items())

@@ -140,7 +140,9 @@ def test_junit_parses_back(check):
     assert over.get("message") == "max_params: params 8,467,082 > 1M (1,000,000), over by 7,467,082 (+747%)"
     assert cases[0].find("system-out").text.splitlines() == [
         "MACs 90,966,528 ≤ 1G (1,000,000,000)", "output 10", "every input read"]
-    assert cases[2].find("error").get("message").startswith("tests/data/bad/unknown_layer.yaml:6:5: unknown layer")
+    invalid = cases[2].find("error")  # the message as a failure's: without the place; the text: located
+    assert invalid.get("message").startswith("unknown layer or block 'conv2x'")
+    assert invalid.text.startswith("tests/data/bad/unknown_layer.yaml:6:5: unknown layer or block 'conv2x'")
     assert cases[1].get("file") == "examples/small_cnn.yaml" and cases[5].get("file") is None
 
 
