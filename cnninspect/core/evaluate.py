@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, NamedTuple
 
-from cnninspect.core.expr import Helper
+from cnninspect.core.expr import ExprError, Helper, evaluate
 from cnninspect.core.fields import FIELD_TYPES, evaluator, expression, value_of
 from cnninspect.core.graph import REQUIRED, Value
 from cnninspect.core.layers.base import Field, LayerKind, Params
@@ -143,8 +143,12 @@ def _channels(caller: Env) -> dict:
 def _let(name: str, let: Let, names: Env, where: str) -> object:
     if let.params is not None:
         return Helper(name, let.params, let.value, dict(names))  # the names so far, not the lets after it
-    try:
-        return _argument(let.value, names, name)
-    except InputError as error:
-        message = error.message.removeprefix(f"'{name}': ")
-        raise InputError(f"let '{name}'{where}: {message}", param=name) from None
+
+    def value(item):
+        if isinstance(item, str) and item.strip().lower() not in ("same", "valid"):
+            try:
+                return evaluate(item, names)
+            except ExprError as error:
+                raise InputError(f"let '{name}'{where}: {error}", param=name) from None
+        return tuple(value(part) for part in item) if type(item) is tuple else item
+    return value(let.value)

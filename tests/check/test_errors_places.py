@@ -17,8 +17,6 @@ from cnninspect.core.budget import SpecCheck
 from cnninspect.core.graph import Loc
 from cnninspect.errors import PREFIX, InputError
 
-ENGINE_XFAIL = pytest.mark.xfail(strict=True, reason="engine errors not yet structured: core/engine.py raises a "
-                                 "layer's error with its place in the text and no layer= (issue #18, the lead's)")
 HEAD = "name: n\ninput: [3, 8, 8]\n"
 FAMILY = "blocks:\n  pair:\n    layers:\n      - conv: {out: 8, kernal: 3}\n"
 # name -> (the spec's text, line, column, the message without its place)
@@ -134,13 +132,11 @@ def test_json_location_of_a_bad_field_has_no_layer_path(specs):
     assert spec["location"]["layer"] is None
 
 
-@ENGINE_XFAIL
 def test_json_location_of_a_layer_that_does_not_fit_has_its_layer_path(specs):
     spec, = json.loads(run("check", str(specs["fit"]), "--format", "json").stdout)["specs"]
     assert spec["location"]["layer"] == "stem"
 
 
-@ENGINE_XFAIL
 def test_json_location_of_a_layer_that_does_not_fit_in_a_json_spec_has_its_data_path(tmp_path):
     path = tmp_path / "fit.json"
     path.write_text('{"input": [3, 4, 4], "layers": [{"conv": {"out": 8, "kernel": 7, "name": "stem"}}]}')

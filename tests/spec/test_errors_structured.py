@@ -14,8 +14,6 @@ from cnninspect.spec.load import load_model
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
 PACKAGE = ROOT / "cnninspect"
-ENGINE_XFAIL = pytest.mark.xfail(strict=True, reason="engine errors not yet structured: core/engine.py, core/refs.py "
-                                 "and core/evaluate.py still write their place into the text (issue #18, the lead's)")
 
 
 @pytest.mark.parametrize("loc, where, text", [
@@ -88,7 +86,6 @@ def test_the_loaders_json_errors_carry_their_data_path(tmp_path):
 FIT = "name: n\ninput: [3, 4, 4]\nlayers:\n  - conv: {out: 8, kernel: 7, name: stem}\n"
 
 
-@ENGINE_XFAIL
 def test_a_layer_that_does_not_fit_carries_its_place_and_layer_path(tmp_path):
     from cnninspect.core.engine import analyze
 
@@ -160,6 +157,5 @@ def test_no_module_but_errors_py_parses_an_errors_text():
     assert parsers_in(paths) == {}
 
 
-@ENGINE_XFAIL
 def test_nor_does_the_engine():
     assert parsers_in(PACKAGE / name for name in ENGINE) == {}  # core/evaluate.py: `error.message.removeprefix`
