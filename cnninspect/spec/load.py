@@ -46,6 +46,18 @@ def load_model(name_or_path: str) -> Model:
         return _load(name_or_path)
 
 
+def load_with(name_or_path: str, settings: dict | None = None) -> tuple[Model, dict]:
+    """The model a command-line argument names (load_model's rule) and the settings (--set) left for its analysis.
+    A PyTorch source takes them as the keyword arguments of its class or factory: it is imported with them (and
+    cached under them), and its spec, which declares no arguments, is analysed with none. A spec takes them as its
+    own arguments."""
+    settings = dict(settings or {})
+    if not is_source(name_or_path):
+        return load_model(name_or_path), settings
+    with _collector_paused():
+        return _load(name_or_path, settings), {}
+
+
 def resolve(name: str) -> tuple[str, str]:
     """What a model argument names, from its spelling alone: ("stdin", "-"), ("zoo", NAME), ("source", TEXT) or
     ("file", PATH).
@@ -84,14 +96,14 @@ def _collector_paused():
             gc.enable()
 
 
-def _load(name_or_path: str) -> Model:
+def _load(name_or_path: str, settings: dict | None = None) -> Model:
     kind, target = resolve(name_or_path)
     if kind == "source":
         from cnninspect.spec.sources import parse
 
         source = parse(target)
         name = source.name if source.kind in ("torchvision", "timm") else source.name.rsplit(".", 1)[-1]
-        return _built(read_spec(str(source), imported_text(source)), name, pathlib.Path("."), ".")
+        return _built(read_spec(str(source), imported_text(source, settings)), name, pathlib.Path("."), ".")
     if kind == "stdin":
         return _built(_stdin(), "stdin", pathlib.Path("."), ".")
     if kind == "zoo":
