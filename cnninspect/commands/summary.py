@@ -102,8 +102,9 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     if explain and fmt in ("markdown", "csv"):
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
-    spec, given = load_with(model, parse_settings(settings))  # a source's --set: its constructor's
-    analysis = analyze(spec, model_input(input_text, spec), given)
+    given = parse_settings(settings)
+    spec, own = load_with(model, given)  # a source's --set: its constructor's (shown as given all the same)
+    analysis = analyze(spec, model_input(input_text, spec), own)
     view = None
     if train:
         from cnninspect.commands.training import training_view

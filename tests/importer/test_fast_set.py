@@ -45,8 +45,9 @@ def test_summary_set_is_the_constructors_as_import_set_is(tmp_path):
     assert ran(["import", EXAMPLE, "--set", "width=24", "-o", str(spec)]).exit_code == 0
     from_source, from_file = ran(["summary", EXAMPLE, "--set", "width=24"]), ran(["summary", str(spec)])
     assert from_source.exit_code == from_file.exit_code == 0, from_source.output
-    body = lambda output: output.split("\n", 2)[2]  # noqa: E731 - the header names the model
+    body = lambda output: output[output.index("\ninput "):]  # noqa: E731 - the header names the model
     assert body(from_source.output).replace(EXAMPLE, "SPEC") == body(from_file.output).replace(str(spec), "SPEC")
+    assert "\nset width=24\n" in from_source.output  # shown as for a spec's arguments
     assert f"parameters   {torch_params(24):,}" in from_source.output
     assert torch_params(24) != torch_params(16)  # the default width: the setting made the difference
 
