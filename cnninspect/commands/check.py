@@ -101,15 +101,15 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.errors import placed
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
 
     model = None
     try:
-        model = load_model(name)
+        model, own = load_with(name, arguments)  # a source's --set: its constructor's
         expectations = combine(from_spec(model), flags)
         if shape:
             fit_rank(shape, model)
-        analysis = analyze(model, shape or model.input, arguments)
+        analysis = analyze(model, shape or model.input, own)
         summary = summarize(analysis, batch, dtype)
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
         findings += against.findings(file, summary, shape, arguments)

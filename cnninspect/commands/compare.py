@@ -97,10 +97,10 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.errors import placed
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
 
     if len(models) == 1:
-        spec = load_model(models[0])
+        spec, args = load_with(models[0], args)  # a source's --set: its constructor's
         shapes = _sweep(sweep, spec.input) if sweep else [model_input(text, spec) for text in inputs]
         if sweep and inputs:
             raise InputError("give --sweep or --input, not both", where="--sweep")
@@ -119,11 +119,11 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
                          where="--sweep" if sweep else "--input")
     columns = []
     for name in models:
-        spec = load_model(name)
+        spec, own = load_with(name, args)
         shape = model_input(inputs[0] if inputs else None, spec)
         meta = spec.metadata
         source = meta.get("page", "") if "acc@1" in meta else ""
-        columns.append(Column(name, summarize(analyze(spec, shape, args), batch, dtype), top1=_accuracy(spec, "acc@1"),
+        columns.append(Column(name, summarize(analyze(spec, shape, own), batch, dtype), top1=_accuracy(spec, "acc@1"),
                               top5=_accuracy(spec, "acc@5"), accuracy_source=source))
     return columns
 

@@ -65,10 +65,10 @@ def diff(models: tuple[str, ...], rev: str | None, input_text: str | None, setti
 
     both = parse_settings(settings)
     old_args, new_args = {**both, **parse_settings(old_settings)}, {**both, **parse_settings(new_settings)}
-    (old_label, old_model), (new_label, new_model) = _models(models, rev)
+    (old_label, old_model, old_own), (new_label, new_model, new_own) = _models(models, rev, old_args, new_args)
     old_label, new_label = _labelled(old_label, old_args), _labelled(new_label, new_args)
-    found = compute(_summary(old_model, input_text, old_args, batch, dtype, old_label),
-                    _summary(new_model, input_text, new_args, batch, dtype, new_label), old_label, new_label, depth)
+    found = compute(_summary(old_model, input_text, old_own, batch, dtype, old_label),
+                    _summary(new_model, input_text, new_own, batch, dtype, new_label), old_label, new_label, depth)
     emit(render(found, fmt, show_all, table_width(output_file), on_terminal(output_file)), output_file)
     if exit_code and not found.same:
         sys.exit(1)
@@ -80,9 +80,10 @@ def _labelled(label: str, args: dict) -> str:
     return f"{label} ({given})" if given else label
 
 
-def _models(models: tuple[str, ...], rev: str | None):
-    """((label, Model) old, (label, Model) new): two models, or one file at a revision and as it is."""
-    from cnninspect.spec.load import load_model, resolve
+def _models(models: tuple[str, ...], rev: str | None, old_args: dict, new_args: dict):
+    """((label, Model, settings left for it) old, (...) new): two models, or one file at a revision and as it is.
+    A source's settings are its constructor's (spec/load.py load_with)."""
+    from cnninspect.spec.load import load_with, resolve
 
     if rev is None:
         if len(models) != 2:
@@ -90,7 +91,7 @@ def _models(models: tuple[str, ...], rev: str | None):
                              f"{len(models)}", where="diff")
         if models == ("-", "-"):
             raise InputError("standard input can be read once: give one of the two models as a file", where="diff")
-        return (models[0], load_model(models[0])), (models[1], load_model(models[1]))
+        return (models[0], *load_with(models[0], old_args)), (models[1], *load_with(models[1], new_args))
     if len(models) != 1:
         raise InputError(f"--rev takes one FILE (the file at REV against the file now); received {len(models)} "
                          f"models", where=f"--rev {rev}")
@@ -101,7 +102,7 @@ def _models(models: tuple[str, ...], rev: str | None):
     from cnninspect.spec.revision import load_at
 
     old = load_at(models[0], rev)
-    return (f"{rev}:{models[0]}", old), (models[0], load_model(models[0]))
+    return (f"{rev}:{models[0]}", old, old_args), (models[0], *load_with(models[0], new_args))
 
 
 def _summary(model, input_text: str | None, args: dict, batch: int, dtype: str, label: str):

@@ -55,10 +55,10 @@ def draw(model: str, input_text: str | None, settings: tuple[str, ...], fmt: str
         _converter()  # refused before any work
     from cnninspect.core.engine import analyze
     from cnninspect.render.diagram.structure import diagram
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
 
-    spec = load_model(model)
-    drawn = diagram(analyze(spec, model_input(input_text, spec), parse_settings(settings)), depth)
+    spec, given = load_with(model, parse_settings(settings))  # a source's --set: its constructor's
+    drawn = diagram(analyze(spec, model_input(input_text, spec), given), depth)
     if fmt == "mermaid":
         from cnninspect.render.diagram.text import render_mermaid
         return emit(render_mermaid(drawn, figures), output_file)

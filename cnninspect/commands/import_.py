@@ -30,8 +30,8 @@ def import_(source: str, output_file: str | None, settings: tuple[str, ...], inp
     a file's class without input_size needs --input].
 
     \b
-    The module is traced with torch.fx (layers kept whole as modules), run once on the meta device, and
-    the spec is checked against torch (every module's output shape, parameters, buffers, MACs as
+    The module is traced with torch.fx (layers kept whole as modules), run once on the CPU (on zeros where
+    it was built without weights), and the spec is checked against torch (every module's output shape, parameters, buffers, MACs as
     FlopCounterMode): anything it cannot express is listed and nothing is written (exit 2). A source also
     works wherever a spec does (cnninspect summary timm:resnet50d): the imported spec is cached.
     Needs the torch extra, and torchvision or timm for their sources.

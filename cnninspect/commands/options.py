@@ -12,7 +12,8 @@ input_option = click.option("--input", "-i", "input_text", metavar="CxHxW",
                             help="One sample's input shape, e.g. 3x224x224 [default: the spec's]; for a spec of "
                                  "several inputs, NAME=SHAPE pairs, e.g. image=3x224x224,mask=1x224x224.")
 set_option = click.option("--set", "settings", metavar="NAME=VALUE", multiple=True,
-                          help="Override one of the model's arguments (repeatable), e.g. --set aux_logits=false.")
+                          help="Override one of the model's arguments (repeatable; a PyTorch source's: its "
+                               "constructor's), e.g. --set aux_logits=false.")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")  # --set: ASCII, as a spec writes it
 
 

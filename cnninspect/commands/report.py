@@ -54,15 +54,15 @@ def report(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
     from cnninspect.render.report.html import render_report
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
 
     if len(models) > MAX_MODELS:
         raise InputError(f"a report holds up to {MAX_MODELS} models; {len(models)} were given")
     args = parse_settings(settings)
     reports = []
     for name in models:
-        spec = load_model(name)
-        analysis = analyze(spec, model_input(input_text, spec), args)
+        spec, own = load_with(name, args)  # a source's --set: its constructor's
+        analysis = analyze(spec, model_input(input_text, spec), own)
         source = spec.metadata.get("page", "") if "acc@1" in spec.metadata else ""
         column = Column(name, summarize(analysis, batch, dtype), top1=_accuracy(spec, "acc@1"),
                         top5=_accuracy(spec, "acc@5"), accuracy_source=source)

@@ -95,16 +95,16 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
             train: bool, optimizer: str | None, fit_budget: str | None, **timing_options) -> None:
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
 
     _refuse_training_options_without_train(train, optimizer, fit_budget, timing_options["device"], timing)
     _refuse_timing_options_without_time(timing, {**timing_options, **({"device": None} if train else {})})
     if explain and fmt in ("markdown", "csv"):
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
-    spec = load_model(model)
     given = parse_settings(settings)
-    analysis = analyze(spec, model_input(input_text, spec), given)
+    spec, own = load_with(model, given)  # a source's --set: its constructor's (shown as given all the same)
+    analysis = analyze(spec, model_input(input_text, spec), own)
     view = None
     if train:
         from cnninspect.commands.training import training_view

@@ -53,7 +53,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
 
     from cnninspect.core.engine import analyze
     from cnninspect.render import against_text, torch_text
-    from cnninspect.spec.load import load_model
+    from cnninspect.spec.load import load_with
     from cnninspect.spec.sources import parse as parse_source
     from cnninspect.torch_backend.against import reference_source, verify_against
     from cnninspect.torch_backend.crosscheck import verify as cross_check
@@ -62,14 +62,15 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
     entries, invalid = [], False
     for name in models:
         try:
-            spec = load_model(name)
-            analysis = analyze(spec, model_input(input_text, spec), parse_settings(settings))
+            spec, left = load_with(name, parse_settings(settings))  # a source's --set: its constructor's
+            analysis = analyze(spec, model_input(input_text, spec), left)
             found = cross_check(analysis, batch)
             compared = None
             own = parse_source(name)  # an import source is checked against its own module, not only its spec's build
             if against is not None or own is not None:
                 source, where = given or ((own, "") if own is not None else reference_source(spec, None))
-                compared = verify_against(analysis, source, where)
+                args = parse_settings(settings) if source is own else None  # built as it was imported
+                compared = verify_against(analysis, source, where, args=args)
         except InputError as error:
             click.echo(error_line(error), err=True)
             invalid = True

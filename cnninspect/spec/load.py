@@ -16,7 +16,7 @@ from cnninspect.errors import InputError, Note
 from cnninspect.inert import inert
 from cnninspect.spec.build import build_model
 from cnninspect.spec.source import FORMATS, read_spec, read_stream, read_text
-from cnninspect.spec.sources import is_source
+from cnninspect.spec.sources import import_key, is_source
 
 ZOO = pathlib.Path(__file__).parent.parent / "zoo"
 STDIN = "-"
@@ -44,6 +44,18 @@ def load_model(name_or_path: str) -> Model:
     a spec file (my_net.yaml, .json, .toml, or any path), or a zoo name (resnet18)."""
     with _collector_paused():  # a spec becomes many small acyclic objects: the cycle collector only costs time
         return _load(name_or_path)
+
+
+def load_with(name_or_path: str, settings: dict | None = None) -> tuple[Model, dict]:
+    """The model a command-line argument names (load_model's rule) and the settings (--set) left for its analysis.
+    A PyTorch source takes them as the keyword arguments of its class or factory: it is imported with them (and
+    cached under them), and its spec, which declares no arguments, is analysed with none. A spec takes them as its
+    own arguments."""
+    settings = dict(settings or {})
+    if not is_source(name_or_path):
+        return load_model(name_or_path), settings
+    with _collector_paused():
+        return _load(name_or_path, settings), {}
 
 
 def resolve(name: str) -> tuple[str, str]:
@@ -84,14 +96,14 @@ def _collector_paused():
             gc.enable()
 
 
-def _load(name_or_path: str) -> Model:
+def _load(name_or_path: str, settings: dict | None = None) -> Model:
     kind, target = resolve(name_or_path)
     if kind == "source":
         from cnninspect.spec.sources import parse
 
         source = parse(target)
         name = source.name if source.kind in ("torchvision", "timm") else source.name.rsplit(".", 1)[-1]
-        return _built(read_spec(str(source), imported_text(source)), name, pathlib.Path("."), ".")
+        return _built(read_spec(str(source), imported_text(source, settings)), name, pathlib.Path("."), ".")
     if kind == "stdin":
         return _built(_stdin(), "stdin", pathlib.Path("."), ".")
     if kind == "zoo":
@@ -117,7 +129,7 @@ def imported_text(source, args: dict | None = None, shape: tuple[int, ...] | Non
     those of an entry (without importing torch), else imported (torch) and kept there."""
     from cnninspect.spec import cache
 
-    key = _import_key(source, args, shape)
+    key = import_key(source, args, shape)
     text = cache.fetch_import(key)
     if text is None:
         from cnninspect.torch_backend import require_torch
@@ -128,39 +140,6 @@ def imported_text(source, args: dict | None = None, shape: tuple[int, ...] | Non
         text = import_source(source, args, shape).text
         cache.store_import(key, text)
     return text
-
-
-def _import_key(source, args: dict | None, shape) -> dict:
-    """What makes an import what it is (spec/cache.py's key for it)."""
-    from cnninspect.spec.sources import library_versions
-
-    key = {"source": str(source), "written": str(source), "args": sorted((k, repr(v)) for k, v in (args or {}).items()),
-           "input": list(shape) if shape else None, "versions": library_versions(source), "code": None}
-    if source.kind == "file":
-        path = os.path.abspath(source.target)
-        key["source"] = f"{path}:{source.name}"  # the file itself; "written" as the spec's header names it
-        key["code"] = _text_or_none(path)
-    elif source.kind == "module":
-        key["code"] = _module_text(source.target)
-    return key
-
-
-def _text_or_none(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as file:
-            return file.read()
-    except OSError:
-        return None
-
-
-def _module_text(name: str) -> str | None:
-    import importlib.util
-
-    try:
-        found = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    return _text_or_none(found.origin) if found is not None and found.origin else None
 
 
 def _built(data, name: str, folder: pathlib.Path, shown: str) -> Model:

@@ -91,3 +91,124 @@ def library_versions(source: Source) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
+
+
+# --- what an import of a source is keyed by (spec/cache.py's import entries) ---------------------------------
+
+MAX_LOCAL_MODULES = 64  # local modules followed from a source's file, at most
+MAX_CODE_BYTES = 8 << 20  # a file past this is keyed by its size and modification time, not its bytes
+
+
+def import_key(source: Source, args: dict | None, shape) -> dict:
+    """What makes an import what it is: the source (a file by its absolute path; "written" as the spec's header
+    names it), its settings and input, the versions of torch and its library, the text of the file or module it
+    names, and the local modules that file imports (`local_modules`). Torch-free: a cached import is found
+    without torch."""
+    import os
+
+    key = {"source": str(source), "written": str(source),
+           "args": sorted((k, repr(v)) for k, v in (args or {}).items()),
+           "input": list(shape) if shape else None, "versions": library_versions(source), "code": None,
+           "modules": []}
+    if source.kind == "file":
+        path = os.path.abspath(source.target)
+        key["source"] = f"{path}:{source.name}"
+        key["code"] = _text_or_none(path)
+        key["modules"] = local_modules(path, os.path.dirname(path), absolute=True)
+    elif source.kind == "module":
+        path = _module_origin(source.target)
+        key["code"] = _text_or_none(path) if path else None
+        if path:  # its package's own modules, by relative imports (`from . import blocks`)
+            key["modules"] = local_modules(path, os.path.dirname(path), absolute=False)
+    return key
+
+
+def local_modules(path: str, root: str, absolute: bool) -> list[list]:
+    """[relative path, digest] of each Python file under `root` that the file `path` imports, directly or through
+    another such file (ast, never run): `import helper`, `from helper import f`, `from pkg.sub import g`
+    resolved in `root` (where `absolute`: the folder a file source runs with on sys.path), and relative imports
+    (`from . import sub`) resolved beside the file that makes them. At most MAX_LOCAL_MODULES files, in the
+    order found; a module found elsewhere (installed, standard) is not followed: the versions key those."""
+    import os
+
+    root = os.path.realpath(root)
+    found: dict[str, None] = {}
+    queue = [os.path.realpath(path)]
+    done = {queue[0]}
+    while queue and len(found) < MAX_LOCAL_MODULES:
+        current = queue.pop(0)
+        for candidate in _imported_files(current, root, absolute):
+            if candidate not in done and len(found) < MAX_LOCAL_MODULES:
+                done.add(candidate)
+                found[candidate] = None
+                queue.append(candidate)
+    return [[os.path.relpath(file, root), _digest(file)] for file in found]
+
+
+def _imported_files(path: str, root: str, absolute: bool) -> list[str]:
+    """The files under `root` the imports of the Python file `path` may name (a package's __init__ included)."""
+    import ast
+    import os
+
+    text = _text_or_none(path)
+    if text is None or len(text) > MAX_CODE_BYTES:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the import itself says what is wrong
+        return []
+    here = os.path.dirname(path)
+    names: list[tuple[str, list[str]]] = []  # (folder to resolve in, dotted parts)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and absolute:
+            names += [(root, alias.name.split(".")) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and not absolute:
+                continue
+            base = root if node.level == 0 else os.path.normpath(os.path.join(here, *[".."] * (node.level - 1)))
+            parts = node.module.split(".") if node.module else []
+            names.append((base, parts))
+            names += [(base, [*parts, alias.name]) for alias in node.names if alias.name != "*"]
+    files = []
+    for base, parts in names:
+        for depth in range(1, len(parts) + 1):  # pkg/__init__.py, pkg/sub.py (or pkg/sub/__init__.py)
+            stem = os.path.join(base, *parts[:depth])
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                real = os.path.realpath(candidate)
+                if (real.startswith(root + os.sep) or real == root) and os.path.isfile(real) and real not in files:
+                    files.append(real)
+    return files
+
+
+def _digest(path: str) -> str | None:
+    import hashlib
+    import os
+
+    try:
+        status = os.stat(path)
+        if status.st_size > MAX_CODE_BYTES:
+            return f"size {status.st_size}, modified {status.st_mtime_ns}"
+        with open(path, "rb") as file:
+            return hashlib.sha256(file.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _text_or_none(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def _module_origin(name: str) -> str | None:
+    """The file of an importable module, found without running it where it is top-level (a dotted name's parent
+    packages are imported by find_spec, as the import itself would)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    return found.origin if found is not None and found.origin and found.has_location else None

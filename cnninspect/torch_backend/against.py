@@ -406,16 +406,18 @@ def reference_source(model, given: str | None):
     return found, where
 
 
-def verify_against(analysis, source, where: str = "", values_input: tuple[int, ...] | None = None) -> Comparison:
-    """Build the spec of `analysis` (on the meta device) and the module `source` names, and compare them at the
-    analysis' input. The spec's rows locate its layers; a source that fails to load is located at `where`."""
+def verify_against(analysis, source, where: str = "", values_input: tuple[int, ...] | None = None,
+                   args: dict | None = None) -> Comparison:
+    """Build the spec of `analysis` (on the meta device) and the module `source` names (with `args`, its
+    constructor's keyword arguments), and compare them at the analysis' input. The spec's rows locate its layers;
+    a source that fails to load is located at `where`."""
     from cnninspect.torch_backend.build import SpecModel, TorchRefused
     from cnninspect.torch_backend.sources import load_module
 
     try:
         with torch.random.fork_rng(devices=[]):  # its initial weights the same on every run, the caller's RNG kept
             torch.manual_seed(0)
-            reference = load_module(source)
+            reference = load_module(source, args)
     except InputError as error:
         raise (error.located(f"{where}: {error.where}" if error.where else where) if where else error) from None
     try:

@@ -14,6 +14,7 @@ refuses (InputError, exit 2).
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 from cnninspect.errors import InputError
@@ -35,6 +36,11 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
 
     The import needs no weights: a module built on the meta device is given zeros on the CPU to run on (in
     place); one with weights runs on them, unchanged."""
+    with _one_thread():
+        return _imported(module, shape, name=name, source=source, header=header)
+
+
+def _imported(module, shape: tuple[int, ...], *, name: str, source: str, header: list[str] | None) -> Imported:
     from cnninspect.torch_backend.importer import aux, blocks, emit, structure, trace, verdict
 
     module = _on_cpu(module).eval()
@@ -79,18 +85,16 @@ def import_module(module, shape: tuple[int, ...], *, name: str, source: str, hea
 def _on_cpu(module):
     """Real tensors to run on: the module's own, or, where it was built on the meta device (no weights: an
     import needs none), zeros. Not the meta device: its batch norm runs through Python decompositions that import
-    torch._dynamo, seconds longer than a ResNet-50's forward pass on the CPU. Moved in place, each parameter the
-    same object (swapped, not replaced): code holding a parameter, not its module (cnninspect.build's layer
-    scale), still holds the model's."""
+    torch._dynamo and sympy (seconds, far longer than a ResNet-50's forward pass on the CPU). Nor `to_empty`: on
+    a meta tensor its `empty_like` is such a decomposition too. Each meta tensor becomes `torch.zeros` of its
+    shape and dtype, moved in place, each parameter the same object (swapped, not replaced): code holding a
+    parameter, not its module (cnninspect.build's layer scale), still holds the model's."""
     import torch
 
     if not any(t.device.type == "meta" for t in (*module.parameters(), *module.buffers())):
         return module
-    module = _swapped(lambda: module.to_empty(device="cpu"))
-    with torch.no_grad():
-        for tensor in (*module.parameters(), *module.buffers()):
-            tensor.zero_()
-    return module
+    return _swapped(lambda: module._apply(
+        lambda t: torch.zeros(t.shape, dtype=t.dtype) if t.device.type == "meta" else t))
 
 
 def _swapped(move):
@@ -102,6 +106,22 @@ def _swapped(move):
         return move()
     finally:
         torch.__future__.set_swap_module_params_on_conversion(swapping)
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """The forward passes run on one CPU thread. They run once, at one sample, for shapes: torch's pool of
+    intra-op threads gains little there, and on a busy machine its threads wait for each other (a ResNet-50's
+    first forward pass took 4.8 s of wall time on 2 threads of a shared 2-core machine, 0.55 s on one:
+    benchmarks/results/import_resnet50.md)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _traced(module, shape, source: str, training: bool):
