@@ -104,11 +104,15 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
                          f"--format {fmt} has no place for them", where="--explain")
     spec = load_model(model)
     given = parse_settings(settings)
-    analysis = analyze(spec, model_input(input_text, spec), given)
-    view = None
-    if train:
-        from cnninspect.commands.training import training_view
+    from cnninspect.commands.training import input_range, size_view, training_view
+    sizes, view = input_range(input_text, spec, searched=train and fit_budget is not None), None
+    if sizes is not None:  # --fit over an --input range: the largest size that fits
+        analysis, view = size_view(spec, sizes, given, batch, dtype, optimizer, fit_budget, timing_options["device"])
+    else:
+        analysis = analyze(spec, model_input(input_text, spec), given)
+    if train and view is None:
         view = training_view(analysis, batch, dtype, optimizer, fit_budget, timing_options["device"])
+    if view is not None:
         batch = view.training.config.batch
     result = summarize(analysis, batch, dtype, depth, given)
     if view is not None:
