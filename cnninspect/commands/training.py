@@ -90,7 +90,7 @@ def input_range(text: str | None, model, searched: bool):
         shape = (model.input[0], *[None] * (len(model.input) - 1))
     else:
         shape = tuple(None if ":" in part else parse_sizes(part, "--input", most=1)[0] for part in parts)
-        if min(n for n in shape if n is not None) < 1:
+        if min((n for n in shape if n is not None), default=1) < 1:
             raise InputError(f"sizes must be > 0. Received {spell(text)}", where="--input")
     sizes = SizeRange(shape, start, stop, step)
     check_range(sizes)

@@ -56,7 +56,7 @@ def _size_lines(view: TrainView) -> list[str]:
         after = f"; {_shape(sizes.at(found.above))} is invalid"
     else:
         after = f"; {_shape(sizes.at(found.above))} would need {figures.size(found.over.peak.total)}"
-    out = [f"  fits             input {_shape(sizes.at(found.size))} is the largest of {_range(sizes)} under "
+    out = [f"  fits             input {_shape(sizes.at(found.size))} is the largest of {sizes.text} under "
            f"{budget.text} ({budget.value:,} B) at batch {view.training.config.batch}{after}",
            f"  sizes            {found.analysed:,} analysed" + (f", every one above {found.size} over the budget or "
                                                                f"invalid" if found.above is not None else "")]
@@ -67,13 +67,6 @@ def _size_lines(view: TrainView) -> list[str]:
         out.append(f"  invalid          and {len(found.invalid) - SHOWN_RUNS} more runs of sizes (--format json lists "
                    f"them all)")
     return out
-
-
-def _range(sizes) -> str:
-    """3xSxS for S = 160 to 1024 (by 32)."""
-    step = f" by {sizes.step}" if sizes.step != 1 else ""
-    return (f"{'x'.join('S' if n is None else str(n) for n in sizes.shape)} for S = {sizes.start} to "
-            f"{sizes.stop}{step}")
 
 
 def breakdown(peak: Peak) -> str:

@@ -35,8 +35,9 @@ class SizeRange(NamedTuple):
 
     @property
     def text(self) -> str:
-        ranged = f"{self.start}:{self.stop}:{self.step}"
-        return "x".join(ranged if n is None else str(n) for n in self.shape)
+        """3xSxS for S = 160 to 1024 (by 32)."""
+        step = f" by {self.step}" if self.step != 1 else ""
+        return f"{'x'.join('S' if n is None else str(n) for n in self.shape)} for S = {self.start} to {self.stop}{step}"
 
 
 class Invalid(NamedTuple):
