@@ -7,6 +7,7 @@ from cnninspect.errors import InputError
 
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_DEVICE = "cuda"
+MAX_AXES = 4  # --input's axes, as commands/options.py reads one shape
 
 
 def config(batch: int, dtype: str, optimizer: str | None, device: str | None):
@@ -64,7 +65,8 @@ def input_range(text: str | None, model, searched: bool):
     searches it; else a range is refused."""
     import re
 
-    from cnninspect.commands.rank import fit_rank
+    from cnninspect.commands.rank import AXES
+    from cnninspect.inert import inert
     from cnninspect.core.training.fitsize import SizeRange, check_range
     from cnninspect.parse import parse_range, parse_sizes
     from cnninspect.spell import spell
@@ -74,13 +76,12 @@ def input_range(text: str | None, model, searched: bool):
     if not searched:
         raise InputError("a range of sizes is searched by --train --fit SIZE --batch N (the largest input that "
                          f"fits); give one shape. Received {spell(text)}", where="--input")
-    if "=" in text:
+    if "=" in text or len(model.inputs or ()) > 1:
         raise InputError(f"a range is searched for a model of one input; give NAME=SHAPE pairs without ranges. "
                          f"Received {spell(text)}", where="--input")
     parts = re.split(r"[xX×]", text.strip())
-    if len(parts) > len(model.input):
-        raise InputError(f"{len(parts)} axes, for an input of {len(model.input)} "
-                         f"({'x'.join(map(str, model.input))}). Received {spell(text)}", where="--input")
+    if len(parts) > MAX_AXES:
+        raise InputError(f"one sample has at most {MAX_AXES} axes. Received {spell(text)}", where="--input")
     ranges = {parse_range(part, "--input", "3x160:1024:32", step=1) for part in parts if ":" in part}
     if len(ranges) > 1:
         raise InputError(f"the ranged axes take one size together: give the same range on each (e.g. "
@@ -94,7 +95,11 @@ def input_range(text: str | None, model, searched: bool):
             raise InputError(f"sizes must be > 0. Received {spell(text)}", where="--input")
     sizes = SizeRange(shape, start, stop, step)
     check_range(sizes)
-    fit_rank(sizes.at(start), model)
+    if model.ranks and len(shape) not in model.ranks:
+        ranged = next(part.strip() for part in parts if ":" in part)
+        example = "x".join([str(model.input[0]), *[ranged] * (len(model.input) - 1)])
+        raise InputError(f"{inert(model.name)} takes {' or '.join(AXES[r] for r in model.ranks)}, the range on the "
+                         f"axes that vary, e.g. {example}. Received {spell(text)}", where="--input")
     return sizes
 
 

@@ -173,8 +173,10 @@ def test_the_top_of_the_range_fitting_says_so():
     (("--input", "3x100:200x100:300"), "--input: the ranged axes take one size together"),
     (("--input", "0x100:200x100:200"), "--input: sizes must be > 0"),
     (("--input", "3x1.5x100:200"), "--input: expected an integer"),
-    (("--input", "3x3x100:200x100:200"), "--input: 4 axes, for an input of 3"),
-    (("--input", "100:200x100:200"), "--input: resnet18 takes C x H x W"),
+    (("--input", "3x3x100:200x100:200"), "--input: resnet18 takes C x H x W, the range on the axes that vary, "
+                                         "e.g. 3x100:200x100:200. Received"),
+    (("--input", "1x3x3x100:200x100:200"), "--input: one sample has at most 4 axes"),
+    (("--input", "100:200x100:200"), "--input: resnet18 takes C x H x W, the range on the axes that vary"),
     (("--input", "image=3x100:200"), "--input: a range is searched for a model of one input"),
 ])
 def test_bad_ranges_are_one_line_and_exit_2(args, fragment):
@@ -188,11 +190,19 @@ def test_bad_ranges_are_one_line_and_exit_2(args, fragment):
                                                                               "searched at one batch: give --batch"),
     (("summary", "resnet18", "--train", "--fit", "1MB", "--batch", "8", "--input", "100:110"),
      "--fit: no size of 3xSxS for S = 100 to 110 fits at batch 8: the smallest valid, 3x100x100, needs"),
+    (("summary", "docs/wiring.yaml", "--train", "--fit", "1GB", "--batch", "8", "--input", "10:20"),
+     "--input: a range is searched for a model of one input"),
     (("summary", "alexnet", "--train", "--fit", "1GB", "--batch", "8", "--input", "10:20"),
      "--input: no size of 3xSxS for S = 10 to 20 is valid for the network: at 20, "),
 ])
 def test_refusals_around_a_range(args, fragment):
     bounded_refusal(list(args), fragment)
+
+
+def test_a_hostile_range_is_printed_inert():
+    line = bounded_refusal(["summary", "resnet18", "--train", "--fit", "4GB", "--batch", "8", "--input",
+                            "1:\x1b[2J\u202e9"], "--input: expected START:STOP")
+    assert "\x1b" not in line and "\u202e" not in line and "\\x1b" in line
 
 
 def test_a_real_subprocess():
