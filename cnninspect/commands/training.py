@@ -66,8 +66,8 @@ def input_range(text: str | None, model, searched: bool):
     import re
 
     from cnninspect.commands.rank import AXES
-    from cnninspect.inert import inert
     from cnninspect.core.training.fitsize import SizeRange, check_range
+    from cnninspect.inert import inert
     from cnninspect.parse import parse_range, parse_sizes
     from cnninspect.spell import spell
 
