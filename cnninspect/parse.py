@@ -144,3 +144,18 @@ def step_label(window: Window) -> str:
     if any(window.output_padding):
         label += f":op={show(window.output_padding)}"
     return label
+
+
+def parse_range(text: str, where: str, example: str = "160:512:32", step: int | None = None) -> tuple[int, int, int]:
+    """START:STOP:STEP, integers, START and STEP positive (compare --sweep, --input's ranges): (start, stop, step).
+    With `step`, START:STOP alone takes that step. Whether the range is empty or too long is the caller's to say."""
+    parts = text.split(":")
+    values = [read_int(part) for part in parts]
+    if step is not None and len(values) == 2:
+        values.append(step)
+    if len(values) != 3 or None in values or min(values[0], values[2]) < 1:
+        form = "START:STOP or START:STOP:STEP" if step is not None else "START:STOP:STEP"
+        raise InputError(f"expected {form} with positive integers (up to {MAX_DIGITS} digits), e.g. {example}. "
+                         f"Received {spell(text)}", where=where)  # spelt: thousands of digits are cut short
+    start, stop, every = values
+    return start, stop, every

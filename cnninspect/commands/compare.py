@@ -129,14 +129,10 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
 
 
 def _sweep(text: str, default: tuple[int, ...]) -> list[tuple[int, ...]]:
-    from cnninspect.parse import read_int
+    from cnninspect.parse import parse_range
     from cnninspect.spell import spell
 
-    values = [read_int(part) for part in text.split(":")]
-    if len(values) != 3 or None in values or min(values[0], values[2]) < 1:
-        raise InputError(f"expected START:STOP:STEP with positive integers (up to 18 digits), e.g. 160:512:32. "
-                         f"Received {spell(text)}", where="--sweep")  # spelt: thousands of digits are cut short
-    start, stop, step = values
+    start, stop, step = parse_range(text, "--sweep")
     count = max(0, (stop - start) // step + 1)  # counted, not built: 1:100000000:1 is refused at once
     if not 1 <= count <= MAX_COLUMNS:
         raise InputError(f"a sweep has 1 to {MAX_COLUMNS} sizes; {spell(text)} gives {count}", where="--sweep")

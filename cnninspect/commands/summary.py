@@ -49,7 +49,11 @@ Training (--train, docs/training.md): per layer what autograd saves for backward
 backward MACs (as FlopCounterMode counts them); in the totals parameters, gradients, optimizer
 state (--optimizer sgd, momentum, adam, adamw), saved tensors and the peak of a step, for
 --device cuda (the default) or cpu. --dtype bfloat16 or float16 is mixed precision with float32
-master weights. --fit SIZE finds the largest batch whose peak fits under SIZE (24GiB, 16GB).
+master weights. --fit SIZE finds the largest batch whose peak fits under SIZE (24GiB, 16GB); with
+an --input range and --batch N, the largest input size at that batch: --input START:STOP[:STEP]
+is square (the spec's channels), or give the range on the axes that vary, the same on each
+(3x160:1024x160:1024, 3x224x160:1024:32). Every size of the range is analysed: exact, and the
+sizes where the network does not fit its input are listed.
 
 \b
   cnninspect summary resnet18
@@ -61,6 +65,7 @@ master weights. --fit SIZE finds the largest batch whose peak fits under SIZE (2
   cnninspect summary resnet18 --verify --time --batch 8
   cnninspect summary resnet50 --train --batch 64 --optimizer adamw --dtype bfloat16
   cnninspect summary resnet50 --train --fit 24GiB --depth 1
+  cnninspect summary resnet50 --train --fit 24GiB --batch 32 --input 160:1024:32 --depth 1
   cnninspect summary lenet5 --train --batch 4 --verify
 """
 TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
@@ -82,7 +87,8 @@ TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs":
 @click.option("--train", is_flag=True, help="Add the memory and compute of a training step (docs/training.md).")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
               help="--train: the optimizer whose state is counted [default: adamw].")
-@click.option("--fit", "fit_budget", metavar="SIZE", help="--train: the largest batch whose peak fits, e.g. 24GiB.")
+@click.option("--fit", "fit_budget", metavar="SIZE",
+              help="--train: the largest batch whose peak fits, e.g. 24GiB (with an --input range: the largest size).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]),
               help="--time: device [default: the best]; --train: cuda (default) or cpu.")
 @click.option("--channels-last", is_flag=True, help="--time: channels-last memory format.")
@@ -104,11 +110,15 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
                          f"--format {fmt} has no place for them", where="--explain")
     given = parse_settings(settings)
     spec, own = load_with(model, given)  # a source's --set: its constructor's (shown as given all the same)
-    analysis = analyze(spec, model_input(input_text, spec), own)
-    view = None
-    if train:
-        from cnninspect.commands.training import training_view
+    from cnninspect.commands.training import input_range, size_view, training_view
+    sizes, view = input_range(input_text, spec, searched=train and fit_budget is not None), None
+    if sizes is not None:  # --fit over an --input range: the largest size that fits
+        analysis, view = size_view(spec, sizes, own, batch, dtype, optimizer, fit_budget, timing_options["device"])
+    else:
+        analysis = analyze(spec, model_input(input_text, spec), own)
+    if train and view is None:
         view = training_view(analysis, batch, dtype, optimizer, fit_budget, timing_options["device"])
+    if view is not None:
         batch = view.training.config.batch
     result = summarize(analysis, batch, dtype, depth, given)
     if view is not None:

@@ -17,7 +17,7 @@ import torch
 from cnninspect.core.engine import Analysis
 from cnninspect.core.training import TrainConfig, train
 from cnninspect.syntax import DTYPE_BYTES
-from cnninspect.torch_backend.build import SpecModel, refuse_oversized
+from cnninspect.torch_backend.build import SpecModel, example_inputs, refuse_oversized
 
 
 class _Attributed(SpecModel):
@@ -61,8 +61,8 @@ def measure(analysis: Analysis, config: TrainConfig, device: str = "meta", optim
         finally:
             torch.set_default_dtype(previous)
     model.train()
-    x = torch.randn(config.batch, *analysis.input, device=device, dtype=dtype) if device != "meta" else \
-        torch.empty(config.batch, *analysis.input, device=device, dtype=dtype)
+    xs = example_inputs(analysis, config.batch, torch.randn if device != "meta" else torch.empty, device=device,
+                        dtype=dtype)  # every input of the spec, in forward's order
     owned = {t.untyped_storage()._cdata for t in (*model.parameters(), *model.buffers())}
     saved: dict[int, tuple[int, int]] = {}  # storage -> (row, bytes)
 
@@ -77,7 +77,7 @@ def measure(analysis: Analysis, config: TrainConfig, device: str = "meta", optim
     cast = torch.autocast("cpu", dtype=getattr(torch, config.dtype)) if mixed else _Nothing()
     with FlopCounterMode(display=False) as counter:
         with cast, torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-            outputs = [model(x), *model.aux_outputs]
+            outputs = [model(*xs), *model.aux_outputs]
         forward = counter.get_total_flops()
         loss = sum(out.float().sum() for out in outputs)
         loss.backward()
@@ -148,11 +148,11 @@ def measure_peak(analysis: Analysis, config: TrainConfig) -> dict[str, int]:
     model = SpecModel(analysis)
     model.train()
     optimizer = OPTIMIZERS[config.optimizer](list(model.parameters()))
-    x = torch.randn(config.batch, *analysis.input)
+    xs = example_inputs(analysis, config.batch, torch.randn)
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        sum(out.sum() for out in (model(x), *model.aux_outputs)).backward()
+        sum(out.sum() for out in (model(*xs), *model.aux_outputs)).backward()
         optimizer.step()
 
     step()

@@ -87,3 +87,15 @@ def test_the_oracle_can_fail():
         saved.SAVES["maxpool"] = rule
     assert any(path.startswith("features") for path, *_ in wrong)
 
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_a_spec_of_several_inputs_is_measured_with_all_of_them(device):
+    """docs/wiring.yaml: two inputs (the second one multiplied in), earlier outputs read again, a shared module."""
+    analysis = analyze(load_model("docs/wiring.yaml"))
+    assert len(analysis.inputs) == 2
+    wrong, found = _disagreements(analysis, TrainConfig(batch=2, device="cpu"), device)
+    assert not wrong and found.backward_flops > 0
+    if device == "cpu":
+        from cnninspect.torch_backend.training import verify_step
+        assert verify_step(analysis, TrainConfig(batch=2)).ok

@@ -15,6 +15,7 @@ class TrainView(NamedTuple):
     training: Training
     budget: Limit | None = None  # --fit: the budget the batch was found under
     over: Training | None = None  # --fit: the step at one more in the batch, which does not fit
+    sized: object | None = None  # --fit over an --input range: the SizeFit (its `over` is the next size's step)
 
     def figures(self, row: Row) -> tuple[int, int]:
         """(saved bytes, backward MACs) of a shown row: its own, or its layers' for a folded row."""
