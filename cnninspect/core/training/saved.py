@@ -432,6 +432,7 @@ SAVES: dict[str, Rule] = {
     "channel_dropout": _channel_dropout,
     "mean": _saves_nothing,  # the derivatives of mean and sum need only sizes
     "sum": _saves_nothing,
+    "scale": _saves_nothing,  # x * a number: its derivative is the number
     "amax": _amax,
     "reshape": _flatten,
     "space_to_depth": _space_to_depth,
