@@ -272,6 +272,8 @@ class _Reader:
         source, index = node.args
         if isinstance(source, fx.Node) and source.name in self.chunks:
             piece = self.chunks[source.name]
+            if isinstance(index, int) and index < 0:  # spx[-1]: counted from the pieces torch.chunk made
+                index += len(self.values[source.name])
             return calls.Layer("chunk", {"chunks": piece.chunks, "index": index, "dim": piece.dim}, piece.input)
         if isinstance(source, fx.Node) and not isinstance(self.values.get(source.name), torch.Tensor):
             return calls.Query()  # x.shape[0], a size
