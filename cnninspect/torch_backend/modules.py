@@ -144,6 +144,22 @@ class Reshape(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
+class Narrow(nn.Module):
+    """x.narrow(dim, start, length), a slice x[:, start:start + length], as a module."""
+
+    type_name = "narrow"
+
+    def __init__(self, dim: int, start: int, length: int) -> None:
+        super().__init__()
+        self.dim, self.start, self.length = dim, start, length
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, start={self.start}, length={self.length}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.narrow(self.dim, self.start, self.length)
+
+
 class Scale(nn.Module):
     """x * factor, a Python number (NFNet's alpha, Inception-ResNet's residual scale) as a module."""
 
@@ -404,6 +420,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "amax": _reduce("amax"),
     "sum": _reduce("sum"),
     "scale": lambda p, x: Scale(p.factor),
+    "narrow": lambda p, x: Narrow(p.dim, p.start, p.length),
     "reshape": lambda p, x: Reshape(p.shape if isinstance(p.shape, tuple) else (p.shape,)),
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),

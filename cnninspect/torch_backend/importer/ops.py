@@ -303,6 +303,16 @@ def _no(reason: str):
     raise Unsupported(reason)
 
 
+def _narrow(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim", "start", "length"))
+    rank = len(call.shape_in) + 1
+    dim = values.get("dim", 0)
+    if dim % rank == 0 or not all(isinstance(values.get(k), int) for k in ("start", "length")):
+        raise Unsupported("a narrow of the batch, or from a tensor start")
+    return Layer("narrow", {"start": values["start"] % call.shape_in[dim % rank - 1], "length": values["length"],
+                            "dim": dim}, values.get("input", call.args[0]))
+
+
 def _pad(fn, call: Call):
     values = _bound(fn, call.args, call.kwargs, ("input", "pad", "mode", "value"))
     mode, value = values.get("mode", "constant"), values.get("value") or 0.0
@@ -331,7 +341,7 @@ FUNCTIONS: dict = {
     F.softmax: _softmax, torch.softmax: _softmax,
     F.log_softmax: lambda fn, call: Layer("log_softmax", {"dim": _softmax(fn, call).fields["dim"]}, call.args[0]),
     F.elu: _elementwise("elu", ("input", "alpha", "inplace"), ("alpha", "inplace")),
-    torch.mean: _mean, F.pad: _pad, F.interpolate: _interpolate,
+    torch.mean: _mean, F.pad: _pad, torch.narrow: _narrow, F.interpolate: _interpolate,
     torch.flatten: _flatten,
     F.dropout: _dropout,
     F.max_pool1d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
@@ -360,7 +370,7 @@ METHODS: dict[str, Callable] = {
     "flatten": _flatten, "view": _reshape, "reshape": _reshape,
     "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
     "chunk": _chunk, "split": _split, "permute": _permute, "mean": _mean, "transpose": _transpose,
-    "sum": _reduce_as("sum"), "amax": _reduce_as("amax"), "softmax": _softmax,
+    "narrow": _narrow, "sum": _reduce_as("sum"), "amax": _reduce_as("amax"), "softmax": _softmax,
     "unsqueeze": _unsqueeze, "squeeze": _squeeze, "expand_as": _expand, "expand": _expand,
     "contiguous": lambda fn, call: Alias(call.args[0]),
     "size": lambda fn, call: Query(), "dim": lambda fn, call: Query(),

@@ -190,6 +190,7 @@ MODULES: dict[str, tuple[str, Reader]] = {
     **{f"{_OURS}.AvgPool{n}dSame": ("avgpool_same", lambda m: _pool_same(m, False)) for n in (1, 2, 3)},
     f"{_OURS}.Reduce": (None, _reduce),  # mean, amax or sum: the instance says which
     f"{_OURS}.Reshape": ("reshape", lambda m: {"shape": list(m.shape)}),
+    f"{_OURS}.Narrow": ("narrow", lambda m: {"dim": m.dim, "start": m.start, "length": m.length}),
     f"{_OURS}.Scale": ("scale", lambda m: {"factor": float(m.factor)}),
     f"{_NN}.activation.Mish": ("mish", _inplace),
     f"{_NN}.activation.SELU": ("selu", _inplace),

@@ -280,8 +280,8 @@ class _Reader:
         return self.slice(source, index)
 
     def slice(self, source, index):
-        """x[:, a:b, ...]: the whole tensor (an alias), or the piece along one dimension that a torch.chunk
-        gives (a `chunk` layer: the same view); any other indexing is refused."""
+        """x[:, a:b, ...]: the whole tensor (an alias), or a piece along one dimension: a `chunk` where torch.chunk
+        gives that piece (ShuffleNet-like splits read as before), else a `narrow`; any other indexing is refused."""
         value = self.values.get(source.name) if isinstance(source, fx.Node) else None
         items = index if isinstance(index, tuple) else (index,)
         if not isinstance(value, torch.Tensor) or not all(isinstance(i, slice) or i is Ellipsis for i in items) \
@@ -306,8 +306,9 @@ class _Reader:
                 piece = -(-n // chunks)
                 if piece == size and start % piece == 0 and stop == min(n, start + piece):
                     return calls.Layer("chunk", {"chunks": chunks, "index": start // piece, "dim": dim}, source)
+            return calls.Layer("narrow", {"start": start, "length": size, "dim": dim}, source)
         where = ", ".join(f"dim {d}: {a}:{b} of {n}" for d, a, b, n in cut)
-        raise Unsupported(f"op slicing a tensor (x[...]) to a piece no torch.chunk gives ({where})")
+        raise Unsupported(f"op slicing a tensor (x[...]) along more than one dimension ({where})")
 
     def apply(self, node: fx.Node, effect, value) -> None:
         if isinstance(effect, calls.Query):
