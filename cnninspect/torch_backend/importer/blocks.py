@@ -15,6 +15,7 @@ import re
 
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.torch_backend.importer.emit import Counter, Flow, SeqBody
+from cnninspect.torch_backend.importer.structure import REOPEN
 
 STRUCTURES = {"seq", "add", "mul", "concat", "repeat", "aux", "if", "name", "layers", "branches", "params"}
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
@@ -147,7 +148,7 @@ def _collect(node, depth: int, found: list) -> None:
         for index, item in enumerate(node):
             if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody):
                 seq = item["seq"]
-                if _height(seq) == depth and seq.cls:
+                if _height(seq) == depth and seq.cls and seq.cls not in REOPEN:  # a block names one module
                     found.append((node, index, seq))
                     continue
             _collect(item, depth, found)
