@@ -162,7 +162,13 @@ def _copy(out: fx.Graph, env: dict, node: fx.Node, attrs: dict, signature) -> No
         out.output(results[0] if len(results) == 1 else tuple(results))
         return
     args, kwargs = fx.node.map_arg((node.args, node.kwargs), lambda n: env[n.name])
-    how, target = ATEN.get(node.target, ("function", node.target))
+    if node.target == aten.slice.Tensor:  # x[:, a:b]: the indexing fx would have recorded
+        x, dim, start, end, step = (list(args) + [0, None, None, 1][len(args) - 1:])[:5]
+        args, kwargs = (x, (*[slice(None)] * dim, slice(start, end, step))), {}
+        node_target = ("function", operator.getitem)
+    else:
+        node_target = None
+    how, target = node_target or ATEN.get(node.target, ("function", node.target))
     made = out.call_method(target, args, kwargs) if how == "method" else out.call_function(target, args, kwargs)
     made.meta["nn_module_stack"] = dict(node.meta.get("nn_module_stack") or {})
     env[node.name] = made
