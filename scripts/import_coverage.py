@@ -121,7 +121,8 @@ def run(source: str) -> tuple[str, str, float, int]:
         return source, "error", time.perf_counter() - start, f"{type(error).__name__}: {str(error)[:200]}"
     if problems:
         return source, "DIFFERS", time.perf_counter() - start, "; ".join(problems)
-    return source, "exact", time.perf_counter() - start, f"{imported.layers} layers, {imported.blocks} blocks"
+    tracer = imported.tracer.split(" (")[0]  # torch.fx, or torch.export where fx failed
+    return source, "exact", time.perf_counter() - start, f"{imported.layers} layers, {imported.blocks} blocks, {tracer}"
 
 
 def from_logs(paths: list[str]) -> list[tuple]:
@@ -157,6 +158,10 @@ def main(argv: list[str]) -> None:
         exact = sum(r[1] == "exact" for r in mine)
         lines += [f"**{library}**: {exact} of {len(mine)} exact, {sum(r[1] == 'refused' for r in mine)} refused, "
                   f"{sum(r[1] not in ('exact', 'refused') for r in mine)} other.", ""]
+    refused = [r for r in results if r[1] != "exact"]
+    if refused:
+        lines += ["Not exact, each with its first reason:", ""]
+        lines += [f"- {s}: {d.split('; ')[0].replace('cannot import ', '')[:240]}" for s, _, _, d in refused] + [""]
     lines += ["| source | result | time | detail |", "|---|---|---|---|"]
     lines += [f"| {s} | {r} | {t:.1f} s | {d.replace('|', '/')} |" for s, r, t, d in results]
     if not argv:

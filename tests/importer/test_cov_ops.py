@@ -166,3 +166,21 @@ def test_what_the_format_lacks_is_listed():
     text = str(error.value)
     assert "op _operator.matmul ×1" in text and "along more than one dimension" in text
     assert "op _operator.truediv ×1" in text
+
+
+class FlatGamma(nn.Module):
+    """timm's ConvNeXt block: a per-channel scale whose parameter is (C,), reshaped in the forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.gamma = nn.Parameter(torch.ones(4))
+
+    def forward(self, x):
+        return self.conv(x).mul(self.gamma.reshape(1, -1, 1, 1))
+
+
+def test_a_parameter_reshaped_is_listed_with_its_shape():
+    with pytest.raises(InputError) as error:
+        import_module(FlatGamma(), (3, 8, 8), name="net", source="net.py:FlatGamma")
+    assert "op Tensor.reshape of a parameter" in str(error.value) and "this is gamma, 4" in str(error.value)

@@ -242,6 +242,12 @@ class _Reader:
             return calls.Query()
         if not isinstance(value, torch.Tensor) and not self.reads_tensor(node):
             return calls.Query()  # arithmetic on sizes, an assertion on them (timm's _assert(x.ndim == 4))
+        first = node.args[0] if node.args else None
+        if isinstance(first, fx.Node) and first.name in self.params and node.op == "call_method" \
+                and target not in ("mul", "mul_", "add", "add_"):
+            tensor = self.values[first.name]
+            raise Unsupported(f"op {self.op_name(node)} of a parameter (the format's layer_scale holds one of C×1×1, "
+                              f"multiplied in; this is {first.target}, {'x'.join(map(str, tensor.shape)) or 'a scalar'})")
         handler = (calls.METHODS.get(target) if node.op == "call_method"
                    else self.extra.get(target) or calls.FUNCTIONS.get(target))
         if handler is None:
