@@ -64,16 +64,6 @@ def _leaf_path(module: nn.Module, stack: dict) -> tuple[str, str] | None:
     return None
 
 
-def _scope(stack: dict, upto: str | None = None) -> dict:
-    """The stack as fx's nn_module_stack ({key: (path, type)}), cut before `upto` (a leaf's own key)."""
-    found = {}
-    for key, value in (stack or {}).items():
-        if key == upto:
-            break
-        found[key] = value
-    return found
-
-
 def graph(module: nn.Module, shape: tuple[int, ...], training: bool, fx_reason: str) -> fx.Graph:
     """The exported graph at module granularity; TraceFailed (trace.py) where export fails too."""
     from cnninspect.torch_backend.importer.trace import TraceFailed
