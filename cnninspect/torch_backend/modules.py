@@ -144,6 +144,38 @@ class Reshape(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
+class Narrow(nn.Module):
+    """x.narrow(dim, start, length), a slice x[:, start:start + length], as a module."""
+
+    type_name = "narrow"
+
+    def __init__(self, dim: int, start: int, length: int) -> None:
+        super().__init__()
+        self.dim, self.start, self.length = dim, start, length
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, start={self.start}, length={self.length}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.narrow(self.dim, self.start, self.length)
+
+
+class Scale(nn.Module):
+    """x * factor, a Python number (NFNet's alpha, Inception-ResNet's residual scale) as a module."""
+
+    type_name = "mul"  # the function torch runs, as the analysis names it
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+
 def _reduce(name: str):
     return lambda p, x: Reduce(name, list(p.dim) if isinstance(p.dim, tuple) else p.dim, p.keepdim)
 
@@ -387,6 +419,8 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "mean": _reduce("mean"),
     "amax": _reduce("amax"),
     "sum": _reduce("sum"),
+    "scale": lambda p, x: Scale(p.factor),
+    "narrow": lambda p, x: Narrow(p.dim, p.start, p.length),
     "reshape": lambda p, x: Reshape(p.shape if isinstance(p.shape, tuple) else (p.shape,)),
     "permute": lambda p, x: Permute(list(p.dims)),
     "chunk": lambda p, x: Chunk(p.chunks, p.index, p.dim),

@@ -28,7 +28,7 @@ REQUIRED = {  # the fields a kind cannot go without, and a few that are not defa
     "prelu": {"num_parameters": 4}, "amax": {"dim": [2, 3]}, "sum": {"dim": 1}, "reshape": {"shape": [2, -1]},
     "lppool": {"norm_type": 2.0, "kernel": 2}, "circular_pad": {"padding": 1}, "std_conv": {"out": 6, "kernel": 3},
     "scaled_std_conv": {"out": 6, "kernel": 3, "dynamic_same": True}, "layerscale": {"channels_first": True},
-    "space_to_depth": {"block_size": 2}, "blur_pool": {}, "softmax": {"dim": 1}, "dropout": {"p": 0.25}, "layernorm": {"channels_first": True},
+    "space_to_depth": {"block_size": 2}, "blur_pool": {}, "scale": {"factor": 0.5}, "narrow": {"start": 1, "length": 2}, "softmax": {"dim": 1}, "dropout": {"p": 0.25}, "layernorm": {"channels_first": True},
 }
 INPUT = (4, 8, 8)
 
@@ -42,7 +42,7 @@ def built(kind: str, fields: dict):
     return BUILDERS[kind](params, INPUT)
 
 
-UNREAD = {"layer_scale": "a mul by the parameter (ops.py)", "blur_pool": "its convolution is not yet counted"}
+UNREAD = {"layer_scale": "a mul by the parameter (ops.py)"}
 
 
 @pytest.mark.parametrize("kind", sorted(set(BUILDERS) - set(UNREAD)))

@@ -94,6 +94,8 @@ CASES = [
     _between("celu"), _between({"celu": {"inplace": True, "alpha": 2}}),
     _between("hardtanh"), _between({"hardtanh": {"inplace": True}}),
     _between({"hardtanh": {"inplace": True, "min_val": 0, "max_val": 6}}),
+    _between({"narrow": {"start": 1, "length": 2}}), ([C, R, {"narrow": {"start": 0, "length": 3, "dim": 2}}, C], S2),
+    _between({"scale": {"factor": 0.2}}), ([C, R, {"scale": {"factor": -2}}, C], S2),
     _between({"log_softmax": {"dim": 1}}), _between({"log_softmax": {"dim": -1}}, S3),
     _between({"channel_dropout": {"p": 0.25}}), _between({"channel_dropout": {"p": 0.25, "inplace": True}}, S3),
     ([C, R, {"channel_dropout": {"p": 0}}, C], S2), _between({"channel_dropout": {"p": 1}}),

@@ -369,6 +369,14 @@ def _permute(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
     return [], x._replace(order=tuple(base[i] for i in order))
 
 
+def _narrow(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
+    """A view, as a chunk is: contiguous only if it takes the whole axis or every axis before it has size 1."""
+    axis = row.settings.dim % (len(row.input) + 1) - 1
+    whole = row.output[axis] == row.input[axis]
+    before = s.batch == 1 and all(n == 1 for n in row.input[:axis])
+    return [], x._replace(sliced=x.sliced or not (whole or before or not contiguous(x, row.input)))
+
+
 def _chunk(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
     """A view; contiguous only if it takes the whole axis or every axis before it has size 1 (the batch too)."""
     axis = row.settings.dim % (len(row.input) + 1) - 1
@@ -432,6 +440,8 @@ SAVES: dict[str, Rule] = {
     "channel_dropout": _channel_dropout,
     "mean": _saves_nothing,  # the derivatives of mean and sum need only sizes
     "sum": _saves_nothing,
+    "scale": _saves_nothing,
+    "narrow": _narrow,  # x * a number: its derivative is the number
     "amax": _amax,
     "reshape": _flatten,
     "space_to_depth": _space_to_depth,

@@ -142,12 +142,17 @@ class _State:
 
 
 def _collect(node, depth: int, found: list) -> None:
-    """(the list holding it, its index, the seq body) for each scope of that height."""
+    """(the list holding it, its index, the seq body) for each scope of that height; a module opened again (a
+    named seq written twice in one list: a ModuleList run between others) is never a block, a block call naming
+    one module."""
     if isinstance(node, list):
+        names = [item["seq"].get("name") for item in node
+                 if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody)]
         for index, item in enumerate(node):
             if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody):
                 seq = item["seq"]
-                if _height(seq) == depth and seq.cls:
+                reopened = seq.get("name") is not None and names.count(seq.get("name")) > 1
+                if _height(seq) == depth and seq.cls and not reopened:
                     found.append((node, index, seq))
                     continue
             _collect(item, depth, found)

@@ -23,4 +23,10 @@ def module_flops(module: nn.Module, x_shape, out_shape) -> int:
     if isinstance(module, nn.Linear):
         rows = math.prod(x_shape[:-1])
         return mm_flop((rows, module.in_features), (module.in_features, module.out_features))
+    if f"{type(module).__module__}.{type(module).__qualname__}" in _BLUR:  # a depthwise conv by its filter
+        channels = module.channels or x_shape[1]
+        return conv_flop_count(list(x_shape), [channels, 1, module.filt_size, module.filt_size], list(out_shape))
     return 0
+
+
+_BLUR = ("timm.layers.blur_pool.BlurPool2d", "cnninspect.torch_backend.modules.BlurPool2d")

@@ -20,7 +20,10 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.torch_backend.importer.table import Unsupported, axes
+
+SCALE = "scale"  # x * a number, where the catalog has that kind
 
 
 class Layer(NamedTuple):
@@ -36,6 +39,14 @@ class Merge(NamedTuple):
 
 class Alias(NamedTuple):
     input: object
+    expanded: bool = False  # a broadcast (expand_as): only an add or a mul may read it
+
+
+class Stack(NamedTuple):
+    """torch.stack along dim 1: each input reshaped to `shape` (unsqueezed), then joined (a concat)."""
+
+    inputs: tuple
+    shape: list
 
 
 class Query(NamedTuple):
@@ -58,7 +69,7 @@ class Chunks(NamedTuple):
 
 
 Call = NamedTuple("Call", [("args", tuple), ("kwargs", dict), ("shape_in", tuple), ("shape_out", tuple),
-                           ("is_node", Callable)])
+                           ("is_node", Callable), ("batch_kept", bool)])
 
 
 def _bound(fn, args, kwargs, names: tuple[str, ...]) -> dict:
@@ -92,12 +103,65 @@ def _flatten(fn, call: Call):
 
 
 def _reshape(fn, call: Call):
-    """x.view(n, -1) and its kind: a flatten from dim 1 where the shapes say so, nothing else."""
+    """x.view(n, ...), x.reshape(n, ...): a flatten from dim 1 where the shapes say so, else a `reshape` to the
+    per-sample shape torch measured (a −1 kept where the call wrote one), the batch kept as the first size."""
     if len(call.shape_out) == 1 and len(call.shape_in) > 1:
         return Layer("flatten", {"start_dim": 1, "end_dim": -1}, call.args[0])
     if call.shape_out == call.shape_in:
         return Alias(call.args[0])
-    raise Unsupported(f"a reshape from {_show(call.shape_in)} to {_show(call.shape_out)} (only flattening)")
+    sizes = list(call.args[1:])
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = list(sizes[0])
+    if len(sizes) != len(call.shape_out) + 1 or not call.batch_kept:
+        raise Unsupported(f"a reshape from {_show(call.shape_in)} to {_show(call.shape_out)} that moves the batch")
+    written = sizes[1:]
+    shape = [-1 if size == -1 else n for size, n in zip(written, call.shape_out)]
+    return Layer("reshape", {"shape": shape}, call.args[0])
+
+
+def _unsqueeze(fn, call: Call):
+    """x.unsqueeze(d) after the batch: a reshape to the shape torch measured."""
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim"))
+    rank = len(call.shape_out) + 1
+    if values.get("dim", 0) % rank == 0:
+        raise Unsupported("an unsqueeze before the batch")
+    return Layer("reshape", {"shape": list(call.shape_out)}, values.get("input", call.args[0]))
+
+
+def _squeeze(fn, call: Call):
+    if not call.batch_kept:
+        raise Unsupported("a squeeze of the batch")
+    if call.shape_out == call.shape_in:
+        return Alias(call.args[0])
+    return Layer("reshape", {"shape": list(call.shape_out)}, call.args[0])
+
+
+def _expand(fn, call: Call):
+    """x.expand_as(y), x.expand(...): the same tensor, broadcast where an add or a mul reads it (the reader
+    refuses it anywhere else): the merge's broadcasting gives the same sizes and values."""
+    if not call.batch_kept:
+        raise Unsupported("an expand of the batch")
+    return Alias(call.args[0], expanded=True)
+
+
+def _transpose(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim0", "dim1"))
+    rank = len(call.shape_in) + 1
+    a, b = values.get("dim0", call.args[1]) % rank, values.get("dim1", call.args[2]) % rank
+    if 0 in (a, b):
+        raise Unsupported("a transpose of the batch")
+    dims = list(range(rank))
+    dims[a], dims[b] = dims[b], dims[a]
+    return Layer("permute", {"dims": dims}, values.get("input", call.args[0]))
+
+
+def _stack(fn, call: Call):
+    """torch.stack(xs, 1): each x unsqueezed at 1 (a reshape), joined along dim 1 (a concat)."""
+    values = _bound(fn, call.args, call.kwargs, ("tensors", "dim"))
+    tensors, dim = list(values.get("tensors", call.args[0])), values.get("dim", 0)
+    if dim % (len(call.shape_out) + 1) != 1 or len(tensors) < 2:
+        raise Unsupported(f"torch.stack along dim {dim} (only along dim 1, of two tensors or more)")
+    return Stack(tuple(tensors), [1, *call.shape_out[1:]])
 
 
 def _dropout(fn, call: Call):
@@ -137,11 +201,22 @@ def _softmax(fn, call: Call):
 
 
 def _binary(op: str):
+    """Two tensors: a merge. A tensor and a number: nothing where the number changes nothing (x + 0, x * 1,
+    MobileOne's `out = 0; out += branch(x)`), a `scale` layer for x * a number; else refused."""
+
     def handler(fn, call: Call):
         operands = [a for a in call.args[:2]]
-        if len(operands) != 2 or not all(call.is_node(a) for a in operands) or call.kwargs.get("alpha", 1) != 1:
-            raise Unsupported(f"{op} with a number (not two tensors)")
-        return Merge(op, tuple(operands))
+        if len(operands) == 2 and all(call.is_node(a) for a in operands) and call.kwargs.get("alpha", 1) == 1:
+            return Merge(op, tuple(operands))
+        tensors = [a for a in operands if call.is_node(a)]
+        numbers = [a for a in operands if isinstance(a, (int, float)) and not isinstance(a, bool)]
+        if len(operands) == 2 and len(tensors) == 1 and len(numbers) == 1 and call.kwargs.get("alpha", 1) == 1:
+            number = numbers[0]
+            if number == (0 if op == "add" else 1):
+                return Alias(tensors[0])
+            if op == "mul" and SCALE in BY_NAME:
+                return Layer(SCALE, {"factor": float(number)}, tensors[0])
+        raise Unsupported(f"{op} with a number (not two tensors)")
     return handler
 
 
@@ -193,6 +268,51 @@ def _mean(fn, call: Call):
     return Layer("mean", {"dim": dim, "keepdim": bool(values.get("keepdim", False))}, values.get("input", call.args[0]))
 
 
+def _reduce_as(kind: str):
+    def handler(fn, call: Call):
+        values = _bound(fn, call.args, call.kwargs, ("input", "dim", "keepdim"))
+        dim = values.get("dim")
+        if dim is None or values.get("dtype") is not None:
+            raise Unsupported(f"{kind} over every dimension" if dim is None else f"{kind} with a dtype")
+        dim = list(dim) if isinstance(dim, (tuple, list)) else dim
+        return Layer(kind, {"dim": dim, "keepdim": bool(values.get("keepdim", False))},
+                     values.get("input", call.args[0]))
+    return handler
+
+
+def _interpolate(fn, call: Call):
+    """F.interpolate(x, size=..., mode=...): an `upsample` to the size torch gave (a size or a scale as called)."""
+    values = _bound(fn, call.args, call.kwargs, ("input", "size", "scale_factor", "mode", "align_corners",
+                                                  "recompute_scale_factor", "antialias"))
+    if values.get("recompute_scale_factor") or values.get("antialias"):
+        raise Unsupported("F.interpolate recomputing its scale, or antialiased")
+    scale = values.get("scale_factor")
+    if isinstance(scale, (tuple, list)):
+        scale = scale[0] if len(set(scale)) == 1 else _no(f"F.interpolate by a scale per axis {tuple(scale)}")
+    fields = {"mode": values.get("mode", "nearest"), "align_corners": values.get("align_corners")}
+    if values.get("size") is not None:
+        fields["size"] = axes(list(call.shape_out[1:]))
+    elif scale is not None:
+        fields["scale"] = float(scale)
+    else:
+        raise Unsupported("F.interpolate without a size or a scale")
+    return Layer("upsample", fields, values.get("input", call.args[0]))
+
+
+def _no(reason: str):
+    raise Unsupported(reason)
+
+
+def _narrow(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "dim", "start", "length"))
+    rank = len(call.shape_in) + 1
+    dim = values.get("dim", 0)
+    if dim % rank == 0 or not all(isinstance(values.get(k), int) for k in ("start", "length")):
+        raise Unsupported("a narrow of the batch, or from a tensor start")
+    return Layer("narrow", {"start": values["start"] % call.shape_in[dim % rank - 1], "length": values["length"],
+                            "dim": dim}, values.get("input", call.args[0]))
+
+
 def _pad(fn, call: Call):
     values = _bound(fn, call.args, call.kwargs, ("input", "pad", "mode", "value"))
     mode, value = values.get("mode", "constant"), values.get("value") or 0.0
@@ -221,7 +341,7 @@ FUNCTIONS: dict = {
     F.softmax: _softmax, torch.softmax: _softmax,
     F.log_softmax: lambda fn, call: Layer("log_softmax", {"dim": _softmax(fn, call).fields["dim"]}, call.args[0]),
     F.elu: _elementwise("elu", ("input", "alpha", "inplace"), ("alpha", "inplace")),
-    torch.mean: _mean, F.pad: _pad,
+    torch.mean: _mean, F.pad: _pad, torch.narrow: _narrow, F.interpolate: _interpolate,
     torch.flatten: _flatten,
     F.dropout: _dropout,
     F.max_pool1d: _window("maxpool", ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
@@ -239,7 +359,9 @@ FUNCTIONS: dict = {
     operator.mul: _binary("mul"), operator.imul: _binary("mul"), torch.mul: _binary("mul"),
     torch.cat: _cat, torch.concat: _cat,
     torch.chunk: _chunk, torch.split: _split,
-    torch.permute: _permute,
+    torch.permute: _permute, torch.transpose: _transpose,
+    torch.sum: _reduce_as("sum"), torch.amax: _reduce_as("amax"), torch.stack: _stack,
+    torch.unsqueeze: _unsqueeze, torch.squeeze: _squeeze, torch.reshape: _reshape,
 }
 
 METHODS: dict[str, Callable] = {
@@ -247,7 +369,9 @@ METHODS: dict[str, Callable] = {
     "sigmoid": _elementwise("sigmoid", ("input",), ()), "tanh": _elementwise("tanh", ("input",), ()),
     "flatten": _flatten, "view": _reshape, "reshape": _reshape,
     "add": _binary("add"), "add_": _binary("add"), "mul": _binary("mul"), "mul_": _binary("mul"),
-    "chunk": _chunk, "split": _split, "permute": _permute, "mean": _mean,
+    "chunk": _chunk, "split": _split, "permute": _permute, "mean": _mean, "transpose": _transpose,
+    "narrow": _narrow, "sum": _reduce_as("sum"), "amax": _reduce_as("amax"), "softmax": _softmax,
+    "unsqueeze": _unsqueeze, "squeeze": _squeeze, "expand_as": _expand, "expand": _expand,
     "contiguous": lambda fn, call: Alias(call.args[0]),
     "size": lambda fn, call: Query(), "dim": lambda fn, call: Query(),
 }

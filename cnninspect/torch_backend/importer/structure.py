@@ -167,10 +167,15 @@ def nest(steps: tuple, classes: dict[str, str]) -> tuple:
     raise failed
 
 
+# containers without a forward of their own: their members run between other modules' steps (Res2Net's
+# `convs`, HRNet's fuse layers), so such a module may be opened again (docs/spec.md, Wiring: a named seq twice)
+REOPEN = ("torch.nn.modules.container.ModuleList", "torch.nn.modules.container.ModuleDict")
+
+
 def _once(items: tuple, seen: set) -> None:
     for item in items:
         if isinstance(item, Seq):
-            if item.path in seen:
+            if item.path in seen and item.cls not in REOPEN:
                 raise SplitScope(item.path)
             seen.add(item.path)
             _once(item.items, seen)
@@ -197,10 +202,10 @@ def scopes(steps: tuple, classes: dict[str, str], prefix: tuple[str, ...] = (), 
         j = i
         while j < len(steps) and keys[j] == key:
             j += 1
-        if key in seen:
-            raise SplitScope(".".join((*prefix, key)))
-        seen.add(key)
         path = ".".join((*prefix, key))
+        if key in seen and classes.get(path, "") not in REOPEN:
+            raise SplitScope(path)
+        seen.add(key)
         items.append(Seq(key, path, classes.get(path, ""), scopes(steps[i:j], classes, (*prefix, key), sink)))
         i = j
     return tuple(items)

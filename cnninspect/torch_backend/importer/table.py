@@ -153,6 +153,8 @@ MODULES: dict[str, tuple[str, Reader]] = {
     f"{_NN}.normalization.LayerNorm": ("layernorm", _layernorm),
     "torchvision.models.convnext.LayerNorm2d": ("layernorm", lambda m: _layernorm(m, True)),
     f"{_OURS}.LayerNorm2d": ("layernorm", lambda m: _layernorm(m, True)),
+    "timm.layers.norm.LayerNorm2d": ("layernorm", lambda m: _layernorm(m, True)),
+    "timm.layers.norm.LayerNorm": ("layernorm", _layernorm),
     f"{_NN}.activation.ReLU": ("relu", _inplace),
     f"{_NN}.activation.ReLU6": ("relu6", _inplace),
     f"{_NN}.activation.LeakyReLU": ("leaky_relu", lambda m: {"negative_slope": m.negative_slope,
@@ -188,6 +190,8 @@ MODULES: dict[str, tuple[str, Reader]] = {
     **{f"{_OURS}.AvgPool{n}dSame": ("avgpool_same", lambda m: _pool_same(m, False)) for n in (1, 2, 3)},
     f"{_OURS}.Reduce": (None, _reduce),  # mean, amax or sum: the instance says which
     f"{_OURS}.Reshape": ("reshape", lambda m: {"shape": list(m.shape)}),
+    f"{_OURS}.Narrow": ("narrow", lambda m: {"dim": m.dim, "start": m.start, "length": m.length}),
+    f"{_OURS}.Scale": ("scale", lambda m: {"factor": float(m.factor)}),
     f"{_NN}.activation.Mish": ("mish", _inplace),
     f"{_NN}.activation.SELU": ("selu", _inplace),
     f"{_NN}.activation.CELU": ("celu", lambda m: {"alpha": m.alpha, "inplace": m.inplace}),
@@ -213,6 +217,9 @@ MODULES: dict[str, tuple[str, Reader]] = {
     f"{_OURS}.Permute": ("permute", lambda m: {"dims": list(m.dims)}),
     "torchvision.ops.stochastic_depth.StochasticDepth": ("stochastic_depth", lambda m: {"p": m.p, "mode": m.mode}),
     f"{_OURS}.StochasticDepth": ("stochastic_depth", lambda m: {"p": m.p, "mode": m.mode}),
+    **{f"{where}.BlurPool2d": ("blur_pool", lambda m: {"filt_size": m.filt_size, "stride": m.stride,
+                                                        "pad_mode": m.pad_mode, "channels": m.channels})
+       for where in (_OURS, "timm.layers.blur_pool")},
     f"{_OURS}.Chunk": ("chunk", lambda m: {"chunks": m.chunks, "index": m.index, "dim": m.dim}),
     f"{_OURS}.ChannelShuffle": ("channel_shuffle", lambda m: {"groups": m.groups}),
 }

@@ -117,14 +117,21 @@ def _channel_shuffle(fn, call):
 def trace(module: nn.Module, shape: tuple[int, ...], training: bool = False) -> Traced:
     """The module traced in its current mode; `training`: a forward that may return several outputs (the main
     one first, as GoogLeNet's and Inception v3's do), run on a batch of 2 (batch norm trains on more than one
-    value per channel)."""
+    value per channel). torch.fx first; where fx fails, torch.export (non-strict), its graph lifted back to
+    module calls (exported.py); the Traced says which."""
     wrapped = _autowrapped()
     try:
         graph = _Tracer(wrapped).trace(module, concrete_args=_no_extras(module))
+        tracer = "torch.fx"
     except Exception as error:  # fx raises anything at all (TraceError, TypeError, an assertion in user code)
         text = str(error).strip().splitlines()
-        raise TraceFailed(f"{type(error).__name__}: {text[0][:200] if text else ''}") from None
-    return _Reader(module, {fn: _channel_shuffle for fn in wrapped}, training).read(graph, shape)
+        reason = f"{type(error).__name__}: {text[0][:200] if text else ''}"
+        from cnninspect.torch_backend.importer import exported
+
+        graph = exported.graph(module, shape, training, reason)  # TraceFailed: neither can trace it
+        tracer = f"torch.export (non-strict; torch.fx failed: {reason})"
+    return _Reader(module, {fn: _channel_shuffle for fn in wrapped}, training).read(graph, shape)._replace(
+        tracer=tracer)
 
 
 class _Reader:
@@ -142,6 +149,7 @@ class _Reader:
         self.output = ""
         self.flops = 0  # FlopCounterMode's count of the forward pass (flops.py)
         self.tuples: dict[str, tuple] = {}  # a named tuple of outputs, made in the forward (training mode)
+        self.expanded: set[str] = set()  # aliases that are broadcasts (expand_as): only add and mul read them
 
     def read(self, graph: fx.Graph, shape: tuple[int, ...]) -> Traced:
         with torch.no_grad():
@@ -171,6 +179,8 @@ class _Reader:
                 result = result[0]  # fx wraps the output of a forward with *args in a list
             if not isinstance(result, fx.Node) or self.ref(result) not in self.ops:
                 raise Unsupported("an output that is not one tensor (a tuple, a dict)")
+            if result.name in self.expanded:
+                raise Unsupported("op Tensor.expand_as as the output (only add and mul broadcast)")
             self.output = self.ref(result)
             return
         value = self.run(node)
@@ -232,6 +242,12 @@ class _Reader:
             return calls.Query()
         if not isinstance(value, torch.Tensor) and not self.reads_tensor(node):
             return calls.Query()  # arithmetic on sizes, an assertion on them (timm's _assert(x.ndim == 4))
+        first = node.args[0] if node.args else None
+        if isinstance(first, fx.Node) and first.name in self.params and node.op == "call_method" \
+                and target not in ("mul", "mul_", "add", "add_"):
+            tensor = self.values[first.name]
+            raise Unsupported(f"op {self.op_name(node)} of a parameter (the format's layer_scale holds one of C×1×1, "
+                              f"multiplied in; this is {first.target}, {'x'.join(map(str, tensor.shape)) or 'a scalar'})")
         handler = (calls.METHODS.get(target) if node.op == "call_method"
                    else self.extra.get(target) or calls.FUNCTIONS.get(target))
         if handler is None:
@@ -239,8 +255,18 @@ class _Reader:
         fn = getattr(torch.Tensor, target, None) if node.op == "call_method" else target
         shape_in = self.first_shape(node)
         shape_out = tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else ()
+        batch_kept = isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == self.batch(node)
         return handler(fn, calls.Call(node.args, dict(node.kwargs), shape_in, shape_out,
-                                      lambda a: isinstance(a, fx.Node) and (self.ref(a) in self.ops or a.name in self.params)))
+                                      lambda a: isinstance(a, fx.Node) and (self.ref(a) in self.ops or a.name in self.params),
+                                      batch_kept))
+
+    def batch(self, node: fx.Node):
+        """The batch size of the first tensor the node reads (None: it reads none)."""
+        for arg in node.all_input_nodes:
+            value = self.values.get(arg.name)
+            if isinstance(value, torch.Tensor) and value.dim() > 0:
+                return value.shape[0]
+        return None
 
     def reads_tensor(self, node: fx.Node) -> bool:
         found = []
@@ -252,10 +278,43 @@ class _Reader:
         source, index = node.args
         if isinstance(source, fx.Node) and source.name in self.chunks:
             piece = self.chunks[source.name]
+            if isinstance(index, int) and index < 0:  # spx[-1]: counted from the pieces torch.chunk made
+                index += len(self.values[source.name])
             return calls.Layer("chunk", {"chunks": piece.chunks, "index": index, "dim": piece.dim}, piece.input)
         if isinstance(source, fx.Node) and not isinstance(self.values.get(source.name), torch.Tensor):
             return calls.Query()  # x.shape[0], a size
-        raise Unsupported("op indexing a tensor (x[...])")
+        return self.slice(source, index)
+
+    def slice(self, source, index):
+        """x[:, a:b, ...]: the whole tensor (an alias), or a piece along one dimension: a `chunk` where torch.chunk
+        gives that piece (ShuffleNet-like splits read as before), else a `narrow`; any other indexing is refused."""
+        value = self.values.get(source.name) if isinstance(source, fx.Node) else None
+        items = index if isinstance(index, tuple) else (index,)
+        if not isinstance(value, torch.Tensor) or not all(isinstance(i, slice) or i is Ellipsis for i in items) \
+                or list(items).count(Ellipsis) > 1:
+            raise Unsupported("op indexing a tensor (x[...]) other than by slices")
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + (slice(None),) * (value.dim() - len(items) + 1) + items[at + 1:]
+        cut = []
+        for dim, (item, n) in enumerate(zip(items, value.shape)):
+            start, stop, step = item.indices(n)
+            if step != 1 or (dim == 0 and (start, stop) != (0, n)):
+                raise Unsupported("op slicing a tensor with a step, or across the batch")
+            if (start, stop) != (0, n):
+                cut.append((dim, start, stop, n))
+        if not cut:
+            return calls.Alias(source)
+        if len(cut) == 1:
+            dim, start, stop, n = cut[0]
+            size = stop - start
+            for chunks in range(1, n + 1):  # the fewest pieces whose one is this (torch.chunk's sizes)
+                piece = -(-n // chunks)
+                if piece == size and start % piece == 0 and stop == min(n, start + piece):
+                    return calls.Layer("chunk", {"chunks": chunks, "index": start // piece, "dim": dim}, source)
+            return calls.Layer("narrow", {"start": start, "length": size, "dim": dim}, source)
+        where = ", ".join(f"dim {d}: {a}:{b} of {n}" for d, a, b, n in cut)
+        raise Unsupported(f"op slicing a tensor (x[...]) along more than one dimension ({where})")
 
     def apply(self, node: fx.Node, effect, value) -> None:
         if isinstance(effect, calls.Query):
@@ -273,9 +332,17 @@ class _Reader:
         shape = tuple(value.shape[1:])
         if isinstance(effect, calls.Alias):
             self.alias[node.name] = self.tensor(effect.input)
+            if effect.expanded or effect.input.name in self.expanded:
+                self.expanded.add(node.name)
             return
         scope = self.scope(node)
+        if isinstance(effect, calls.Stack):
+            self.stack(node, effect, shape, scope)
+            return
         if isinstance(effect, calls.Merge):
+            if effect.op == "concat" and any(isinstance(a, fx.Node) and a.name in self.expanded
+                                             for a in effect.inputs):
+                raise Unsupported("op Tensor.expand_as read by a concat (only add and mul broadcast)")
             params = [a for a in effect.inputs if isinstance(a, fx.Node) and a.name in self.params]
             if effect.op == "mul" and len(params) == 1 and len(effect.inputs) == 2:
                 self.layer_scale(node, params[0], [a for a in effect.inputs if a is not params[0]][0], shape, scope)
@@ -283,6 +350,8 @@ class _Reader:
             inputs = tuple(self.tensor(a) for a in effect.inputs)
             self.ops[node.name] = Op(node.name, effect.op, True, {}, inputs, "", scope, False, shape)
             return
+        if isinstance(effect.input, fx.Node) and effect.input.name in self.expanded:
+            raise Unsupported("op Tensor.expand_as read by a layer (only add and mul broadcast)")
         source = self.tensor(effect.input)
         if node.op == "call_module":
             module = self.root.get_submodule(node.target)
@@ -291,6 +360,19 @@ class _Reader:
                                      False, shape, qualified(type(module)))
             return
         self.ops[node.name] = Op(node.name, effect.kind, False, effect.fields, (source,), "", scope, True, shape)
+
+    def stack(self, node: fx.Node, effect, shape, scope) -> None:
+        """torch.stack(xs, 1): each input a functional reshape (unsqueezed at 1), then a concat of them."""
+        parts = []
+        for index, tensor in enumerate(effect.inputs):
+            if isinstance(tensor, fx.Node) and tensor.name in self.expanded:
+                raise Unsupported("op Tensor.expand_as read by torch.stack")
+            source = self.tensor(tensor)
+            op_id = f"{node.name}__{index}"
+            self.ops[op_id] = Op(op_id, "reshape", False, {"shape": list(effect.shape)}, (source,), "", scope,
+                                 True, tuple(effect.shape))
+            parts.append(op_id)
+        self.ops[node.name] = Op(node.name, "concat", True, {}, tuple(parts), "", scope, False, shape)
 
     def composite(self, node: fx.Node, effect, value) -> None:
         """Its parts in a row: the first the module (its path), the rest functions beside it; the last one's id is
