@@ -23,6 +23,7 @@ from cnninspect.core.refs import Read
 from cnninspect.core.layers.base import numel
 from cnninspect.errors import InputError
 from cnninspect.inert import inert
+from cnninspect.syntax import ELEMENT_TYPE
 from cnninspect.torch_backend.modules import BUILDERS
 
 MAX_TENSOR_BYTES = 2**63 - 1  # torch keeps a tensor's size in bytes in an int64 (c10's computeStorageNbytes)
@@ -46,6 +47,11 @@ class TorchRefused(InputError):
         super().__init__(f"torch refuses to build it: {first_line(error)}", where=where(row))
         self.index = index
         self.detail = first_line(error)
+
+
+def torch_dtype(name: str) -> torch.dtype:
+    """The torch dtype of an element type (cnninspect.syntax's table)."""
+    return getattr(torch, ELEMENT_TYPE[name].torch)
 
 
 def example_inputs(analysis: Analysis, batch: int, make, **options) -> list:

@@ -15,11 +15,11 @@ import torch.utils.benchmark as benchmark
 
 from cnninspect.core.engine import Analysis
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPE_BYTES
+from cnninspect.syntax import ELEMENT_TYPE
 from cnninspect.torch_backend.build import (TORCH_REFUSALS, SpecModel, example_inputs, first_line, refuse_oversized,
-                                            where)
+                                            torch_dtype, where)
 
-DTYPES = {name: getattr(torch, name) for name in DTYPE_BYTES}  # the names are torch's (a test checks the sizes)
+DTYPES = {name: torch_dtype(name) for name in ELEMENT_TYPE}  # cnninspect.syntax's table (tests/test_tables.py)
 
 
 @dataclass(frozen=True, slots=True)
