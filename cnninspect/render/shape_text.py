@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnninspect.core import lint
 from cnninspect.core.chain import StepResult
 from cnninspect.core.inverse import Span
 from cnninspect.core.questions import AxisAnswer, Inverse
@@ -91,7 +92,7 @@ def _coverage_word(result: StepResult) -> str:
     if result.step.window.kind is Kind.TRANSPOSED:
         return "-"
     covers = result.coverage
-    if all(c.exact and not c.gap for c in covers):
+    if lint.verdict(covers) == lint.EXACT:
         return "exact"
     words = []
     if any(c.unused_input for c in covers):
