@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cnninspect.core import lint
 from cnninspect.core.chain import StepResult
 from cnninspect.core.inverse import Span
 from cnninspect.core.questions import AxisAnswer, Inverse
@@ -91,6 +90,8 @@ def _chain(report: ShapeReport) -> list[str]:
 def _coverage_word(result: StepResult) -> str:
     if result.step.window.kind is Kind.TRANSPOSED:
         return "-"
+    from cnninspect.core import lint  # here: a one-layer answer, whose start-up is benchmarked, never needs it
+
     covers = result.coverage
     if lint.verdict(covers) == lint.EXACT:
         return "exact"
