@@ -68,7 +68,7 @@ sizes where the network does not fit its input are listed.
   cnninspect summary resnet50 --train --fit 24GiB --batch 32 --input 160:1024:32 --depth 1
   cnninspect summary lenet5 --train --batch 4 --verify
 """
-TIMING_DEFAULTS = {"device": None, "channels_last": False, "warmup": 10, "runs": 50, "compile_": False}
+TIMING_OPTIONS = ("device", "channels_last", "warmup", "runs", "compile_")  # apply to --time (their help says so)
 
 
 @click.command(help=HELP)
@@ -104,7 +104,7 @@ def summary(model: str, input_text: str | None, batch: int, depth: int | None, d
     from cnninspect.spec.load import load_with
 
     _refuse_training_options_without_train(train, optimizer, fit_budget, timing_options["device"], timing)
-    _refuse_timing_options_without_time(timing, {**timing_options, **({"device": None} if train else {})})
+    _refuse_timing_options_without_time(timing, train)
     if explain and fmt in ("markdown", "csv"):
         raise InputError(f"the worked formulas come as text (the default format) or JSON (--format json); "
                          f"--format {fmt} has no place for them", where="--explain")
@@ -217,10 +217,14 @@ def _refuse_training_options_without_train(train: bool, optimizer, fit_budget, d
         raise InputError("--device is --time's device or --train's; give --time and --train apart", where="--device")
 
 
-def _refuse_timing_options_without_time(timing: bool, options: dict) -> None:
+def _refuse_timing_options_without_time(timing: bool, train: bool) -> None:
+    """An option of --time's given on the command line without --time (--device is --train's too)."""
     if timing:
         return
-    for name, default in TIMING_DEFAULTS.items():
-        if options[name] != default:
-            flag = "--" + name.rstrip("_").replace("_", "-")
+    ctx = click.get_current_context()
+    for option in ctx.command.params:
+        if option.name not in TIMING_OPTIONS or (train and option.name == "device"):
+            continue
+        if ctx.get_parameter_source(option.name) is click.core.ParameterSource.COMMANDLINE:
+            flag = option.opts[0]
             raise InputError(f"{flag} applies to --time; add --time", where=flag)

@@ -11,6 +11,7 @@ import re
 from fractions import Fraction
 from typing import Mapping, NamedTuple
 
+from cnninspect.core import lint
 from cnninspect.core.engine import Row
 from cnninspect.core.graph import Loc, Model
 from cnninspect.core.sizes import BYTES, COUNT, Limit, parse_limit
@@ -207,7 +208,7 @@ def _output(summary: Summary, e: Expectation) -> Finding:
 
 
 def _receptive_field(summary: Summary, e: Expectation) -> Finding:
-    last = next((r for r in reversed(summary.analysis.rows) if r.footprint and not r.aux), None)
+    last = summary.receptive_row
     if last is None:
         raise InputError("no layer has spatial axes, so there is no receptive field to check", loc=e.loc,
                          where="" if e.loc else e.origin)
@@ -221,13 +222,8 @@ def _receptive_field(summary: Summary, e: Expectation) -> Finding:
 
 
 def _lint(summary: Summary, e: Expectation) -> Finding:
-    unread = tuple(_ref(r) for r in summary.analysis.rows if _never_reads(r))
+    unread = tuple(_ref(r) for r in summary.analysis.rows if lint.never_reads(r))  # the lint's '!'
     return Finding(e, not unread, unread, unread[0] if unread else None)
-
-
-def _never_reads(row: Row) -> bool:
-    """The lint's '!': some input position is never read (after the last window, or between windows)."""
-    return any(c.unused_input or c.gap for c in row.coverage)
 
 
 def _ref(row: Row) -> LayerRef:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import NamedTuple
 
-from cnninspect.core.engine import Row
+from cnninspect.core import lint
 from cnninspect.core.summary import Summary
 
 DEPTH_KINDS = ("conv", "tconv", "linear")  # what "depth" counts, as papers count VGG-16's 16
@@ -96,13 +96,13 @@ def _depth(summary: Summary) -> int:
 
 def _receptive_field(summary: Summary) -> tuple[int, ...] | None:
     """At the last layer that still has spatial axes: the last feature map's."""
-    last: Row | None = next((r for r in reversed(summary.analysis.rows) if r.footprint and not r.aux), None)
+    last = summary.receptive_row
     return tuple(f.size for f in last.footprint) if last else None
 
 
 def _inexact(summary: Summary) -> tuple[str, ...]:
-    """The layers whose division is not exact and that lose input there."""
-    return tuple(r.path for r in summary.analysis.rows if any(c.unused_input for c in r.coverage))
+    """The layers that never read some of their input (the lint's '!')."""
+    return tuple(r.path for r in summary.analysis.rows if lint.never_reads(r))
 
 
 def _trained(column: Column, attribute: str):

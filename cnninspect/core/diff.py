@@ -332,7 +332,7 @@ def _folded(group: list[Entry], depth: int) -> Entry:
 
 def last_receptive_field(summary: Summary) -> tuple[int, ...] | None:
     """At the last inference layer that still has spatial axes, as summary's totals give it."""
-    last = next((r for r in reversed(summary.analysis.rows) if r.footprint and not r.aux), None)
+    last = summary.receptive_row
     return receptive_field(last) if last else None
 
 

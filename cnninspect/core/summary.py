@@ -44,28 +44,48 @@ class Summary(NamedTuple):
         """A layer's output at this batch and dtype."""
         return numel(row.output) * self.batch * DTYPE_BYTES[self.dtype]
 
+    @property
+    def receptive_row(self) -> Row | None:
+        """The layer whose receptive field is the model's (receptive_row below)."""
+        return receptive_row(self.analysis)
+
 
 def summarize(analysis: Analysis, batch: int = 1, dtype: str = "float32", depth: int | None = None,
               settings: dict | None = None) -> Summary:
+    main = [r for r in analysis.rows if not r.aux]
+    aux = [r for r in analysis.rows if r.aux]
+    return Summary(analysis, batch, dtype, totals(analysis, batch, dtype), fold(main, depth), fold(aux, depth), depth,
+                   tuple((settings or {}).items()))
+
+
+def totals(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Totals:
+    """The whole model's figures at a batch and dtype: the only place the rows are summed (the torch backend's
+    cross-check and timing read them here too)."""
     size = DTYPE_BYTES[dtype]
     main = [r for r in analysis.rows if not r.aux]
     aux = [r for r in analysis.rows if r.aux]
     outputs = [numel(r.output) * batch * size for r in main]
-    totals = Totals(
-        params=sum(r.params for r in analysis.rows),
+    params = sum(r.params for r in analysis.rows)
+    return Totals(
+        params=params,
         aux_params=sum(r.params for r in aux),
         buffers=sum(r.buffers for r in analysis.rows),
         macs=sum(r.macs for r in main) * batch,
         aux_macs=sum(r.macs for r in aux) * batch,
         ops=sum(r.ops for r in main) * batch,
         aux_ops=sum(r.ops for r in aux) * batch,
-        param_bytes=sum(r.params for r in analysis.rows) * size,
+        param_bytes=params * size,
         input_bytes=sum(numel(shape) for _, shape in analysis.inputs or ((None, analysis.input),)) * batch * size,
         activation_bytes=sum(outputs),
         largest_activation_bytes=max(outputs, default=0),
     )
-    return Summary(analysis, batch, dtype, totals, fold(main, depth), fold(aux, depth), depth,
-                   tuple((settings or {}).items()))
+
+
+def receptive_row(analysis: Analysis) -> Row | None:
+    """The last inference layer that still has spatial axes: the one whose receptive field is the model's (the
+    summary's output line, check's min_receptive_field, compare's and diff's receptive field, the report). An
+    auxiliary head runs in training only: never it."""
+    return next((r for r in reversed(analysis.rows) if r.footprint and not r.aux), None)
 
 
 def fold(rows: list[Row], depth: int | None) -> tuple[Row, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnninspect.core import lint
 from cnninspect.core.engine import Row
 from cnninspect.render.text import fraction
 
@@ -64,9 +65,6 @@ def receptive_field(row: Row) -> tuple[str, str]:
 
 
 def lint_mark(row: Row) -> str:
-    """'!' when some input is never read, '~' when only padding is, or a ceil-mode window is partial."""
-    if any(c.unused_input or c.gap for c in row.coverage):
-        return "!"
-    if any(not c.exact for c in row.coverage):
-        return "~"
-    return ""
+    """'!' when some input is never read, '~' when only padding is, or a ceil-mode window is partial: the core's
+    verdict (core/lint.py), never decided here."""
+    return lint.mark(row)

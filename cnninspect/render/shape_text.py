@@ -90,8 +90,10 @@ def _chain(report: ShapeReport) -> list[str]:
 def _coverage_word(result: StepResult) -> str:
     if result.step.window.kind is Kind.TRANSPOSED:
         return "-"
+    from cnninspect.core import lint  # here: a one-layer answer, whose start-up is benchmarked, never needs it
+
     covers = result.coverage
-    if all(c.exact and not c.gap for c in covers):
+    if lint.verdict(covers) == lint.EXACT:
         return "exact"
     words = []
     if any(c.unused_input for c in covers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnninspect.core import lint
 from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
 from cnninspect.render import figures
@@ -55,7 +56,7 @@ def _row(row: Row, summary: Summary, train=None) -> dict:
         "input": [batch, *row.input], "output": [batch, *row.output],
         "output_bytes": summary.output_bytes(row),
         "params": row.params, "buffers": row.buffers, "macs": row.macs * batch, "ops": row.ops * batch,
-        "receptive_field": receptive_field, "lint": figures.lint_mark(row),
+        "receptive_field": receptive_field, "lint": lint.mark(row),
         "unused_input": [c.unused_input for c in row.coverage],
     }
     if train is not None:

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 
+from cnninspect.core import lint
 from cnninspect.core.engine import Row
 from cnninspect.core.summary import Summary
 from cnninspect.inert import csv_cell, inert, markdown_text
@@ -46,7 +47,7 @@ def cells(row: Row, summary: Summary, marks: dict[str, bool] | None = None, trai
     kind = inert(row.type_name) + (" (shared)" if row.shared else "")  # a module used again: its params counted once
     found = (inert(row.path), kind, figures.shape(row.output, summary.batch),
              figures.size(summary.output_bytes(row)), figures.exact(row.params),
-             figures.exact(row.macs * summary.batch), *extra, rf, jump, figures.lint_mark(row))
+             figures.exact(row.macs * summary.batch), *extra, rf, jump, lint.mark(row))
     if marks is None:
         return found
     return (*found, mark(row, {row.path: marks[row.path]} if row.path in marks else {}))
@@ -186,7 +187,7 @@ def render_csv(summary: Summary, train=None) -> str:
         writer.writerow([csv_cell(row.path), csv_cell(row.type_name), int(row.aux),
                          figures.shape(row.input, summary.batch), figures.shape(row.output, summary.batch),
                          summary.output_bytes(row), row.params, row.buffers, row.macs * summary.batch,
-                         row.ops * summary.batch, rf, jump, figures.lint_mark(row),
+                         row.ops * summary.batch, rf, jump, lint.mark(row),
                          *(train.figures(row) if train else ())])
     return out.getvalue()
 
@@ -229,7 +230,7 @@ def _totals(summary: Summary) -> list[str]:
     ]
     if t.aux_macs:
         lines.append(f"aux heads    {figures.exact(t.aux_macs)} MACs in training only")
-    last = next((r for r in reversed(summary.analysis.rows) if r.footprint), None)
+    last = summary.receptive_row
     rf = (f"; receptive field {figures.receptive_field(last)[0]} (jump {figures.receptive_field(last)[1]}) "
           f"at {inert(last.path)}") if last else ""
     lines += [
@@ -252,7 +253,7 @@ def _lint(summary: Summary) -> list[str]:
     """Only layers that never read some of their input: padding-only remainders stay a '~' in the table."""
     lines = []
     for row in summary.analysis.rows:
-        if figures.lint_mark(row) != "!":
+        if not lint.never_reads(row):
             continue
         notes = [line for line in axes_lint(row.windows, row.input[1:], row.coverage) if line.startswith("!")]
         lines.append(f"{inert(row.path)} ({inert(row.type_name)}, {inert(row.loc)}):")

@@ -23,6 +23,7 @@ from cnninspect.core.refs import Read
 from cnninspect.core.layers.base import numel
 from cnninspect.errors import InputError
 from cnninspect.inert import inert
+from cnninspect.syntax import ELEMENT_TYPE
 from cnninspect.torch_backend.modules import BUILDERS
 
 MAX_TENSOR_BYTES = 2**63 - 1  # torch keeps a tensor's size in bytes in an int64 (c10's computeStorageNbytes)
@@ -46,6 +47,11 @@ class TorchRefused(InputError):
         super().__init__(f"torch refuses to build it: {first_line(error)}", where=where(row))
         self.index = index
         self.detail = first_line(error)
+
+
+def torch_dtype(name: str) -> torch.dtype:
+    """The torch dtype of an element type (cnninspect.syntax's table)."""
+    return getattr(torch, ELEMENT_TYPE[name].torch)
 
 
 def example_inputs(analysis: Analysis, batch: int, make, **options) -> list:
@@ -122,8 +128,13 @@ class SpecModel(nn.Module):
             return None
         if row.module and row.path in built:  # a parameter-free module called twice (ResNet's relu)
             return built[row.path]
+        builder = BUILDERS.get(row.kind)
+        if builder is None:  # a kind without its torch module (tests/test_tables.py keeps the tables equal)
+            raise InputError(f"the torch backend has no module for the layer kind '{inert(row.kind)}', so it cannot "
+                             f"build this model", loc=row.loc, layer=row.path,
+                             where=f"layer '{inert(row.path)}' ({inert(row.kind)})")
         try:
-            module = BUILDERS[row.kind](row.settings, row.input)
+            module = builder(row.settings, row.input)
         except (*TORCH_REFUSALS, TypeError, OverflowError) as error:
             _refuse_oversized_parameters(row)
             if not isinstance(error, TORCH_REFUSALS):

@@ -19,6 +19,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from cnninspect.core.engine import Analysis, Row
 from cnninspect.core.layers.base import numel, show
+from cnninspect.core.summary import totals
 from cnninspect.errors import InputError
 from cnninspect.torch_backend.build import (TORCH_REFUSALS, SpecModel, TorchRefused, example_inputs, first_line,
                                             refuse_oversized)
@@ -80,11 +81,12 @@ def _compared(analysis: Analysis, ours, theirs, batch: int, flops: int, params: 
         mismatches.append(Mismatch(row.path, "layer", row.type_name, "not run by torch"))
     for layer in theirs[len(ours):]:
         mismatches.append(Mismatch(_path(layer), "layer", "not in the analysis", layer.class_name))
-    macs = sum(r.macs for r in analysis.rows if not r.aux) * batch
-    if 2 * macs != flops:
-        mismatches.append(Mismatch("(total)", "MACs", f"{macs:,}", f"{flops // 2:,} (FlopCounterMode {flops:,} FLOPs)"))
-    if params != sum(r.params for r in analysis.rows):
-        mismatches.append(Mismatch("(total)", "params", f"{sum(r.params for r in analysis.rows):,}", f"{params:,}"))
+    summed = totals(analysis, batch)  # the summary's own totals, summed once in core
+    if summed.flops != flops:
+        mismatches.append(Mismatch("(total)", "MACs", f"{summed.macs:,}",
+                                   f"{flops // 2:,} (FlopCounterMode {flops:,} FLOPs)"))
+    if params != summed.params:
+        mismatches.append(Mismatch("(total)", "params", f"{summed.params:,}", f"{params:,}"))
     failed = {m.path for m in mismatches}
     checked = frozenset(i for (i, row), _ in zip(ours, theirs) if row.path not in failed)
     return Verification(len(ours), flops, params, tuple(mismatches), checked)

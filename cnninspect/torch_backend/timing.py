@@ -14,12 +14,13 @@ import torch
 import torch.utils.benchmark as benchmark
 
 from cnninspect.core.engine import Analysis
+from cnninspect.core.summary import totals
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPE_BYTES
+from cnninspect.syntax import ELEMENT_TYPE
 from cnninspect.torch_backend.build import (TORCH_REFUSALS, SpecModel, example_inputs, first_line, refuse_oversized,
-                                            where)
+                                            torch_dtype, where)
 
-DTYPES = {name: getattr(torch, name) for name in DTYPE_BYTES}  # the names are torch's (a test checks the sizes)
+DTYPES = {name: torch_dtype(name) for name in ELEMENT_TYPE}  # cnninspect.syntax's table (tests/test_tables.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def time_interleaved(analyses: list[Analysis], *, device: str, dtype: str, batch
                          where=at) from None
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else None
     return [Timing(device, dtype, batch, channels_last, compile, warmup, tuple(taken),
-                   2 * sum(r.macs for r in a.rows if not r.aux) * batch, peak)
+                   totals(a, batch).flops, peak)
             for a, taken in zip(analyses, samples)]
 
 

@@ -16,8 +16,8 @@ import torch
 
 from cnninspect.core.engine import Analysis
 from cnninspect.core.training import TrainConfig, train
-from cnninspect.syntax import DTYPE_BYTES
-from cnninspect.torch_backend.build import SpecModel, example_inputs, refuse_oversized
+from cnninspect.syntax import DTYPE_BYTES, MASTER
+from cnninspect.torch_backend.build import SpecModel, example_inputs, refuse_oversized, torch_dtype
 
 
 class _Attributed(SpecModel):
@@ -51,7 +51,7 @@ def measure(analysis: Analysis, config: TrainConfig, device: str = "meta", optim
     """One training step of `analysis` at the config's batch and dtype, on `device` (meta or cpu); on the CPU,
     the optimizer's step too unless `optimizer_step` is false."""
     mixed = config.mixed
-    dtype = torch.float32 if mixed else getattr(torch, config.dtype)
+    dtype = torch_dtype(MASTER if mixed else config.dtype)
     refuse_oversized(analysis, config.batch, DTYPE_BYTES[config.dtype])
     with torch.device(device):
         previous = torch.get_default_dtype()
@@ -74,7 +74,7 @@ def measure(analysis: Analysis, config: TrainConfig, device: str = "meta", optim
 
     from torch.utils.flop_counter import FlopCounterMode
 
-    cast = torch.autocast("cpu", dtype=getattr(torch, config.dtype)) if mixed else _Nothing()
+    cast = torch.autocast("cpu", dtype=torch_dtype(config.dtype)) if mixed else _Nothing()
     with FlopCounterMode(display=False) as counter:
         with cast, torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
             outputs = [model(*xs), *model.aux_outputs]

@@ -16,7 +16,7 @@ from cnninspect.core.engine import Analysis
 from cnninspect.core.layers.base import numel
 from cnninspect.core.training.step import LayerStep, walk
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPE_BYTES
+from cnninspect.syntax import DTYPE_BYTES, MASTER, MIXED  # the one table of element types
 
 OPTIMIZERS = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # state tensors per parameter (momentum: SGD's)
 # The optimizer step's temporaries, in parameter tensors: Adam's sqrt(v) / bias correction is two temporaries of
@@ -26,8 +26,7 @@ STEP_TEMPORARIES = {"cpu": {"adam": 2, "adamw": 2}, "cuda": {"adam": 1, "adamw":
 COUNTERS = {"batchnorm": 1}  # int64 buffers (num_batches_tracked) among a kind's buffers
 COUNTER_BYTES = 8
 BIASED = {"conv": 0, "tconv": 0, "linear": -1}  # kinds whose params are a weight and a bias of the output axis
-MIXED = ("bfloat16", "float16")  # trained under autocast, with float32 master weights
-MASTER_BYTES = 4
+MASTER_BYTES = DTYPE_BYTES[MASTER]
 DEVICES = ("cuda", "cpu")  # where the step runs: dropout's mask differs (docs/training.md)
 MAX_BATCH = 10**9
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cnninspect.core import lint
 from cnninspect.core.engine import Row
 from cnninspect.core.layers.base import Shape
-from cnninspect.render import figures
 from cnninspect.render.diagram.structure import Box, Fork, Seq, Side, Ids
 
 
@@ -63,10 +63,9 @@ def _block(prefix: str, run: list, rows: tuple[Row, ...], ids: Ids) -> Box:
     inner = [rows[i] for i in indices]
     first_input = run[0].input if isinstance(run[0], Box) else _first_input(run[0], rows)
     last = run[-1].merge if isinstance(run[-1], Fork) else run[-1]
-    marks = {figures.lint_mark(r) for r in inner}
     return Box(ids.next("b"), indices, prefix, "block", "block", _contents(inner),
                 sum(r.params for r in inner), sum(r.macs for r in inner),
-                "!" if "!" in marks else "~" if "~" in marks else "", 1, first_input, last.output, inner[0].aux)
+                lint.verdict(c for r in inner for c in r.coverage), 1, first_input, last.output, inner[0].aux)
 
 
 def _first_input(item, rows: tuple[Row, ...]) -> Shape:

@@ -106,7 +106,7 @@ def _diagrams(report: ModelReport, with_figures: bool) -> str:
 def _totals(summary: Summary) -> str:
     t, analysis = summary.totals, summary.analysis
     aux = f" (auxiliary heads: {figures.exact(t.aux_params)})" if t.aux_params else ""
-    last = next((r for r in reversed(analysis.rows) if r.footprint and not r.aux), None)
+    last = summary.receptive_row
     items = [
         ("input", f"{figures.shape(analysis.input, summary.batch)} (batch {summary.batch}, {summary.dtype})"),
         ("output", figures.shape(analysis.output, summary.batch)),
