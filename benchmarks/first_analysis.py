@@ -38,6 +38,7 @@ import contextlib
 import gc
 import importlib.util
 import io
+import json
 import os
 import pathlib
 import statistics
@@ -92,10 +93,12 @@ def _ptflops(backend: str):
         shape = tuple(inputs[0].shape[1:])
 
         def call():
-            macs, params = get_model_complexity_info(model, shape, as_strings=False, print_per_layer_stat=False,
-                                                     verbose=False, backend=backend)
-            if macs is None:  # ptflops catches the model's error, prints it, and returns None
-                raise RuntimeError("returned no count (it caught an error in the forward pass)")
+            said = io.StringIO()  # ptflops catches the model's error, prints it, and returns None
+            with contextlib.redirect_stdout(said):
+                macs, params = get_model_complexity_info(model, shape, as_strings=False,
+                                                         print_per_layer_stat=False, verbose=False, backend=backend)
+            if macs is None:
+                raise RuntimeError(f"no count; it printed: {' '.join(said.getvalue().split())[-150:]}")
             return macs
         return call
     return make
@@ -341,8 +344,7 @@ def report(results: list[Result], deep: dict[str, float] | None, repeat: int, lo
         *table(results, peers),
         "",
         *summary(results),
-        "",
-        *failures(results, peers),
+        *(["", *failures(results, peers)] if failures(results, peers) else []),
         *(["", *deep_section(deep)] if deep else []),
         "",
     ]
@@ -353,7 +355,10 @@ def main() -> None:
     parser.add_argument("--models", help="comma-separated zoo names (default: the whole zoo)")
     parser.add_argument("--quick", action="store_true", help=f"a smoke run: {', '.join(QUICK)}")
     parser.add_argument("--repeat", type=int, default=5, help="timed repeats of every call (median)")
+    parser.add_argument("--threads", type=int, help="torch's intra-op threads (default: torch's own choice); on a "
+                        "busy machine 1 spares the peers the waits of a thread pool that shares the cores")
     parser.add_argument("--output", type=pathlib.Path, help=f"the report's file (a full run: {RESULTS})")
+    parser.add_argument("--json", type=pathlib.Path, help="also write every median as JSON, to compare runs")
     args = parser.parse_args()
 
     from cnninspect.spec.load import zoo_names
@@ -363,6 +368,10 @@ def main() -> None:
     unknown = [name for name in names if name not in known]
     if unknown:
         sys.exit(f"no zoo model {', '.join(unknown)} (`cnninspect zoo` lists them)")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     load_before = os.getloadavg()[0]  # other work on the machine shows in every time: say how busy it was
     start = time.perf_counter()
     results = []
@@ -371,6 +380,9 @@ def main() -> None:
         print(*table(results[-1:])[2:], sep="\n", flush=True)
     deep = deep_spec(args.repeat)
     lines = report(results, deep, args.repeat, load_before, time.perf_counter() - start)
+    if args.json:
+        args.json.write_text(json.dumps({"results": [r._asdict() for r in results], "deep": deep,
+                                         "repeat": args.repeat, "load_before": load_before}, indent=1))
     output = args.output or (RESULTS if list(names) == known else None)
     if output:
         write_report(output, lines)
