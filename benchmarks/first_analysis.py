@@ -23,7 +23,11 @@ The peers live in the benchmark's own venv, never in cnninspect's dependencies:
 
     python -m venv /work/bench-venv
     /work/bench-venv/bin/pip install -e . -r benchmarks/peers.txt -c constraints.txt
-    nice -n 10 /work/bench-venv/bin/python benchmarks/first_analysis.py [--repeat 5]
+    /work/bench-venv/bin/python benchmarks/first_analysis.py [--repeat 5] [--threads 1] [--json FILE]
+
+On a quiet machine leave torch its threads. On a busy one (other work on the cores) pass `--threads 1`: a forward
+pass over a thread pool that waits for cores it shares can take 20x longer (measured: squeezenet1_1, 1.5 s on
+2 threads against 83 ms on 1, niced, at a load average of 9), which would flatter cnninspect.
 
 A full run writes benchmarks/results/first_analysis.md; one over some models only (`--quick`, a handful of small
 ones for a smoke run, or `--models a,b`) prints its report and writes a file only where `--output FILE` says.
