@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 import timeit
+import warnings
 from typing import Callable, NamedTuple
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))  # common.py and scaling.py sit beside this script
@@ -99,8 +100,8 @@ def _ptflops(backend: str):
         def call():
             said = io.StringIO()  # ptflops catches the model's error, prints it, and returns None
             with contextlib.redirect_stdout(said):
-                macs, params = get_model_complexity_info(model, shape, as_strings=False,
-                                                         print_per_layer_stat=False, verbose=False, backend=backend)
+                macs, _ = get_model_complexity_info(model, shape, as_strings=False, print_per_layer_stat=False,
+                                                    verbose=False, backend=backend)
             if macs is None:
                 raise RuntimeError(f"no count; it printed: {' '.join(said.getvalue().split())[-150:]}")
             return macs
@@ -171,13 +172,12 @@ def time_peer(peer: Peer, model, inputs, repeat: int) -> float | str:
         return NOT_INSTALLED
     captured = io.StringIO()  # a peer's prints and warnings go nowhere: in its favour, and the report stays clean
     try:
-        with torch.no_grad(), contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                call = peer.make(model, inputs)
-                call()  # warm-up: the peer's first-call costs (imports, tracing set-up) are not per-call costs
-                return statistics.median(timeit.Timer(call).repeat(repeat=repeat, number=1))
+        with (torch.no_grad(), contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured),
+              warnings.catch_warnings()):
+            warnings.simplefilter("ignore")
+            call = peer.make(model, inputs)
+            call()  # warm-up: the peer's first-call costs (imports, tracing set-up) are not per-call costs
+            return statistics.median(timeit.Timer(call).repeat(repeat=repeat, number=1))
     except Exception as error:  # a peer failing on a model is a result to report, whatever it raised
         return one_line(error)
 
