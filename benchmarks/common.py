@@ -8,7 +8,9 @@ import platform
 import shutil
 import subprocess
 import sys
+import statistics
 import time
+import timeit
 
 
 def installed_cnninspect() -> str:
@@ -69,3 +71,11 @@ def write_report(path: pathlib.Path, lines: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report)
     print(report)
+
+
+def per_call(fn, repeat: int) -> float:
+    """Median seconds per call; autorange picks a loop of >= 0.2 s. timeit pauses the GC, for both sides alike."""
+    fn()  # warm-up: first-call costs (torch's lazy init, imports) are not per-call costs
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))

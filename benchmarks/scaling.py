@@ -48,12 +48,17 @@ PEAK_RSS = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
+def chain_spec(layers: int) -> str:
+    """A flat spec of `layers` layers, conv and relu alternating, one a line (benchmarks/first_analysis.py too)."""
+    return HEADER.format(layers=layers) + "".join(f"  - {PAIR[i % 2]}\n" for i in range(layers))
+
+
 def write_specs(folder: pathlib.Path) -> dict[str, tuple[pathlib.Path, int]]:
     """Label -> (file, layers). Flat files spell every layer out, so reading cost grows with depth too."""
     specs = {}
     for layers in DEPTHS:
         path = folder / f"chain{layers}.yaml"
-        path.write_text(HEADER.format(layers=layers) + "".join(f"  - {PAIR[i % 2]}\n" for i in range(layers)))
+        path.write_text(chain_spec(layers))
         specs[f"{layers:,} layers, flat"] = (path, layers)
     for layers in (10_000, HUGE):
         path = folder / f"repeat{layers}.yaml"
