@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from cnninspect.spec.sources import MAX_LOCAL_MODULES, import_key, local_modules, parse
+from tests.importer.test_command import PROBE
 from tests.torch_oracle import MISSING
 
 NET = """
@@ -30,15 +31,6 @@ class Net(nn.Module):
         return self.conv(x)
 """
 CONVS = "from torch import nn\n\n\ndef conv(a, b):\n    return nn.Conv2d(a, b, {k})\n"
-PROBE = """
-import sys
-from cnninspect.cli import main
-try:
-    main(["summary", sys.argv[1]])
-except SystemExit as done:
-    print("torch imported:", "torch" in sys.modules, file=sys.stderr)
-    raise
-"""
 
 
 def _write(folder, width: int = 4, kernel: int = 3) -> None:

@@ -4,6 +4,7 @@ dual path and ReXNet adds its shortcut to the first channels. A view; no work.""
 from __future__ import annotations
 
 from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, require, show
+from cnninspect.core.layers.reshape import sample_axis
 
 
 @layer("narrow", doc="The piece x[:, start:start + length] along one dimension (torch.narrow, a slice x[:, a:b]): "
@@ -12,9 +13,7 @@ from cnninspect.core.layers.base import Field, Params, RuleOut, Shape, layer, re
                "length": Field("int", doc="how many", low=1),
                "dim": Field("int", 1, "the dimension, in PyTorch's numbering (1: the channels)")})
 def narrow(p: Params, x: Shape) -> RuleOut:
-    axis = p.dim % (len(x) + 1) - 1
-    require(-(len(x) + 1) <= p.dim <= len(x) and axis >= 0, "narrow's dim must name a dimension after the batch",
-            dim=p.dim, input=show(x))
+    axis = sample_axis(p.dim, x, "narrow")
     require(p.start + p.length <= x[axis], "narrow's piece must lie inside the input", start=p.start,
             length=p.length, input=show(x))
     out = (*x[:axis], p.length, *x[axis + 1:])

@@ -24,9 +24,7 @@ def permute(p: Params, x: Shape) -> RuleOut:
                "index": Field("int", doc="which piece, from 0", low=0),
                "dim": Field("int", 1, "the dimension, in PyTorch's numbering (1: the channels)")})
 def chunk(p: Params, x: Shape) -> RuleOut:
-    axis = p.dim % (len(x) + 1) - 1
-    require(-(len(x) + 1) <= p.dim <= len(x) and axis >= 0, "chunk's dim must name a dimension after the batch",
-            dim=p.dim, input=show(x))
+    axis = sample_axis(p.dim, x, "chunk")
     size = -(-x[axis] // p.chunks)  # torch.chunk: pieces of ⌈n / chunks⌉, the last one shorter
     require(p.index * size < x[axis], f"torch.chunk makes {-(-x[axis] // size)} pieces of this input",
             index=p.index, chunks=p.chunks, input=show(x))
@@ -64,3 +62,12 @@ def space_to_depth(p: Params, x: Shape) -> RuleOut:
 
 
 KINDS = (permute, chunk, channel_shuffle, space_to_depth, stochastic_depth)
+
+
+def sample_axis(dim: int, x: Shape, what: str) -> int:
+    """A dimension in PyTorch's numbering (0 the batch, negatives from the end) as an axis of one sample; it
+    must come after the batch."""
+    axis = dim % (len(x) + 1) - 1
+    require(-(len(x) + 1) <= dim <= len(x) and axis >= 0, f"{what}'s dim must name a dimension after the batch",
+            dim=dim, input=show(x))
+    return axis
