@@ -6,9 +6,6 @@ from __future__ import annotations
 from cnninspect.core.layers.base import Shape, check_sizes, numel, show
 from cnninspect.errors import InputError
 
-OPS = ("add", "mul", "concat")
-
-
 def merge_shape(op: str, shapes: list[Shape]) -> tuple[Shape, int]:
     """The shape a merge gives, and its ops."""
     if op == "concat":

@@ -122,11 +122,6 @@ def _applied(kind: LayerKind, params: Params, shape: Shape) -> tuple:
     return found
 
 
-def rule_out(kind: LayerKind, params: Params, shape: Shape):
-    """The rule's own result (RuleOut) for `shape`, kept like every rule result."""
-    return _applied(kind, params, shape)[0]
-
-
 def clear_rules() -> None:
     _RULES.clear()
     window.clear_caches()
