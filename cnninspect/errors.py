@@ -54,31 +54,6 @@ class InputError(Exception):
         return {"file": file, "line": line, "column": column, "path": path, "layer": self.layer or None}
 
 
-def placed(error: InputError, file: str | None) -> InputError:
-    """`error` with its place in `file` structured. An error raised with `loc=` comes back as it is.
-
-    Transitional: an error raised the old way writes its place into its text (`FILE:LINE:COL: ...` or `FILE: ...`);
-    that text, when it starts with `file`, is read back here and nowhere else. Delete this, and its callers' use of
-    it, once every raise site gives `loc=` (issue #18: core/engine.py, core/refs.py, core/evaluate.py,
-    spec/values.py, spec/schema.py, spec/sources.py, spec/cache.py are the ones left)."""
-    if error.loc is not None or not file:
-        return error
-    text = str(error)
-    if not text.startswith(file + ":"):
-        return error
-    import re
-
-    from cnninspect.core.graph import Loc
-
-    found = re.compile(r"(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: ").match(text, len(file) + 1)  # re caches it
-    if found is None:
-        loc, rest = Loc(file), text.removeprefix(f"{file}: ")
-    else:
-        line, column = int(found["line"]), int(found["column"]) if found["column"] else None
-        loc, rest = Loc(file, line, column), text[found.end():]
-    return InputError(rest, param=error.param, loc=loc, layer=error.layer)
-
-
 class Note(UserWarning):
     """Not an error: something a user should know, such as which of two things a model's name meant. The CLI
     prints it as one line on stderr (`cnninspect: note: ...`) and goes on; a library caller sees a warning."""

@@ -100,7 +100,6 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
     from cnninspect.core.budget import SpecCheck, combine, evaluate, from_spec
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
-    from cnninspect.errors import placed
     from cnninspect.spec.load import load_with
 
     model = None
@@ -114,7 +113,7 @@ def _check(name: str, file: str | None, flags, shape, arguments, batch: int, dty
         findings = evaluate(summary, expectations) + ((_cross_check(analysis, batch),) if verify else ())
         findings += against.findings(file, summary, shape, arguments)
     except InputError as error:
-        return SpecCheck(name, file, problem=placed(error, model.file if model is not None else file))
+        return SpecCheck(name, file, problem=error)
     return SpecCheck(name, file, findings, summary)
 
 

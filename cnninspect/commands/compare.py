@@ -6,6 +6,7 @@ import click
 
 from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
 from cnninspect.commands.options import complete_model, model_input, parse_settings, set_option
+from cnninspect.commands.training import optimizer_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
@@ -52,8 +53,7 @@ out. Off a terminal, without COLUMNS, the whole table.
 @click.option("--plot", metavar="FILE.svg|png", type=click.Path(),
               help="Draw accuracy against MACs (plot extra).")
 @click.option("--train", is_flag=True, help="Add a training step's memory and compute (docs/training.md).")
-@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
-              help="--train: the optimizer whose state is counted [default: adamw].")
+@optimizer_option
 @click.option("--time", "timing", is_flag=True, help="Time every model, interleaved (torch extra).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=20, show_default=True, help="--time: passes.")
@@ -96,7 +96,6 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
     from cnninspect.core.compare import Column
     from cnninspect.core.engine import analyze
     from cnninspect.core.summary import summarize
-    from cnninspect.errors import placed
     from cnninspect.spec.load import load_with
 
     if len(models) == 1:
@@ -112,7 +111,7 @@ def _columns(models, inputs, sweep, args, batch, dtype) -> list:
             try:
                 columns.append(Column("x".join(map(str, shape)), summarize(analyze(spec, shape, args), batch, dtype)))
             except InputError as error:  # the size at which a layer stops fitting is an answer, not an error
-                columns.append(Column("x".join(map(str, shape)), None, placed(error, spec.file).unplaced))
+                columns.append(Column("x".join(map(str, shape)), None, error.unplaced))
         return columns
     if sweep or len(inputs) > 1:
         raise InputError("--sweep and several --input compare one model across sizes; give one model",

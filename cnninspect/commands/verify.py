@@ -68,7 +68,7 @@ def verify(models: tuple[str, ...], input_text: str | None, settings: tuple[str,
             compared = None
             own = parse_source(name)  # an import source is checked against its own module, not only its spec's build
             if against is not None or own is not None:
-                source, where = given or ((own, "") if own is not None else reference_source(spec, None))
+                source, where = given or ((own, None) if own is not None else reference_source(spec, None))
                 args = parse_settings(settings) if source is own else None  # built as it was imported
                 compared = verify_against(analysis, source, where, args=args)
         except InputError as error:

@@ -40,21 +40,21 @@ class Read(NamedTuple):
     source: int
 
 
-def path_form(value: object, where: str, key: str) -> str:
+def path_form(value: object, loc, key: str) -> str:
     """A reference as a spec writes it, checked before any shape is known (spec/build.py)."""
     if not isinstance(value, str) or len(value) > MAX_PATH or not PATH.fullmatch(value):
         shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)[:60]
-        raise InputError(f"{where}: '{key}' is the path of an earlier output, e.g. layer1.0.conv1 (dots between "
-                         f"names, up to {MAX_PATH} characters; a leading / from the model's top). Received {shown}")
+        raise InputError(f"'{key}' is the path of an earlier output, e.g. layer1.0.conv1 (dots between names, up to "
+                         f"{MAX_PATH} characters; a leading / from the model's top). Received {shown}", loc=loc)
     return value
 
 
-def label_form(value: object, where: str) -> str:
+def label_form(value: object, loc) -> str:
     """`as: LABEL`: a name for a node's output (no dots), in the scope the node is in."""
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not re.fullmatch(SEGMENT, str(value)):
         shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)[:60]
-        raise InputError(f"{where}: 'as' names the node's output: a name of up to 100 characters without dots or "
-                         f"spaces. Received {shown}")
+        raise InputError(f"'as' names the node's output: a name of up to 100 characters without dots or spaces. "
+                         f"Received {shown}", loc=loc)
     return str(value)
 
 

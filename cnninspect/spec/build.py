@@ -107,9 +107,9 @@ def common(body: Located, loc: Loc) -> Common:
     """`name`, `if`, `from` and `as`: what every node may carry."""
     found = _plain_common(body, loc)
     if "from" in body:
-        found = found._replace(source=path_form(body["from"], str(body.value_locs["from"]), "from"))
+        found = found._replace(source=path_form(body["from"], body.value_locs["from"], "from"))
     if "as" in body:
-        found = found._replace(label=label_form(body["as"], str(body.value_locs["as"])))
+        found = found._replace(label=label_form(body["as"], body.value_locs["as"]))
     return found
 
 
@@ -210,9 +210,9 @@ class _Builder:
             _only(body, ("path", "from", "if", "as"), loc, "share")
             if "path" not in body:
                 raise InputError("share needs 'path', the module to apply again", loc=loc)
-            path = path_form(body["path"], str(body.value_locs["path"]), "path")
+            path = path_form(body["path"], body.value_locs["path"], "path")
             return ShareNode(path, common(body, loc))
-        path = path_form(body, str(body_loc), key)
+        path = path_form(body, body_loc, key)
         return (RefNode if key == "from" else ShareNode)(path, Common(loc=loc))
 
     def seq(self, body: Located, loc: Loc) -> SeqNode:
@@ -236,7 +236,7 @@ class _Builder:
         inputs = body.get("inputs", LocatedList())
         if not isinstance(inputs, LocatedList):
             raise InputError("'inputs' is a list of paths of earlier outputs", loc=body.value_locs["inputs"])
-        refs = tuple(RefNode(path_form(p, str(p_loc), "inputs"), Common(loc=p_loc), "inputs")
+        refs = tuple(RefNode(path_form(p, p_loc, "inputs"), Common(loc=p_loc), "inputs")
                      for p, p_loc in zip(inputs, getattr(inputs, "item_locs", ())))
         if not isinstance(branches, LocatedList) or len(branches) + len(refs) < 2:
             raise InputError(f"{op} needs 'branches', a list of at least two branches (or two operands in "

@@ -26,8 +26,8 @@ def input_ranks(data: Located) -> tuple[int, ...]:
         return ()
     ranks = value if isinstance(value, list) else [value]
     if not ranks or not all(type(r) is int and 1 <= r <= MOST for r in ranks) or len(set(ranks)) < len(ranks):
-        raise InputError(f"{loc}: '{KEY}' is the number of axes of one sample, channels included (3 for "
-                         f"C x H x W): 1 to {MOST}, a list of them, or '{ANY}'. Received {show(value)}")
+        raise InputError(f"'{KEY}' is the number of axes of one sample, channels included (3 for C x H x W): 1 to "
+                         f"{MOST}, a list of them, or '{ANY}'. Received {show(value)}", loc=loc)
     if own not in ranks:
-        raise InputError(f"{loc}: '{KEY}' {show(value)} leaves out the rank of the spec's own 'input' ({own})")
+        raise InputError(f"'{KEY}' {show(value)} leaves out the rank of the spec's own 'input' ({own})", loc=loc)
     return tuple(sorted(ranks))

@@ -374,43 +374,45 @@ def _first_line(error: BaseException) -> str:
 
 
 def reference_source(model, given: str | None):
-    """The source to compare `model` with, and where it is written ("" for the command line): `given` (--against
-    SOURCE), else the spec's metadata.reference, where a FILE.py is relative to the spec's folder."""
+    """The source to compare `model` with, and where it is written (a graph.Loc; None for the command line):
+    `given` (--against SOURCE), else the spec's metadata.reference, where a FILE.py is relative to the spec's
+    folder."""
     import os
 
+    from cnninspect.core.graph import Loc
     from cnninspect.spec.sources import parse
 
     if given is not None:
         found = parse(given)
         if found is None:
             raise InputError(f"{inert(given)}: not a source; {SOURCES}", where="--against")
-        return found, ""
+        return found, None
     locs = getattr(model.metadata, "value_locs", {})
-    where = str(locs.get("reference") or model.file)
+    loc = locs.get("reference") or Loc(str(model.file))
     text = model.metadata.get("reference")
     if text is None:
         raise InputError(f"names no reference to compare with (metadata.reference); give --against SOURCE: "
-                         f"{SOURCES}", where=str(model.file))
+                         f"{SOURCES}", loc=Loc(str(model.file)))
     if not isinstance(text, str):
-        raise InputError(f"metadata.reference is a source: {SOURCES}", where=where)
+        raise InputError(f"metadata.reference is a source: {SOURCES}", loc=loc)
     try:
         found = parse(text)
     except InputError as error:
-        raise error.located(where) from None
+        raise error.located(error.where, loc=loc) from None
     if found is None:
-        raise InputError(f"metadata.reference {inert(text)!r} is not a source; {SOURCES}", where=where)
+        raise InputError(f"metadata.reference {inert(text)!r} is not a source; {SOURCES}", loc=loc)
     folder = os.path.dirname(str(model.file))
     if found.kind == "file" and not os.path.isabs(found.target) and os.path.isfile(str(model.file)) and folder:
         target = os.path.join(folder, found.target)
         found = found._replace(target=target, text=f"{target}:{found.name}")
-    return found, where
+    return found, loc
 
 
-def verify_against(analysis, source, where: str = "", values_input: tuple[int, ...] | None = None,
+def verify_against(analysis, source, where=None, values_input: tuple[int, ...] | None = None,
                    args: dict | None = None) -> Comparison:
     """Build the spec of `analysis` (on the meta device) and the module `source` names (with `args`, its
     constructor's keyword arguments), and compare them at the analysis' input. The spec's rows locate its layers;
-    a source that fails to load is located at `where`."""
+    a source that fails to load is located at `where` (a graph.Loc, or None)."""
     from cnninspect.torch_backend.build import SpecModel, TorchRefused
     from cnninspect.torch_backend.sources import load_module
 
@@ -419,7 +421,7 @@ def verify_against(analysis, source, where: str = "", values_input: tuple[int, .
             torch.manual_seed(0)
             reference = load_module(source, args)
     except InputError as error:
-        raise (error.located(f"{where}: {error.where}" if error.where else where) if where else error) from None
+        raise (error.located(error.where, loc=where) if where is not None and error.loc is None else error) from None
     try:
         with torch.device("meta"):
             spec = SpecModel(analysis)

@@ -18,6 +18,7 @@ import torchinfo
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnninspect.core.engine import Analysis, Row
+from cnninspect.core.graph import Loc
 from cnninspect.core.layers.base import numel, show
 from cnninspect.core.summary import totals
 from cnninspect.errors import InputError
@@ -99,7 +100,7 @@ def _refuse_unmeasurable_input(analysis: Analysis, batch: int, itemsize: int) ->
     if size > sys.maxsize:
         raise InputError(f"torchinfo, which the cross-check runs, cannot measure an input of "
                          f"{batch}x{show(analysis.input)} elements of {itemsize} bytes: with its storage object it "
-                         f"takes {size:,} bytes, past sys.getsizeof's {sys.maxsize:,}", where=str(analysis.model.file))
+                         f"takes {size:,} bytes, past sys.getsizeof's {sys.maxsize:,}", loc=Loc(str(analysis.model.file)))
 
 
 def _refusal(error: BaseException | None) -> BaseException | None:

@@ -22,6 +22,7 @@ import sys
 import traceback
 import warnings
 
+from cnninspect.core.graph import Loc
 from cnninspect.errors import InputError
 from cnninspect.extras import library_hint
 from cnninspect.inert import inert
@@ -141,11 +142,11 @@ def _file(source: Source):
             spec.loader.exec_module(module)
     except SyntaxError as error:
         sys.modules.pop(unique, None)
-        raise InputError(f"{inert(source.target)}:{error.lineno}:{error.offset or 0}: {inert(error.msg)}") from None
+        raise InputError(inert(error.msg), loc=Loc(inert(source.target), error.lineno, error.offset or None)) from None
     except Exception as error:  # the file's own code raised: where in it, and what
         sys.modules.pop(unique, None)
-        raise InputError(f"{_where_in(error, path, source.target)}: importing it raised "
-                         f"{type(error).__name__}: {_first_line(error)}") from None
+        raise InputError(f"importing it raised {type(error).__name__}: {_first_line(error)}",
+                         loc=_where_in(error, path, source.target)) from None
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(folder)
@@ -187,18 +188,18 @@ def _called(source: Source, factory, args: dict, device: str | None):
     except InputError:
         raise
     except Exception as error:
-        where = _where_in(error, os.path.abspath(source.target), source.target) if source.kind == "file" else None
-        raise InputError(f"{where or inert(source)}: building {inert(source.name)} raised {type(error).__name__}: "
-                         f"{_first_line(error)}") from None
+        loc = _where_in(error, os.path.abspath(source.target), source.target) if source.kind == "file" else None
+        raise InputError(f"building {inert(source.name)} raised {type(error).__name__}: {_first_line(error)}",
+                         loc=loc, where="" if loc else inert(source)) from None
 
 
-def _where_in(error: BaseException, path: str, shown: str) -> str:
+def _where_in(error: BaseException, path: str, shown: str) -> Loc:
     """FILE:LINE of the innermost frame of `error`'s traceback in the file `path` (else the file alone)."""
     line = None
     for frame in traceback.extract_tb(error.__traceback__):
         if os.path.abspath(frame.filename) == path:
             line = frame.lineno
-    return f"{inert(shown)}:{line}" if line else inert(shown)
+    return Loc(inert(shown), line)
 
 
 def _first_line(error: BaseException) -> str:

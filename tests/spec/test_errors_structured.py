@@ -9,7 +9,7 @@ import pathlib
 import pytest
 
 from cnninspect.core.graph import Loc
-from cnninspect.errors import InputError, placed
+from cnninspect.errors import InputError
 from cnninspect.spec.load import load_model
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
@@ -26,7 +26,6 @@ PACKAGE = ROOT / "cnninspect"
 def test_a_structured_error_prints_as_the_preformatted_one_did(loc, where, text):
     error = InputError("bad", loc=loc, where=where)
     assert str(error) == text
-    assert placed(InputError(text), loc.file if loc else None).unplaced == error.unplaced  # the old form, read back
 
 
 def test_unplaced_is_what_follows_the_file_line_and_column():
@@ -46,15 +45,6 @@ def test_location_as_data():
 def test_located_keeps_the_structured_place():
     error = InputError("bad", loc=Loc("a.yaml", 2, 3), layer="fc").located("step 1")
     assert (error.loc, error.layer, str(error)) == (Loc("a.yaml", 2, 3), "fc", "a.yaml:2:3: step 1: bad")
-
-
-def test_placed_leaves_a_structured_error_as_it_is_and_reads_back_only_its_own_file():
-    structured = InputError("bad", loc=Loc("a.yaml", 1, 2))
-    assert placed(structured, "a.yaml") is structured
-    other = InputError("b.yaml:3:4: bad")
-    assert placed(other, "a.yaml") is other and placed(other, None) is other
-    legacy = placed(InputError("bad", where="a.yaml:3:4: layer 'x' (conv), input 3x8x8"), "a.yaml")
-    assert (legacy.loc, legacy.unplaced) == (Loc("a.yaml", 3, 4), "layer 'x' (conv), input 3x8x8: bad")
 
 
 @pytest.mark.parametrize("text, line, column, fragment", [
@@ -159,3 +149,37 @@ def test_no_module_but_errors_py_parses_an_errors_text():
 
 def test_nor_does_the_engine():
     assert parsers_in(PACKAGE / name for name in ENGINE) == {}  # core/evaluate.py: `error.message.removeprefix`
+
+
+# ---- nor writes a place into an error's text
+
+def preformatted_places(source: str) -> list[int]:
+    """Lines that raise an InputError with a place written into its text: a message or `where` that starts with
+    an f-string field such as `{loc}: ` or `{file}: `, or `where=str(...)`: a place goes in `loc=`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InputError"):
+            continue
+        texts = node.args[:1] + [k.value for k in node.keywords if k.arg == "where"]
+        for text in texts:
+            if isinstance(text, ast.Call) and getattr(text.func, "id", None) == "str":
+                found.append(node.lineno)
+            elif isinstance(text, ast.JoinedStr) and len(text.values) > 1 and \
+                    isinstance(text.values[0], ast.FormattedValue) and isinstance(text.values[1], ast.Constant) and \
+                    str(text.values[1].value).startswith(": ") and \
+                    any(word in ast.unparse(text.values[0].value) for word in ("loc", "file", "where", "path")):
+                found.append(node.lineno)
+    return found
+
+
+def test_the_place_checker_finds_the_old_ways():
+    assert preformatted_places('raise InputError(f"{loc}: bad")\n') == [1]
+    assert preformatted_places('raise InputError("bad", where=str(model.file))\n') == [1]
+    assert preformatted_places('raise InputError(f"{where}: \'{key}\' is bad")\n') == [1]
+    assert preformatted_places('raise InputError(f"{name}: bad", loc=loc)\n') == []
+
+
+def test_no_error_is_raised_with_its_place_in_its_text():
+    found = {str(p.relative_to(ROOT)): lines for p in PACKAGE.rglob("*.py")
+             if (lines := preformatted_places(p.read_text(encoding="utf-8")))}
+    assert found == {}
