@@ -28,3 +28,5 @@ DTYPES = tuple(ELEMENT_TYPE)  # --dtype's choices
 DTYPE_BYTES = {t.name: t.bytes for t in ELEMENT_TYPES}
 MIXED = tuple(t.name for t in ELEMENT_TYPES if t.mixed)
 MASTER = "float32"  # the master weights' type under mixed precision
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # --optimizer: state tensors per parameter
+DEFAULT_OPTIMIZER = "adamw"

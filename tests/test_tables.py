@@ -141,6 +141,26 @@ def test_the_torch_dtypes_are_the_tables():
         assert dtype.itemsize == t.bytes and dtype.is_floating_point
 
 
+def test_the_optimizers_are_listed_once():
+    from cnninspect.core.training import OPTIMIZERS, TrainConfig
+    from cnninspect.syntax import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
+
+    assert OPTIMIZERS is OPTIMIZER_STATES and TrainConfig().optimizer == DEFAULT_OPTIMIZER
+    options = [(command.name, p) for command in _commands() for p in command.params if p.name == "optimizer"]
+    assert {name for name, _ in options} == {"summary", "compare"}
+    for name, option in options:
+        assert tuple(option.type.choices) == tuple(OPTIMIZER_STATES), name
+        assert f"[default: {DEFAULT_OPTIMIZER}]" in option.help, name
+
+
+@pytest.mark.torch
+def test_the_torch_optimizers_are_the_tables():
+    from cnninspect.syntax import OPTIMIZER_STATES
+    from cnninspect.torch_backend.training import OPTIMIZERS as TORCH_OPTIMIZERS
+
+    assert tuple(TORCH_OPTIMIZERS) == tuple(OPTIMIZER_STATES)
+
+
 # --- summary's --time options ----------------------------------------------------------------------------------
 
 def _summary() -> click.Command:

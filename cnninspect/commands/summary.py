@@ -9,6 +9,7 @@ import click
 
 from cnninspect.commands.formats import emit, format_option, on_terminal, output_option, table_width
 from cnninspect.commands.options import complete_model, input_option, model_input, parse_settings, set_option
+from cnninspect.commands.training import optimizer_option
 from cnninspect.errors import InputError
 from cnninspect.syntax import DTYPES
 
@@ -85,8 +86,7 @@ TIMING_OPTIONS = ("device", "channels_last", "warmup", "runs", "compile_")  # ap
 @click.option("--verify", is_flag=True, help="Cross-check every figure against torch (torch extra).")
 @click.option("--time", "timing", is_flag=True, help="Time forward passes with torch (torch extra).")
 @click.option("--train", is_flag=True, help="Add the memory and compute of a training step (docs/training.md).")
-@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
-              help="--train: the optimizer whose state is counted [default: adamw].")
+@optimizer_option
 @click.option("--fit", "fit_budget", metavar="SIZE",
               help="--train: the largest batch whose peak fits, e.g. 24GiB (with an --input range: the largest size).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]),

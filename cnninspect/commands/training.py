@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from cnninspect.errors import InputError
+import click
 
-DEFAULT_OPTIMIZER = "adamw"
+from cnninspect.errors import InputError
+from cnninspect.syntax import DEFAULT_OPTIMIZER, OPTIMIZER_STATES
+
 DEFAULT_DEVICE = "cuda"
 MAX_AXES = 4  # --input's axes, as commands/options.py reads one shape
+
+optimizer_option = click.option("--optimizer", type=click.Choice(tuple(OPTIMIZER_STATES)),
+                                help=f"--train: the optimizer whose state is counted [default: {DEFAULT_OPTIMIZER}].")
 
 
 def config(batch: int, dtype: str, optimizer: str | None, device: str | None):

@@ -16,9 +16,9 @@ from cnninspect.core.engine import Analysis
 from cnninspect.core.layers.base import numel
 from cnninspect.core.training.step import LayerStep, walk
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPE_BYTES, MASTER, MIXED  # the one table of element types
+from cnninspect.syntax import DEFAULT_OPTIMIZER, DTYPE_BYTES, MASTER, MIXED, OPTIMIZER_STATES  # the one table of each
 
-OPTIMIZERS = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # state tensors per parameter (momentum: SGD's)
+OPTIMIZERS = OPTIMIZER_STATES  # state tensors per parameter (momentum: SGD's)
 # The optimizer step's temporaries, in parameter tensors: Adam's sqrt(v) / bias correction is two temporaries of
 # one tensor at a time on the CPU (the for-loop implementation, measured); one of every tensor at once on CUDA
 # (foreach, the default there: one list of sqrt(v), then in place; unmeasured). SGD works in place.
@@ -34,7 +34,7 @@ MAX_BATCH = 10**9
 class TrainConfig(NamedTuple):
     batch: int = 1
     dtype: str = "float32"
-    optimizer: str = "adamw"
+    optimizer: str = DEFAULT_OPTIMIZER
     device: str = "cuda"
 
     @property
