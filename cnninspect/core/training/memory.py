@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis
 from cnninspect.core.layers.base import numel
+from cnninspect.core.summary import totals
 from cnninspect.core.training.step import LayerStep, walk
 from cnninspect.errors import InputError
 from cnninspect.syntax import DEFAULT_OPTIMIZER, DTYPE_BYTES, MASTER, MIXED, OPTIMIZER_STATES  # the one table of each
@@ -95,13 +96,14 @@ def train(analysis: Analysis, config: TrainConfig) -> Training:
     check_config(config)
     size = DTYPE_BYTES[config.dtype]
     layers, _ = walk(analysis, config.batch, size, config.mixed, config.device)
-    params = sum(r.params for r in analysis.rows)
+    counted = totals(analysis, config.batch)
+    params = counted.params
     weights = params * config.weight_bytes
     buffers = sum(_buffer_bytes(r, config) for r in analysis.rows)
     optimizer = OPTIMIZERS[config.optimizer] * weights
     saved = sum(layer.saved for layer in layers)
     return Training(config, layers, params, weights, buffers, weights, optimizer, saved,
-                    sum(r.macs for r in analysis.rows) * config.batch, sum(l.backward_macs for l in layers),
+                    counted.macs + counted.aux_macs, sum(l.backward_macs for l in layers),  # aux heads train too
                     _peak(analysis, layers, config, weights, buffers, optimizer, saved, size))
 
 

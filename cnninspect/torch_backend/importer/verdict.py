@@ -8,6 +8,7 @@ with the first difference: an imported spec is exact, or there is none.
 from __future__ import annotations
 
 from cnninspect.core.engine import analyze
+from cnninspect.core.summary import totals
 from cnninspect.errors import InputError
 from cnninspect.spec.build import build_model
 from cnninspect.spec.source import read_spec
@@ -38,22 +39,19 @@ def differences(text: str, name: str, traced, module, shape) -> list[str]:
     if tuple(analysis.output) != tuple(traced.ops[traced.output].shape):
         found.append(f"the output is {_show(analysis.output)} where torch's is "
                      f"{_show(traced.ops[traced.output].shape)}")
+    ours = totals(analysis)  # a shared module's parameters at its first use only
     params = sum(p.numel() for p in module.parameters())
-    spec_params = sum(row.params for row in analysis.rows if _first_use(row, analysis))
+    spec_params = ours.params
     if spec_params != params:
         found.append(f"{spec_params:,} parameters where the module has {params:,}{_unused(module, traced)}")
     buffers = sum(b.numel() for name, b in module.state_dict().items()) - params
-    spec_buffers = sum(row.buffers for row in analysis.rows if _first_use(row, analysis))
+    spec_buffers = ours.buffers
     if spec_buffers != buffers and spec_params == params:
         found.append(f"{spec_buffers:,} buffer elements where the module's state_dict has {buffers:,}")
-    macs = sum(row.macs for row in analysis.rows if not row.aux)
+    macs = ours.macs
     if macs * 2 != traced.flops:
         found.append(f"{macs:,} MACs where FlopCounterMode counts {traced.flops // 2:,}")
     return found
-
-
-def _first_use(row, analysis) -> bool:
-    return True
 
 
 def idle_parameters(module, traced) -> list[str]:
