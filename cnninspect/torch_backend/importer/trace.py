@@ -121,7 +121,11 @@ def trace(module: nn.Module, shape: tuple[int, ...], training: bool = False) -> 
     module calls (exported.py); the Traced says which."""
     wrapped = _autowrapped()
     try:
-        graph = _Tracer(wrapped).trace(module, concrete_args=_no_extras(module))
+        fx_tracer = _Tracer(wrapped)
+        try:
+            graph = fx_tracer.trace(module, concrete_args=_no_extras(module))
+        finally:  # it holds the module (root, tensor_attrs) in a cycle with its proxies: without this, a model's
+            vars(fx_tracer).clear()  # weights outlive the import until a full collection (GBs over many imports)
         tracer = "torch.fx"
     except Exception as error:  # fx raises anything at all (TraceError, TypeError, an assertion in user code)
         text = str(error).strip().splitlines()
