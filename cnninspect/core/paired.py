@@ -66,6 +66,15 @@ def bind(kind: LayerKind, params: Params, value: Pooled) -> Params:
     return Params({**dict(zip(kind.fields, params.key())), READS[kind.name]: value})
 
 
+def module_key(kind: LayerKind, params: Params) -> tuple:
+    """What makes two applications one module (a parameter-free module called again): the settings, without what
+    torch passes at each call, the indices and the output size (SegNet's one `self.unpool` reads another pool's
+    indices at each call)."""
+    if kind.name not in READS:
+        return params.key()
+    return tuple(v for name, v in zip(kind.fields, params.key()) if name not in (READS[kind.name], "size"))
+
+
 def refuse_shared(row, loc) -> None:
     """`share:` of a layer that reads an earlier output: it reads its own; another layer of the kind is the way."""
     if row.kind in READS:
