@@ -101,7 +101,8 @@ class _Walk:
         try:
             params = evaluate_params(kind, node.fields, env)
             if kind.name in paired.READS:  # it reads an earlier output too: a max unpool, its pool's indices
-                params, pool = paired.resolve(kind, params, self.outputs, self.rows, scope.path, self.head, loc, env)
+                params, pool, x = paired.resolve(kind, params, x, self.outputs, self.rows, scope.path, self.head,
+                                                 loc, env)
             row, made = run_layer(kind, params, x, path, aux, module, loc, False, len(self.rows))
         except InputError as error:
             raise error.located(f"layer '{path}' ({node.kind}), input {show(x.shape)}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from cnninspect.core import receptive
 from cnninspect.core.layers.base import LayerKind, Params
 from cnninspect.core.layers.catalog import KINDS
 from cnninspect.core.layers.unpool import Pooled
@@ -29,9 +30,10 @@ class Paired(NamedTuple):
     source: int
 
 
-def resolve(kind: LayerKind, params: Params, outputs, rows, scope: str, head, loc, env) -> tuple[Params, int]:
-    """The layer's settings with its reference resolved to a Pooled, and the step of the pool it reads.
-    InputError (param: the field) where the path names nothing computed before, or no max pool with indices."""
+def resolve(kind: LayerKind, params: Params, x, outputs, rows, scope: str, head, loc, env) -> tuple:
+    """The layer's settings with its reference resolved to a Pooled, the step of the pool it reads, and x as the
+    layer reads it (joined). InputError (param: the field) where the path names nothing computed before, or no
+    max pool with indices."""
     field = READS[kind.name]
     written = getattr(params, field)
     try:
@@ -49,7 +51,13 @@ def resolve(kind: LayerKind, params: Params, outputs, rows, scope: str, head, lo
     if not row.settings.indices:
         raise InputError(f"{said}: the max pool '{row.path}' does not return its indices: give it indices: true",
                          param=field)
-    return bind(kind, params, pooled(row)), tensor.source
+    return bind(kind, params, pooled(row)), tensor.source, joined(x, tensor)
+
+
+def joined(x, pool):
+    """x, reading what the pool's output reads too: an unpool's output depends on its values (x) and on where
+    the pool found its maxima (the indices, of the pool's output's footprint), position for position."""
+    return x._replace(axes=receptive.merged([(x.shape, x.axes), (pool.shape, pool.axes)], x.shape))
 
 
 def pooled(row) -> Pooled:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from cnninspect.core.layers.base import Shape
 from cnninspect.core.layers.catalog import BY_NAME
-from cnninspect.core.paired import Paired, bind, pooled
+from cnninspect.core.paired import Paired, bind, joined, pooled
 from cnninspect.core.program import Analysis, Merge, Row, Tensor, has_state, run_layer, run_merge, start
 from cnninspect.core.receptive import shown
 from cnninspect.core.refs import Read
@@ -79,7 +79,10 @@ def _run(program, old: tuple[Row, ...], new: list[Row], x: Tensor, kept: dict) -
             step, pool = (step, None) if type(step) is int else step
             row = old[step]
             kind = BY_NAME[row.kind]
-            settings = row.settings if pool is None else bind(kind, row.settings, pooled(new[pool]))  # its indices
+            if pool is not None:  # its indices: their shapes and footprints as replayed
+                settings, x = bind(kind, row.settings, pooled(new[pool])), joined(x, kept[pool])
+            else:
+                settings = row.settings
             new[step], x = run_layer(kind, settings, x, row.path, row.aux, row.module, row.loc, row.shared, step)
             if not _same_layout(x.shape, row.output) or (has_state(new[step]) != has_state(row)):
                 raise _NotAsWalked

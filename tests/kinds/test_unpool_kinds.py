@@ -98,3 +98,37 @@ def test_indices_past_the_output_fail_in_torch_where_they_are_refused():
     x = torch.arange(81.0).reshape(1, 1, 9, 9)  # every window's maximum at its last position
     with pytest.raises(RuntimeError, match="invalid max index"):
         torch_pair(x, {"kernel": 2}, {"kernel": 2})
+
+
+RECEPTIVE = """
+name: t
+input: [1, 24]
+layers:
+  - maxpool: {kernel: 4, indices: true, name: p}
+  - conv: {out: 1, kernel: 1, stride: 4, from: /input}
+  - maxunpool: {kernel: 4, indices: p}
+"""
+
+
+def test_the_receptive_field_holds_where_the_pool_found_its_maxima():
+    """An output position depends on its values (here one input position each) and on where its pool found the
+    maximum (the pool's whole window): moving any input of that window moves the output. torch, perturbed one
+    input at a time, against cnninspect's windows, which join both."""
+    analysis = analyze(build_model(read_spec("t.yaml", RECEPTIVE), "t"))
+    footprint = analysis.rows[-1].footprint[0]
+    torch.manual_seed(0)
+    model = cnninspect.build(analysis.model).eval()
+    reads: dict[int, set] = {o: set() for o in range(24)}
+    with torch.no_grad():
+        for at in range(4):  # each window's maximum at its position `at`: moving any other input moves it
+            x = torch.randn(1, 1, 24)
+            x[0, 0, at::4] += 5
+            base = model(x)
+            for j in range(24):
+                for delta in (10.0, -10.0):
+                    moved = x.clone()
+                    moved[0, 0, j] += delta
+                    for o in torch.nonzero((model(moved) - base).abs()[0, 0] > 1e-6).flatten().tolist():
+                        reads[o].add(j)
+    for o, found in reads.items():
+        assert found and footprint.window(o) == (min(found), max(found))
