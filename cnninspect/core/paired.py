@@ -66,7 +66,8 @@ def pooled(row) -> Pooled:
     reach = 0
     for n, o, w in zip(row.input[1:], row.output[1:], row.windows):
         reach = reach * n + min(n - 1, (o - 1) * w.stride - w.pad_left + w.span - 1)
-    return Pooled(row.path, row.output, row.input, reach)
+    windows = tuple((w.kernel, w.stride, w.pad_left, w.dilation) for w in row.windows)
+    return Pooled(row.path, row.output, row.input, reach, windows)
 
 
 def bind(kind: LayerKind, params: Params, value: Pooled) -> Params:

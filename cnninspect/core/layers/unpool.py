@@ -16,15 +16,16 @@ from cnninspect.core.window import AxisWindow, Kind
 
 class Pooled:
     """What an unpool knows of the indices it reads: the pool's path, their shape (the pool's output), the pool's
-    input shape (`size: input`), and the largest flat index over one plane that the pool can write (`reach`)."""
+    input shape (`size: input`), the largest flat index over one plane that the pool can write (`reach`), and the
+    pool's window per axis (kernel, stride, left padding, dilation): where each index can point."""
 
-    __slots__ = ("path", "shape", "input", "reach")
+    __slots__ = ("path", "shape", "input", "reach", "windows")
 
-    def __init__(self, path: str, shape: Shape, input: Shape, reach: int) -> None:
-        self.path, self.shape, self.input, self.reach = path, shape, input, reach
+    def __init__(self, path: str, shape: Shape, input: Shape, reach: int, windows: tuple) -> None:
+        self.path, self.shape, self.input, self.reach, self.windows = path, shape, input, reach, windows
 
     def _key(self) -> tuple:
-        return self.path, self.shape, self.input, self.reach
+        return self.path, self.shape, self.input, self.reach, self.windows
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pooled) and self._key() == other._key()
@@ -36,7 +37,7 @@ class Pooled:
         return self.path
 
     def __repr__(self) -> str:
-        return f"Pooled({self.path!r}, {self.shape}, {self.input}, {self.reach})"
+        return f"Pooled({self.path!r}, {self.shape}, {self.input}, {self.reach}, {self.windows})"
 
 
 def _spread(value, rank: int, name: str) -> tuple[int, ...]:
@@ -57,7 +58,8 @@ def _spread(value, rank: int, name: str) -> tuple[int, ...]:
                                               "size of that pool's input", low=1)})
 def maxunpool(p: Params, x: Shape) -> RuleOut:
     """out = (n − 1)·s − 2p + k per axis; with `size`, that size, which torch takes strictly between out − s and
-    out + s. No MACs and no ops: a scatter (FlopCounterMode counts none)."""
+    out + s. No MACs and no ops: a scatter (FlopCounterMode counts none). Its windows are its pool's, transposed:
+    an index points into the pool's window, whatever the unpool's own settings."""
     rank = spatial_rank(x, "maxunpool")
     pooled = p.indices
     if not isinstance(pooled, Pooled):  # a Params made outside a walk
@@ -79,9 +81,15 @@ def maxunpool(p: Params, x: Shape) -> RuleOut:
             f"input is {show(pooled.input)}), past this output's {math.prod(size)} positions per channel: torch "
             f"fails on some inputs ('Found an invalid max index'); give size: input", "size",
             size="x".join(map(str, size)))
-    spatial = tuple(AxisWindow(Kind.TRANSPOSED, k, s, q, q + max(0, d - n), 1, max(0, n - d))
-                    for k, s, q, d, n in zip(kernel, stride, padding, default, size))
-    return RuleOut((x[0], *size), f"MaxUnpool{rank}d", spatial=spatial)
+    return RuleOut((x[0], *size), f"MaxUnpool{rank}d", spatial=tuple(map(_scatter, pooled.windows, x[1:], size)))
+
+
+def _scatter(window: tuple, n: int, out: int) -> AxisWindow:
+    """An axis of the unpool as the transposed window of its pool: output o reads input i where o is in the pool's
+    window i (its maximum was found there); the right side trimmed or extended to `out` positions."""
+    kernel, stride, left, dilation = window
+    reach = (n - 1) * stride - left + dilation * (kernel - 1) + 1  # the output the pool's windows span
+    return AxisWindow(Kind.TRANSPOSED, kernel, stride, left, max(0, reach - out), dilation, max(0, out - reach))
 
 
 KINDS = (maxunpool,)
