@@ -66,6 +66,17 @@ def maxunpool(p: Params, x: Shape) -> RuleOut:
         refuse("'indices' must name an earlier max pool", "indices", indices=str(pooled))
     require(pooled.shape == x, "the indices must have the input's shape (torch requires it)", "indices",
             indices=show(pooled.shape), input=show(x))
+    size = _size(p, pooled, x, rank)
+    require(pooled.reach < math.prod(size), f"the pool '{pooled.path}' writes indices up to {pooled.reach} (its "
+            f"input is {show(pooled.input)}), past this output's {math.prod(size)} positions per channel: torch "
+            f"fails on some inputs ('Found an invalid max index'); size: input gives the pool's input size back",
+            "size", size="x".join(map(str, size)))
+    return RuleOut((x[0], *size), f"MaxUnpool{rank}d", spatial=tuple(map(_scatter, pooled.windows, x[1:], size)))
+
+
+def _size(p: Params, pooled: Pooled, x: Shape, rank: int) -> tuple[int, ...]:
+    """torch's _unpool_output_size: the default (n − 1)·s − 2p + k, or the size given, strictly within the default
+    ± the stride."""
     kernel, stride = _spread(p.kernel, rank, "kernel"), _spread(p.stride or p.kernel, rank, "stride")
     padding = _spread(p.padding, rank, "padding")
     default = tuple((n - 1) * s - 2 * q + k for n, s, q, k in zip(x[1:], stride, padding, kernel))
@@ -77,11 +88,7 @@ def maxunpool(p: Params, x: Shape) -> RuleOut:
                    size="x".join(map(str, size)), input=show(x))
         if n < 1:
             refuse("the output size would be < 1: (n − 1)·s − 2p + k", "kernel", output=n, input=show(x))
-    require(pooled.reach < math.prod(size), f"the pool '{pooled.path}' writes indices up to {pooled.reach} (its "
-            f"input is {show(pooled.input)}), past this output's {math.prod(size)} positions per channel: torch "
-            f"fails on some inputs ('Found an invalid max index'); give size: input", "size",
-            size="x".join(map(str, size)))
-    return RuleOut((x[0], *size), f"MaxUnpool{rank}d", spatial=tuple(map(_scatter, pooled.windows, x[1:], size)))
+    return size
 
 
 def _scatter(window: tuple, n: int, out: int) -> AxisWindow:
