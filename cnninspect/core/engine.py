@@ -111,7 +111,8 @@ class _Walk:
             raise InputError(f"layer '{path}' ({node.kind}) has parameters or buffers, so it cannot be applied as a "
                              f"function: leave out 'functional'", loc=loc, layer=path)
         if module:
-            self.names.claim(path, None if has_state(row) else (kind.name, paired.module_key(kind, params)), loc)
+            key = params.key() if pool is None else paired.module_key(kind, params)  # an unpool: less its call's
+            self.names.claim(path, None if has_state(row) else (kind.name, key), loc)
         return self.add(row, made, pool)
 
     def seq(self, node: SeqNode, x: Tensor, scope: Scope, env: Env, aux: bool) -> Tensor:

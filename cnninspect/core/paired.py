@@ -79,8 +79,6 @@ def module_key(kind: LayerKind, params: Params) -> tuple:
     """What makes two applications one module (a parameter-free module called again): the settings, without what
     torch passes at each call, the indices and the output size (SegNet's one `self.unpool` reads another pool's
     indices at each call)."""
-    if kind.name not in READS:
-        return params.key()
     return tuple(v for name, v in zip(kind.fields, params.key()) if name not in (READS[kind.name], "size"))
 
 
