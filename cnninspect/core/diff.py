@@ -17,9 +17,7 @@ import bisect
 from typing import NamedTuple, Sequence
 
 from cnninspect.core.engine import Row
-from cnninspect.core.layers.base import numel
 from cnninspect.core.summary import Summary, _merge
-from cnninspect.syntax import DTYPE_BYTES
 
 STATUSES = ("added", "removed", "changed", "renamed", "unchanged")
 MAX_EDITS = 600  # insertions and deletions past which renames match only by structures unique on both sides
@@ -98,14 +96,12 @@ def diff(old: Summary, new: Summary, old_label: str, new_label: str, depth: int 
 
 
 def _entries(old: Summary, new: Summary, a: list[Row], b: list[Row]) -> tuple[Entry, ...]:
-    size_a = old.batch * DTYPE_BYTES[old.dtype]
-    size_b = new.batch * DTYPE_BYTES[new.dtype]
     found = []
     for i, j, how in match(a, b):
         x, y = (a[i] if i is not None else None), (b[j] if j is not None else None)
         params = (y.params if y else 0) - (x.params if x else 0)
         macs = (y.macs * new.batch if y else 0) - (x.macs * old.batch if x else 0)
-        memory = (numel(y.output) * size_b if y else 0) - (numel(x.output) * size_a if x else 0)
+        memory = (new.output_bytes(y) if y else 0) - (old.output_bytes(x) if x else 0)  # a pool's indices too
         changes = _changes(x, y) if x and y and _structure(x) != _structure(y) else ()
         found.append(Entry(_status(x, y, changes), x, y, how, changes, params, macs, memory))
     return tuple(found)

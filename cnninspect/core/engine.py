@@ -22,6 +22,7 @@ from cnninspect.core.graph import (AuxNode, CallNode, LayerNode, Loc, MergeNode,
 from cnninspect.core.layers.base import Field, Shape, show
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.naming import Names, Scope, name_of
+from cnninspect.core import paired
 from cnninspect.core.program import (Analysis, Aux, Merge, Program, Row, Tensor, clear_rules, has_state,
                                      run_layer, run_merge, start)
 from cnninspect.core.receptive import shown
@@ -96,9 +97,12 @@ class _Walk:
             self.names.claim(path, None, loc)
         else:
             path = scope.functional(f"{name or kind.name}()") if node.functional else scope.child(name)
-        module = not (node.functional or kind.attribute)
+        module, pool = not (node.functional or kind.attribute), None
         try:
             params = evaluate_params(kind, node.fields, env)
+            if kind.name in paired.READS:  # it reads an earlier output too: a max unpool, its pool's indices
+                params, pool, x = paired.resolve(kind, params, x, self.outputs, self.rows, scope.path, self.head,
+                                                 loc, env)
             row, made = run_layer(kind, params, x, path, aux, module, loc, False, len(self.rows))
         except InputError as error:
             raise error.located(f"layer '{path}' ({node.kind}), input {show(x.shape)}",
@@ -107,8 +111,9 @@ class _Walk:
             raise InputError(f"layer '{path}' ({node.kind}) has parameters or buffers, so it cannot be applied as a "
                              f"function: leave out 'functional'", loc=loc, layer=path)
         if module:
-            self.names.claim(path, None if has_state(row) else (kind.name, params.key()), loc)
-        return self.add(row, made)
+            key = params.key() if pool is None else paired.module_key(kind, params)  # an unpool: less its call's
+            self.names.claim(path, None if has_state(row) else (kind.name, key), loc)
+        return self.add(row, made, pool)
 
     def seq(self, node: SeqNode, x: Tensor, scope: Scope, env: Env, aux: bool) -> Tensor:
         inner = self.contained(scope, node.common, env, seq=True)
@@ -145,6 +150,7 @@ class _Walk:
         """The layer module `node.path` names, applied again: the row of its latest use gives its settings."""
         loc = node.common.loc
         used = self.rows[self.outputs.module(expand(node.path, env, loc), scope.path, loc, self.rows)]
+        paired.refuse_shared(used, loc)
         if x.shape[0] != used.input[0] or len(x.shape) != len(used.input):
             raise InputError(f"'share: {node.path}': the module '{used.path}' takes {show(used.input)} "
                              f"({used.loc}); here it would get {show(x.shape)}", loc=loc)
@@ -202,10 +208,11 @@ class _Walk:
         self.program.append(Read(x.source))
         return x
 
-    def add(self, row: Row, made: Tensor) -> Tensor:
-        """A layer's row: the program runs it, and references may read its output by its path."""
+    def add(self, row: Row, made: Tensor, pool: int | None = None) -> Tensor:
+        """A layer's row: the program runs it (with the indices of the pool step `pool`, if any), and references
+        may read its output by its path."""
         self.append_row(row)
-        self.program.append(made.source)
+        self.program.append(made.source if pool is None else paired.Paired(made.source, pool))
         self.outputs.record(row.path, made, self.head)
         return made
 

@@ -5,7 +5,7 @@ field of every layer kind has a registered type.
 
 A field type is one of: int; ints (one, or one per spatial axis); intlist (one, or up to 6: a pair per axis, or
 dimensions); padding (ints, 'same' or 'valid'); order (one per dimension, the batch included); bool; float;
-choice (one of the field's words).
+choice (one of the field's words); ref (the path of an earlier output, core/refs.py); outsize (ints, or 'input').
 """
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ def _choice(field, value, env, name):
     return value  # a literal, checked when the spec was read
 
 
+def _outsize(field, value, env, name):
+    return value if value == "input" else _integers(field, value, env, name)
+
+
 def _check_low(field, value: object, name: str, shown: object) -> None:
     if field.low is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < field.low:
         relation = "> 0" if field.low == 1 else f">= {field.low}"
@@ -214,6 +218,27 @@ def _choice_form(field, value, loc, name):
     return value
 
 
+def _ref_form(field, value, loc, name):
+    from cnninspect.core.refs import path_form  # refs imports the expressions, as this module does
+
+    if not isinstance(value, str):
+        raise _wrong(field, value, loc, name)
+    try:
+        return path_form(value, "a layer", name)
+    except InputError as error:
+        raise error.located(loc=loc) from None
+
+
+def _outsize_form(field, value, loc, name):
+    """A size per spatial axis, or the word 'input' (a max unpool: the size of its pool's input)."""
+    if value == "input":
+        return value
+    if isinstance(value, str):
+        raise InputError(f"'{name}' must be {FIELD_TYPES[field.type].expected}. Received {name}={spell(value)}",
+                         loc=loc)
+    return _integers_form(field, value, loc, name)
+
+
 _INT = {"$ref": "#/$defs/int"}
 
 
@@ -237,6 +262,9 @@ FIELD_TYPES: dict[str, FieldType] = {t.name: t for t in (
     FieldType("float", _float, _float_form, {"anyOf": [{"type": "number"}, {"$ref": "#/$defs/expression"}]},
               expected="a number"),
     FieldType("choice", _choice, _choice_form, None, str),
+    FieldType("ref", _choice, _ref_form, {"$ref": "#/$defs/path"}, str, expected="the path of an earlier output, e.g. pool1"),
+    FieldType("outsize", _outsize, _outsize_form, {"anyOf": [{"enum": ["input"]}, _one_or_list(MAX_DIMS)]}, str,
+              MAX_DIMS, "an integer per spatial axis, or 'input'"),
 )}
 
 

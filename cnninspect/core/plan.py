@@ -6,7 +6,7 @@ while every step's input keeps the channels, the rank and the presence of parame
 walk would choose the same, and the rules (pure functions of settings and shape) give the rest. `_same_layout`
 is that invariant, checked at every step: where it fails, or a rule or a merge refuses, replay returns None and
 a walk gives the answer (or says where and why not). The steps run through core/program.py's run_layer and
-run_merge, as in the walk.
+run_merge, as in the walk; a Paired step (a max unpool) takes its indices' shapes from its pool's replayed row.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from cnninspect.core.layers.base import Shape
 from cnninspect.core.layers.catalog import BY_NAME
+from cnninspect.core.paired import Paired, bind, joined, pooled
 from cnninspect.core.program import Analysis, Merge, Row, Tensor, has_state, run_layer, run_merge, start
 from cnninspect.core.receptive import shown
 from cnninspect.core.refs import Read
@@ -74,10 +75,15 @@ def _same_layout(shape: Shape, walked: Shape) -> bool:
 def _run(program, old: tuple[Row, ...], new: list[Row], x: Tensor, kept: dict) -> Tensor:
     """`kept`: the outputs met so far (and the inputs), by step, for the Read steps."""
     for step in program:
-        if type(step) is int:
+        if type(step) is int or type(step) is Paired:
+            step, pool = (step, None) if type(step) is int else step
             row = old[step]
-            new[step], x = run_layer(BY_NAME[row.kind], row.settings, x, row.path, row.aux, row.module, row.loc,
-                                     row.shared, step)
+            kind = BY_NAME[row.kind]
+            if pool is not None:  # its indices: their shapes and footprints as replayed
+                settings, x = bind(kind, row.settings, pooled(new[pool])), joined(x, kept[pool])
+            else:
+                settings = row.settings
+            new[step], x = run_layer(kind, settings, x, row.path, row.aux, row.module, row.loc, row.shared, step)
             if not _same_layout(x.shape, row.output) or (has_state(new[step]) != has_state(row)):
                 raise _NotAsWalked
             kept[step] = x

@@ -56,7 +56,7 @@ class Aux(NamedTuple):
     body: "Program"
 
 
-Program = tuple  # of steps: a Row's index (run that layer), a Merge, an Aux, or a Read (core/refs.py)
+Program = tuple  # of steps: a Row's index (run that layer), a Merge, an Aux, a Read (core/refs.py) or a Paired (core/paired.py)
 
 
 class Tensor(NamedTuple):

@@ -41,8 +41,8 @@ class Summary(NamedTuple):
     settings: tuple = ()  # the model's arguments the caller set (--set), (name, value) pairs as given
 
     def output_bytes(self, row: Row) -> int:
-        """A layer's output at this batch and dtype."""
-        return numel(row.output) * self.batch * DTYPE_BYTES[self.dtype]
+        """A layer's output at this batch and dtype (a max pool's int64 indices too, where it returns them)."""
+        return output_bytes(row, self.batch, DTYPE_BYTES[self.dtype])
 
     @property
     def receptive_row(self) -> Row | None:
@@ -64,7 +64,7 @@ def totals(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Totals
     size = DTYPE_BYTES[dtype]
     main = [r for r in analysis.rows if not r.aux]
     aux = [r for r in analysis.rows if r.aux]
-    outputs = [numel(r.output) * batch * size for r in main]
+    outputs = [output_bytes(r, batch, size) for r in main]
     params = sum(r.params for r in analysis.rows)
     return Totals(
         params=params,
@@ -79,6 +79,16 @@ def totals(analysis: Analysis, batch: int = 1, dtype: str = "float32") -> Totals
         activation_bytes=sum(outputs),
         largest_activation_bytes=max(outputs, default=0),
     )
+
+
+INDEX_BYTES = 8  # a max pool's indices are int64
+
+
+def output_bytes(row: Row, batch: int, size: int) -> int:
+    """What a layer's forward makes and hands on: its output, and a max pool's indices where it returns them
+    (`indices: true`), which torch allocates as int64 tensors of the output's shape."""
+    indices = INDEX_BYTES if getattr(row.settings, "indices", None) is True else 0
+    return numel(row.output) * batch * (size + indices)
 
 
 def receptive_row(analysis: Analysis) -> Row | None:

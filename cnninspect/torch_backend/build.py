@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
+from cnninspect.core.paired import Paired
 from cnninspect.core.refs import Read
 from cnninspect.core.layers.base import numel
 from cnninspect.errors import InputError
@@ -102,6 +103,15 @@ class _Scale:
         pass
 
 
+def _output_size(given, pool_input: torch.Size):
+    """torch's output_size for a max unpool: none, its pool's input size (`size: input`), or one per axis."""
+    if given is None or given == "input":
+        return None if given is None else pool_input
+    rank = len(pool_input) - 2
+    values = given if isinstance(given, tuple) else (given,)
+    return values * (rank // len(values))
+
+
 class SpecModel(nn.Module):
     """The network a spec describes. In training mode the auxiliary heads run too; their outputs are kept in
     `aux_outputs` (in eval mode, as in torchvision, they do not run). A spec of several `inputs` takes them in
@@ -117,6 +127,7 @@ class SpecModel(nn.Module):
         self._reads = analysis.reads  # the steps whose outputs a Read takes again
         self._inputs = tuple(name for name, _ in analysis.inputs) or ("input",)
         self._kept: dict[int, torch.Tensor] = {}
+        self._pooled: dict[int, tuple] = {}  # a max pool's step -> its indices and its input's size, for an unpool
         self._calls: list[nn.Module | _Scale | None] = []  # a plain list: registration is by path, below
         built: dict[str, nn.Module] = {}
         for index, row in enumerate(analysis.rows):
@@ -189,14 +200,17 @@ class SpecModel(nn.Module):
         try:
             return self._run(self._program, x)
         finally:
-            self._kept = {}
+            self._kept, self._pooled = {}, {}
 
     def _run(self, program: Program, x: torch.Tensor) -> torch.Tensor:
         """The program's steps. A subclass that watches the layers (which row runs) overrides `_layer` and
         `_merge`, not this loop, so that it runs what the spec wires (Read steps included)."""
         for step in program:
             if isinstance(step, int):
-                x = self._layer(step, x)
+                out = self._layer(step, x)
+                if type(out) is tuple:  # a max pool with its indices (return_indices): an unpool reads them
+                    out, self._pooled[step] = out[0], (out[1], x.shape)
+                x = out
                 if step in self._reads:
                     self._kept[step] = x
             elif isinstance(step, Merge):
@@ -205,13 +219,19 @@ class SpecModel(nn.Module):
                     self._kept[step.row] = x
             elif isinstance(step, Read):
                 x = self._kept[step.source]
+            elif isinstance(step, Paired):  # a max unpool: its pool's indices, and the output size it is given
+                indices, size = self._pooled[step.source]
+                x = self._layer(step.row, x, indices, _output_size(self._rows[step.row].settings.size, size))
+                if step.row in self._reads:
+                    self._kept[step.row] = x
             elif isinstance(step, Aux) and self.training:
                 self.aux_outputs.append(self._run(step.body, x))
         return x
 
-    def _layer(self, step: int, x: torch.Tensor) -> torch.Tensor:
+    def _layer(self, step: int, x: torch.Tensor, *more) -> torch.Tensor:
+        """Row `step` on x (and, for a max unpool, its pool's indices and the output size)."""
         try:
-            return self._calls[step](x)
+            return self._calls[step](x, *more)
         except Exception as error:  # torch's own error, as it stands, with the layer named
             if not hasattr(error, "cnninspect_row"):  # the innermost step is the layer
                 error.cnninspect_row = step

@@ -32,7 +32,7 @@ def _tconv(p: Params, x: Shape) -> nn.Module:
 
 
 def _maxpool(p: Params, x: Shape) -> nn.Module:
-    return getattr(nn, f"MaxPool{_rank(x)}d")(p.kernel, p.stride, p.padding, p.dilation, ceil_mode=p.ceil_mode)
+    return getattr(nn, f"MaxPool{_rank(x)}d")(p.kernel, p.stride, p.padding, p.dilation, p.indices, p.ceil_mode)
 
 
 def _avgpool(p: Params, x: Shape) -> nn.Module:
@@ -378,6 +378,7 @@ BUILDERS: dict[str, Callable[[Params, Shape], nn.Module]] = {
     "scaled_std_conv": _std_conv(True),
     "maxpool": _maxpool,
     "maxpool_same": _maxpool_same,
+    "maxunpool": lambda p, x: getattr(nn, f"MaxUnpool{_rank(x)}d")(p.kernel, p.stride, p.padding),
     "avgpool_same": _avgpool_same,
     "avgpool": _avgpool,
     "adaptive_avgpool": lambda p, x: getattr(nn, f"AdaptiveAvgPool{_rank(x)}d")(p.size),

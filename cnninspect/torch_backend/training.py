@@ -25,9 +25,9 @@ class _Attributed(SpecModel):
 
     current = -1
 
-    def _layer(self, step, x):
+    def _layer(self, step, x, *more):
         self.current = step
-        return super()._layer(step, x)
+        return super()._layer(step, x, *more)
 
     def _merge(self, step, outs):
         self.current = step.row

@@ -4,7 +4,8 @@ The strategy draws specs as plain data (what a YAML file holds): chains of convo
 stride, padding, dilation, groups), transposed convolutions, pools with and without ceil mode, adaptive pools,
 padding layers (zero, constant, reflection, replication; per side, crops included), timm's dynamic 'same' conv and
 pools, weight-standardised convs, layer scale modules, norms (group norm too),
-activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, residual adds (with a
+activations (PReLU, ELU, log_softmax too), channel dropout, means over axes kept, max pools returning their
+indices with a max unpool reading them, residual adds (with a
 projection where the shape changes), concatenations, and flatten-and-linear heads. It tracks only the channels, so that groups divide them; spatial sizes are free to
 shrink until a kernel no longer fits — and then torch must refuse exactly where cnninspect refuses.
 
@@ -53,7 +54,8 @@ def sequences(draw, channels: int, ndim: int, depth: int, length: int):
 @st.composite
 def nodes(draw, c: int, ndim: int, depth: int):
     """One layer and the channels after it."""
-    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std"] + (["s2d"] if ndim == 2 else [])
+    kinds = ["conv", "conv", "tconv", "pool", "adaptive", "norm", "activation", "other", "pad", "more", "same", "std",
+             "unpool"] + (["s2d"] if ndim == 2 else [])
     kind = draw(st.sampled_from(kinds + (["add", "concat"] if depth < 2 else [])))
     if kind == "conv":
         return draw(_conv(c, ndim))
@@ -119,6 +121,8 @@ def nodes(draw, c: int, ndim: int, depth: int):
     if kind == "s2d":  # channels change
         b = draw(st.integers(1, 3))
         return {"space_to_depth": {"block_size": b}}, c * b * b
+    if kind == "unpool":
+        return draw(_unpool(c, ndim))
     if kind == "add":
         return draw(_residual(c, ndim, depth))
     return draw(_concat(c, ndim, depth))
@@ -171,6 +175,21 @@ def _concat(draw, c: int, ndim: int, depth: int):
     return {"concat": {"branches": branches}}, total
 
 
+@st.composite
+def _unpool(draw, c: int, ndim: int):
+    """A max pool returning its indices, layers that keep the shape, and a max unpool reading them: its window the
+    pool's or another, its size none, the pool's input, or numbers near (or past) torch's range."""
+    kernel = draw(st.integers(1, 3))
+    pool = {"kernel": kernel, "stride": draw(st.integers(1, 3)), "padding": draw(st.integers(0, kernel // 2)),
+            "ceil_mode": draw(st.booleans()), "indices": True, "as": "pooled"}
+    window = {k: pool[k] for k in ("kernel", "stride", "padding")} if draw(st.booleans()) else {
+        "kernel": draw(st.integers(1, 3)), "stride": draw(st.integers(1, 3)), "padding": draw(st.integers(0, 1))}
+    size = draw(st.one_of(st.none(), st.just("input"), st.lists(st.integers(1, 40), min_size=ndim, max_size=ndim)))
+    between = draw(st.sampled_from([[], ["relu"], [{"conv": {"out": c, "kernel": 1}}]]))
+    unpool = {**window, "indices": "pooled", **({"size": size} if size is not None else {})}
+    return {"seq": {"layers": [{"maxpool": pool}, *between, {"maxunpool": unpool}]}}, c
+
+
 def _per_axis(low: int, high: int, ndim: int):
     return st.one_of(st.integers(low, high), st.lists(st.integers(low, high), min_size=ndim, max_size=ndim))
 
@@ -199,15 +218,30 @@ def run_in_torch(spec: dict):
 
 def _run(layers: list, x: "torch.Tensor", calls: list) -> "torch.Tensor":
     import torch
+    from torch import nn
 
     for layer in layers:
         name, fields = (layer, {}) if isinstance(layer, str) else next(iter(layer.items()))
+        if name == "seq":  # a max pool and its unpool
+            x = _run(fields["layers"], x, calls)
+            continue
+        if name == "maxunpool":  # the pool's indices, and torch's output_size
+            size = fields.get("size")
+            module = getattr(nn, f"MaxUnpool{x.dim() - 2}d")(fields["kernel"], fields["stride"], fields["padding"])
+            x = module(x, indices, pooled.shape if size == "input" else size)
+            calls.append((name, tuple(x.shape), module))
+            continue
+        if fields.get("indices") is True:  # values rising in memory order: every window's argmax is the last
+            # position it covers, so the indices reach as far as the pool can make them (torch fails past them)
+            pooled = x = torch.arange(x.numel(), dtype=x.dtype).reshape(x.shape)
         if name in ("add", "concat"):
             outs = [_run(branch, x, calls) for branch in fields["branches"]]
             x = torch.cat(outs, 1) if name == "concat" else sum(outs[1:], outs[0])
             continue
         module = _module(name, fields, x).eval()  # inference, as cnninspect's figures are
         x = module(x)
+        if isinstance(x, tuple):
+            x, indices = x
         calls.append((name, tuple(x.shape), module))
     return x
 
@@ -226,7 +260,7 @@ def _module(name: str, f: dict, x: "torch.Tensor") -> "nn.Module":
                                                         f["output_padding"], f["groups"], f["bias"], f["dilation"])
     if name == "maxpool":
         return getattr(nn, f"MaxPool{rank}d")(f["kernel"], f.get("stride"), f.get("padding", 0), f.get("dilation", 1),
-                                              ceil_mode=f.get("ceil_mode", False))
+                                              f.get("indices", False), f.get("ceil_mode", False))
     if name == "lppool":
         return getattr(nn, f"LPPool{rank}d")(f["norm_type"], f["kernel"], f.get("stride"), f.get("ceil_mode", False))
     if name == "avgpool":

@@ -100,6 +100,16 @@ CASES = [
     _between({"channel_dropout": {"p": 0.25}}), _between({"channel_dropout": {"p": 0.25, "inplace": True}}, S3),
     ([C, R, {"channel_dropout": {"p": 0}}, C], S2), _between({"channel_dropout": {"p": 1}}),
     _between({"channel_dropout": {"p": 0.25}}, S1),
+    # a max pool's indices, read by a max unpool: saved once (by the pool, or by the unpool where the pool's input
+    # requires no grad), in 1-D to 3-D, with and without a layer between them
+    ([C, {"maxpool": {"kernel": 2, "indices": True, "name": "pool"}}, C,
+      {"maxunpool": {"kernel": 2, "indices": "pool", "size": "input"}}, C], S2),
+    ([{"maxpool": {"kernel": 2, "indices": True, "name": "pool"}}, {"conv": {"out": 3, "kernel": 1}},
+      {"maxunpool": {"kernel": 2, "indices": "pool", "size": "input"}}, C], S2),
+    ([C, {"maxpool": {"kernel": 3, "stride": 2, "indices": True, "name": "pool"}},
+      {"maxunpool": {"kernel": 3, "stride": 2, "indices": "pool"}}, C], S1),
+    ([C, {"maxpool": {"kernel": 2, "indices": True, "name": "pool"}}, C,
+      {"maxunpool": {"kernel": 2, "indices": "pool", "size": "input"}}, C], S3),
 ]
 # Under CPU autocast: the kinds whose dtypes differ there (float32 ops, 16-bit copies of weights and inputs).
 AUTOCAST = {"reflection_pad", "replication_pad", "maxpool", "avgpool", "adaptive_avgpool", "adaptive_maxpool",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnninspect.core.layers import activation, conv, dense, narrow, norm, pad, pool, reduce, reshape, same, scale, stdconv
+from cnninspect.core.layers import activation, conv, dense, narrow, norm, pad, pool, reduce, reshape, same, scale, stdconv, unpool
 from cnninspect.core.layers.base import LayerKind
 
 
@@ -17,5 +17,5 @@ def _index(kinds: tuple[LayerKind, ...]) -> dict[str, LayerKind]:
 
 
 KINDS = (*conv.KINDS, *same.KINDS, *stdconv.KINDS, *pool.KINDS, *pad.KINDS, *norm.KINDS, *activation.KINDS, *dense.KINDS, *reduce.KINDS,
-         *reshape.KINDS, *scale.KINDS, *narrow.KINDS)
+         *reshape.KINDS, *scale.KINDS, *narrow.KINDS, *unpool.KINDS)
 BY_NAME = _index(KINDS)

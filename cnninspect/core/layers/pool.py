@@ -18,7 +18,9 @@ WINDOW = {
 
 
 @layer("maxpool", aliases=("max_pool", "maxpool1d", "maxpool2d", "maxpool3d"), doc="Max pooling (MaxPool1d/2d/3d).",
-       fields={**WINDOW, "dilation": Field("ints", 1, "dilation", low=1)})
+       fields={**WINDOW, "dilation": Field("ints", 1, "dilation", low=1),
+               "indices": Field("bool", False, "also yield the argmax indices (torch's return_indices), which a "
+                                               "later maxunpool reads")})
 def maxpool(p: Params, x: Shape) -> RuleOut:
     return _pool(Kind.MAXPOOL, p, x, p.dilation, "MaxPool")
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
 from cnninspect.core.layers.base import numel
+from cnninspect.core.paired import Paired
 from cnninspect.core.refs import Read
 from cnninspect.core.training.saved import SAVES, Step, Sym
 
@@ -58,16 +59,23 @@ def walk(analysis: Analysis, batch: int, size: int, mixed: bool, device: str) ->
     seen: set[int] = set()
     inputs = [shape for _, shape in analysis.inputs] or [analysis.input]
     kept = {-1 - k: Sym(step.new(batch * numel(shape), 4 if mixed else size), False, 4 if mixed else size)
-            for k, shape in enumerate(inputs)}  # the inputs, and the outputs that Read steps take again
+            for k, shape in enumerate(inputs)}  # the inputs, the outputs that Read steps take again, and by
+    # ("indices", step) the storage of a max pool's indices
     _program(analysis.program, analysis.rows, kept[-1], step, found, seen, kept, analysis.reads)
     return tuple(f if f is not None else LayerStep(0, 0, False) for f in found), step
 
 
 def _program(program: Program, rows, x: Sym, step: Step, found: list, seen: set, kept: dict, reads) -> Sym:
     for item in program:
-        if type(item) is int:
+        if type(item) is int or type(item) is Paired:
+            item, pool = (item, None) if type(item) is int else item
             row = rows[item]
-            saves, out = SAVES[row.kind](step, row, x)
+            if pool is None:
+                saves, out = SAVES[row.kind](step, row, x)
+                if getattr(row.settings, "indices", None) is True:  # a max pool's indices, last of its saves
+                    kept["indices", item] = saves[-1]  # what an unpool reads
+            else:  # a max unpool saves its pool's indices (max_pool_double_backward needs them)
+                saves, out = [kept["indices", pool]], step.output(row, x)
             if not (x.grad or row.params):  # no backward node: nothing is saved
                 saves = []
             backward = BACKWARD.get(row.kind)

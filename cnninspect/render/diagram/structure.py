@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Row
+from cnninspect.core.paired import Paired
 from cnninspect.core.layers.base import Shape
 from cnninspect.core.layers.catalog import BY_NAME
 from cnninspect.core.graph import REQUIRED
@@ -108,8 +109,9 @@ class Ids:
 def _sequence(program, rows: tuple[Row, ...], ids: Ids) -> Seq:
     items = []
     for step in program:
-        if type(step) is int:
-            items.append(layer_box(rows[step], step, f"n{step}"))
+        if type(step) is int or type(step) is Paired:  # Paired: a max unpool (its pool's indices come by path)
+            index = step if type(step) is int else step.row
+            items.append(layer_box(rows[index], index, f"n{index}"))
         elif isinstance(step, Merge):
             branches = tuple(_sequence(branch, rows, ids) for branch in step.branches)
             items.append(Fork(ids.next("F"), step.op, branches, layer_box(rows[step.row], step.row, f"n{step.row}")))

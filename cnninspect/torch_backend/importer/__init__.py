@@ -72,6 +72,7 @@ def _imported(module, shape: tuple[int, ...], *, name: str, source: str, header:
     stateful = frozenset(path for path, m in module.named_modules()
                          if any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)))
     wiring = structure.wiring(traced, items, start) if dag else {}
+    structure.paired(traced, items, wiring)  # max unpools name their pools
     defined, body = blocks.compress(items, wiring, stateful)
     text = "\n".join([*(f"# {inert(line)}" for line in [*(header or []), f"traced with {tracer}"]),
                       *emit.dump({"name": name, "source": source, "input": list(shape)}),

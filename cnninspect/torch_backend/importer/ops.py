@@ -68,6 +68,21 @@ class Chunks(NamedTuple):
     dim: int
 
 
+class Indices(NamedTuple):
+    """The indices a max pool returned (the second item of its tuple): only a max unpool may read them."""
+
+    pool: object  # the fx node of the pool's call
+
+
+class Unpool(NamedTuple):
+    """A max unpool's call: its settings, the values, the indices and torch's output_size as traced."""
+
+    fields: dict
+    input: object
+    indices: object
+    size: object  # None, an fx node (x.size()), or numbers
+
+
 Call = NamedTuple("Call", [("args", tuple), ("kwargs", dict), ("shape_in", tuple), ("shape_out", tuple),
                            ("is_node", Callable), ("batch_kept", bool)])
 
@@ -170,17 +185,34 @@ def _dropout(fn, call: Call):
                  values.get("input", call.args[0]))
 
 
-def _window(kind: str, names: tuple[str, ...], rename: dict):
+_POOL_ARGS = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+
+
+def _window(kind: str, names: tuple[str, ...], rename: dict, indices: bool = False):
     def handler(fn, call: Call):
         values = _bound(fn, call.args, call.kwargs, names)
-        if values.get("return_indices"):
+        if indices:  # max_pool2d_with_indices: a tuple whatever return_indices says
+            values["return_indices"] = True
+        if values.get("return_indices") and kind != "maxpool":
             raise Unsupported(f"{kind} returning indices")
         fields = {rename.get(key, key): axes(value) for key, value in values.items()
                   if key not in ("input", "return_indices") and value is not None}
+        if values.get("return_indices"):
+            fields["indices"] = True
         if kind in ("maxpool", "avgpool") and fields.get("stride") in ([], ()):
             fields.pop("stride")  # F.max_pool2d(x, 3, stride=[]) is the kernel's stride
         return Layer(kind, fields, values.get("input", call.args[0]))
     return handler
+
+
+def _unpool(fn, call: Call):
+    values = _bound(fn, call.args, call.kwargs, ("input", "indices", "kernel_size", "stride", "padding",
+                                                 "output_size"))
+    fields = {"kernel": axes(values["kernel_size"])}
+    if values.get("stride") is not None:
+        fields["stride"] = axes(values["stride"])
+    fields["padding"] = axes(values.get("padding", 0))
+    return Unpool(fields, values["input"], values["indices"], values.get("output_size"))
 
 
 def _adaptive(kind: str):
@@ -355,6 +387,9 @@ FUNCTIONS: dict = {
                                             {"kernel_size": "kernel"}) for n in (2, 3)},
     **{getattr(F, f"adaptive_avg_pool{n}d"): _adaptive("adaptive_avgpool") for n in (1, 2, 3)},
     **{getattr(F, f"adaptive_max_pool{n}d"): _adaptive("adaptive_maxpool") for n in (1, 2, 3)},
+    **{getattr(F, f"max_unpool{n}d"): _unpool for n in (1, 2, 3)},
+    **{getattr(F, f"max_pool{n}d_with_indices"): _window("maxpool", _POOL_ARGS, {"kernel_size": "kernel"}, True)
+       for n in (1, 2, 3)},  # F.max_pool2d(..., return_indices=True), as fx records it
     operator.add: _binary("add"), operator.iadd: _binary("add"), torch.add: _binary("add"),
     operator.mul: _binary("mul"), operator.imul: _binary("mul"), torch.mul: _binary("mul"),
     torch.cat: _cat, torch.concat: _cat,

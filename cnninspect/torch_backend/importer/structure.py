@@ -324,3 +324,12 @@ def wiring(traced: Traced, items: tuple, start: str) -> dict[str, dict]:
             extra.setdefault(op_id, {})["from"] = ref(op.inputs[0])
         previous = op_id
     return extra
+
+
+def paired(traced: Traced, items: tuple, extra: dict[str, dict]) -> None:
+    """Each max unpool's `indices`: its pool's output by an absolute label (`/scope.t_pool`), never by the
+    pool's module path, which a pool called at several depths (SegNet's one `self.pool`) holds only once."""
+    where = scopes_of(items) if traced.pairs else {}
+    for unpool, pool in traced.pairs.items():
+        label = extra.setdefault(pool, {}).setdefault("as", f"t_{pool}")
+        extra.setdefault(unpool, {})["indices"] = "/" + (f"{where[pool]}.{label}" if where[pool] else label)

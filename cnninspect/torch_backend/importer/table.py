@@ -48,10 +48,13 @@ def _tconv(m) -> dict:
 
 
 def _maxpool(m) -> dict:
-    if m.return_indices:
-        raise Unsupported("return_indices=True")
     return {"kernel": axes(m.kernel_size), "stride": axes(m.stride), "padding": axes(m.padding),
-            "dilation": axes(m.dilation), "ceil_mode": m.ceil_mode}
+            "dilation": axes(m.dilation), "ceil_mode": m.ceil_mode, "indices": m.return_indices}
+
+
+def _maxunpool(m) -> dict:
+    """Its call reads the indices and the output size (trace.py): here its settings only."""
+    return {"kernel": axes(m.kernel_size), "stride": axes(m.stride), "padding": axes(m.padding)}
 
 
 def _avgpool(m) -> dict:
@@ -144,6 +147,7 @@ MODULES: dict[str, tuple[str, Reader]] = {
     **{f"{_NN}.conv.Conv{n}d": ("conv", _conv) for n in (1, 2, 3)},
     **{f"{_NN}.conv.ConvTranspose{n}d": ("tconv", _tconv) for n in (1, 2, 3)},
     **{f"{_NN}.pooling.MaxPool{n}d": ("maxpool", _maxpool) for n in (1, 2, 3)},
+    **{f"{_NN}.pooling.MaxUnpool{n}d": ("maxunpool", _maxunpool) for n in (1, 2, 3)},
     **{f"{_NN}.pooling.AvgPool{n}d": ("avgpool", _avgpool) for n in (1, 2, 3)},
     **{f"{_NN}.pooling.AdaptiveAvgPool{n}d": ("adaptive_avgpool", _adaptive) for n in (1, 2, 3)},
     **{f"{_NN}.pooling.AdaptiveMaxPool{n}d": ("adaptive_maxpool", _adaptive) for n in (1, 2, 3)},

@@ -19,7 +19,7 @@ import torch.fx as fx
 from torch import nn
 
 from cnninspect.torch_backend.importer import ops as calls
-from cnninspect.torch_backend.importer.table import COMPOSITES, Unsupported, is_known, lookup, qualified, read
+from cnninspect.torch_backend.importer.table import COMPOSITES, Unsupported, axes, is_known, lookup, qualified, read
 
 
 class Op(NamedTuple):
@@ -48,6 +48,7 @@ class Traced(NamedTuple):
     flops: int  # FlopCounterMode's total for one sample
     calls: dict  # module path -> how many times the forward pass called it
     tracer: str
+    pairs: dict = {}  # a max unpool's op -> the max pool's op whose indices it reads
 
 
 class TraceFailed(Exception):
@@ -154,6 +155,9 @@ class _Reader:
         self.flops = 0  # FlopCounterMode's count of the forward pass (flops.py)
         self.tuples: dict[str, tuple] = {}  # a named tuple of outputs, made in the forward (training mode)
         self.expanded: set[str] = set()  # aliases that are broadcasts (expand_as): only add and mul read them
+        self.pools: set[str] = set()  # max pools returning (values, indices)
+        self.indices: dict[str, str] = {}  # a node holding a pool's indices -> the pool's op
+        self.pairs: dict[str, str] = {}  # a max unpool's op -> its pool's op
 
     def read(self, graph: fx.Graph, shape: tuple[int, ...]) -> Traced:
         with torch.no_grad():
@@ -164,7 +168,7 @@ class _Reader:
                     self.node(node, example)
                 except Unsupported as why:
                     self.problem(node, str(why))
-        return Traced(self.ops, self.output, self.problems, self.flops, self.calls, "torch.fx")
+        return Traced(self.ops, self.output, self.problems, self.flops, self.calls, "torch.fx", self.pairs)
 
     # --- one node ------------------------------------------------------------------------------------------
 
@@ -232,6 +236,10 @@ class _Reader:
             if lookup(module) is None:
                 raise Unsupported(f"module {qualified(type(module))}")
             kind, fields = read(module)
+            if kind == "maxunpool":  # unpool(x, indices, output_size=None)
+                size = node.args[2] if len(node.args) > 2 else node.kwargs.get("output_size")
+                return calls.Unpool(fields, node.args[0], node.args[1] if len(node.args) > 1 else
+                                    node.kwargs.get("indices"), size)
             tensors = [a for a in node.args if isinstance(a, fx.Node)]
             if len(tensors) != 1 or len(node.args) != 1 or node.kwargs:
                 raise Unsupported(f"module {qualified(type(module))} called with {len(node.args)} arguments")
@@ -280,6 +288,8 @@ class _Reader:
 
     def getitem(self, node: fx.Node):
         source, index = node.args
+        if isinstance(source, fx.Node) and source.name in self.pools and index in (0, 1, -1, -2):
+            return calls.Alias(source) if index in (0, -2) else calls.Indices(source.name)  # (values, indices)
         if isinstance(source, fx.Node) and source.name in self.chunks:
             piece = self.chunks[source.name]
             if isinstance(index, int) and index < 0:  # spx[-1]: counted from the pieces torch.chunk made
@@ -331,6 +341,14 @@ class _Reader:
         if isinstance(effect, calls.Composite):
             self.composite(node, effect, value)
             return
+        if isinstance(effect, calls.Indices):
+            self.indices[node.name] = effect.pool
+            return
+        if isinstance(effect, calls.Layer) and effect.fields.get("indices") is True and isinstance(value, tuple):
+            self.pools.add(node.name)  # a max pool's (values, indices): its op holds the values
+            value = value[0]
+        if isinstance(effect, calls.Unpool):
+            effect = self.unpool(node, effect)
         if not isinstance(value, torch.Tensor):
             raise Unsupported(f"op {self.op_name(node)} (its result is not a tensor)")
         shape = tuple(value.shape[1:])
@@ -364,6 +382,30 @@ class _Reader:
                                      False, shape, qualified(type(module)))
             return
         self.ops[node.name] = Op(node.name, effect.kind, False, effect.fields, (source,), "", scope, True, shape)
+
+    def unpool(self, node: fx.Node, effect) -> calls.Layer:
+        """A max unpool: a layer reading its values, paired with the pool whose indices it reads (`pairs`), its
+        output_size `input` where it is that pool's input's size() (SegNet's), numbers where they are literal."""
+        pool = self.indices.get(effect.indices.name) if isinstance(effect.indices, fx.Node) else None
+        if pool is None:
+            raise Unsupported("op max_unpool of indices no max pool returned here (return_indices=True)")
+        fields, size, pooled = dict(effect.fields), effect.size, self.ops[pool]
+        rank = len(pooled.shape) - 1
+        if isinstance(size, fx.Node):
+            read = size.args[0] if size.op == "call_method" and size.target == "size" and len(size.args) == 1 \
+                and not size.kwargs else None
+            if not isinstance(read, fx.Node) or self.ref(read) != pooled.inputs[0]:
+                raise Unsupported("op max_unpool with an output_size other than its pool's input's size() or "
+                                  "numbers")
+            fields["size"] = "input"
+        elif size is not None:
+            sizes = list(size)[2:] if len(size) == rank + 2 else list(size)
+            if len(sizes) != rank or not all(type(n) is int for n in sizes):
+                raise Unsupported("op max_unpool with an output_size other than its pool's input's size() or "
+                                  "numbers")
+            fields["size"] = axes(sizes)
+        self.pairs[node.name] = pool
+        return calls.Layer("maxunpool", fields, effect.input)
 
     def stack(self, node: fx.Node, effect, shape, scope) -> None:
         """torch.stack(xs, 1): each input a functional reshape (unsqueezed at 1), then a concat of them."""
