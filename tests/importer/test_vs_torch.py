@@ -264,3 +264,36 @@ class Splits(nn.Module):
 def test_a_split_and_a_size_assertion():
     result = check(Splits, (3, 8, 8))
     assert result.text.count("chunk:") == 2
+
+
+class Paths(nn.Module):
+    """timm's SelectiveKernel: one ModuleList whose members run in two branches (so its scope opens twice);
+    `post`: a layer after them, so that two of these are not one block."""
+
+    def __init__(self, post: bool, c=8):
+        super().__init__()
+        self.paths = nn.ModuleList([nn.Sequential(nn.Conv2d(c // 2, c // 2, 3, padding=1), nn.ReLU()),
+                                    nn.Sequential(nn.Conv2d(c // 2, c // 2, 3, padding=2, dilation=2), nn.ReLU())])
+        self.post = nn.Conv2d(c, c, 1) if post else nn.Identity()
+
+    def forward(self, x):
+        left, right = torch.chunk(x, 2, 1)
+        return self.post(torch.cat([self.paths[0](left), self.paths[1](right)], 1))
+
+
+class TwoPaths(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 1)
+        self.a, self.b = Paths(post=True), Paths(post=False)
+
+    def forward(self, x):
+        return self.b(self.a(self.stem(x)))
+
+
+def test_a_module_list_opened_in_two_branches_is_never_a_block_call():
+    """Scopes of one class and structure become block calls; a module opened again (`paths`, once per branch)
+    stays a named seq, as a block call names a module once (timm's skresnet18 failed so: 'the module name
+    layer2.0.conv1.paths is used twice')."""
+    result = check(TwoPaths, (3, 8, 8))
+    assert result.text.count("name: paths") == 4

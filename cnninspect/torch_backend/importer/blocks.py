@@ -76,7 +76,7 @@ def compress(items, wiring: dict | None = None, stateful: frozenset = frozenset(
     from cnninspect.torch_backend.importer.emit import nodes
 
     body = nodes(items, Counter(), wiring, None, stateful)
-    state = _State()
+    state = _State(_reopened(body))
     for depth in range(_height(body), 0, -1):
         state.pass_at(body, depth)
     return {name: _repeats(block) for name, block in state.defined.items()}, _repeats(body)
@@ -93,14 +93,15 @@ def _height(node) -> int:
 
 
 class _State:
-    def __init__(self) -> None:
+    def __init__(self, reopened: frozenset) -> None:
+        self.reopened = reopened  # modules opened again: never a block (_collect)
         self.defined: dict = {}
         self.names: dict[str, int] = {}
 
     def pass_at(self, body: list, depth: int) -> None:
         """Scopes `depth` levels from the bottom (1: no scope inside) become calls where two share a block."""
         found: list = []
-        _collect(body, depth, found)
+        _collect(body, depth, found, self.reopened)
         groups: dict = {}
         for holder, index, seq in found:
             holes: list = []
@@ -141,24 +142,49 @@ class _State:
         return base if count == 1 else f"{base}_{count}"
 
 
-def _collect(node, depth: int, found: list) -> None:
+def _collect(node, depth: int, found: list, reopened: frozenset = frozenset(), path: tuple = ()) -> None:
     """(the list holding it, its index, the seq body) for each scope of that height; a module opened again (a
-    named seq written twice in one list: a ModuleList run between others) is never a block, a block call naming
-    one module."""
+    named seq written twice in one scope, in one list or in two branches: a ModuleList run between others, or
+    one per branch) is never a block, a block call naming one module (`reopened`: their paths, _reopened)."""
     if isinstance(node, list):
-        names = [item["seq"].get("name") for item in node
-                 if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody)]
         for index, item in enumerate(node):
             if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody):
                 seq = item["seq"]
-                reopened = seq.get("name") is not None and names.count(seq.get("name")) > 1
-                if _height(seq) == depth and seq.cls and not reopened:
+                inner = path if seq.get("name") is None else (*path, seq.get("name"))
+                if _height(seq) == depth and seq.cls and inner not in reopened:
                     found.append((node, index, seq))
                     continue
-            _collect(item, depth, found)
+                for value in seq.values():
+                    _collect(value, depth, found, reopened, inner)
+                continue
+            _collect(item, depth, found, reopened, path)
     elif isinstance(node, dict):
+        if node.get("name") is not None and ("layers" in node or "branches" in node):  # a named container's scope
+            path = (*path, node["name"])
         for value in node.values():
-            _collect(value, depth, found)
+            _collect(value, depth, found, reopened, path)
+
+
+def _reopened(node, path: tuple = (), seen: dict | None = None) -> frozenset:
+    """The module paths of the named seqs written more than once in one scope."""
+    seen = {} if seen is None else seen
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict) and len(item) == 1 and isinstance(item.get("seq"), SeqBody):
+                seq = item["seq"]
+                inner = path if seq.get("name") is None else (*path, seq.get("name"))
+                if seq.get("name") is not None:
+                    seen[inner] = seen.get(inner, 0) + 1
+                for value in seq.values():
+                    _reopened(value, inner, seen)
+            else:
+                _reopened(item, path, seen)
+    elif isinstance(node, dict):
+        if node.get("name") is not None and ("layers" in node or "branches" in node):
+            path = (*path, node["name"])
+        for value in node.values():
+            _reopened(value, path, seen)
+    return frozenset(key for key, count in seen.items() if count > 1)
 
 
 def _fill(node, places):
