@@ -126,7 +126,7 @@ def run(source: str) -> tuple[str, str, float, int]:
             imported = import_source(source, None, shape)
             problems = compare(source, imported.text, shape)
     except InputError as error:
-        return source, "refused", time.perf_counter() - start, error.unplaced
+        return source, "refused", time.perf_counter() - start, error.message
     except Exception as error:  # noqa: BLE001 - a bug in the importer: report it, go on
         return source, "error", time.perf_counter() - start, f"{type(error).__name__}: {str(error)[:200]}"
     if problems:
