@@ -30,3 +30,4 @@ MIXED = tuple(t.name for t in ELEMENT_TYPES if t.mixed)
 MASTER = "float32"  # the master weights' type under mixed precision
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # --optimizer: state tensors per parameter
 DEFAULT_OPTIMIZER = "adamw"
+TIME_DEVICES = ("cpu", "cuda", "mps")  # --device: where --time runs (--train takes a part: core.training.DEVICES)

@@ -153,6 +153,25 @@ def test_the_optimizers_are_listed_once():
         assert f"[default: {DEFAULT_OPTIMIZER}]" in option.help, name
 
 
+def test_the_devices_are_listed_once():
+    from cnninspect.core.training import DEVICES as TRAINING_DEVICES
+    from cnninspect.syntax import TIME_DEVICES
+
+    options = [(command.name, p) for command in _commands() for p in command.params if p.name == "device"]
+    assert {name for name, _ in options} >= {"summary", "compare"}
+    for name, option in options:
+        assert tuple(option.type.choices) == TIME_DEVICES, name
+    assert set(TRAINING_DEVICES) <= set(TIME_DEVICES)
+
+
+@pytest.mark.torch
+def test_the_timing_knows_every_device_of_the_table():
+    from cnninspect.syntax import TIME_DEVICES
+    from cnninspect.torch_backend.timing import available_devices
+
+    assert tuple(available_devices()) == TIME_DEVICES
+
+
 @pytest.mark.torch
 def test_the_torch_optimizers_are_the_tables():
     from cnninspect.syntax import OPTIMIZER_STATES

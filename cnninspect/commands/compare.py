@@ -8,7 +8,7 @@ from cnninspect.commands.formats import emit, format_option, on_terminal, output
 from cnninspect.commands.options import complete_model, model_input, parse_settings, set_option
 from cnninspect.commands.training import optimizer_option
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPES
+from cnninspect.syntax import DTYPES, TIME_DEVICES
 
 MAX_COLUMNS = 64
 
@@ -55,7 +55,7 @@ out. Off a terminal, without COLUMNS, the whole table.
 @click.option("--train", is_flag=True, help="Add a training step's memory and compute (docs/training.md).")
 @optimizer_option
 @click.option("--time", "timing", is_flag=True, help="Time every model, interleaved (torch extra).")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]), help="--time: device [default: the best].")
+@click.option("--device", type=click.Choice(TIME_DEVICES), help="--time: device [default: the best].")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=20, show_default=True, help="--time: passes.")
 @click.option("--warmup", type=click.IntRange(0, 100_000), default=5, show_default=True,
               help="--time: warm-up passes.")

@@ -11,7 +11,7 @@ from cnninspect.commands.formats import emit, format_option, on_terminal, output
 from cnninspect.commands.options import complete_model, input_option, model_input, parse_settings, set_option
 from cnninspect.commands.training import optimizer_option
 from cnninspect.errors import InputError
-from cnninspect.syntax import DTYPES
+from cnninspect.syntax import DTYPES, TIME_DEVICES
 
 HELP = """A layer-by-layer summary of MODEL: a zoo name (see `cnninspect zoo`), a spec file, or - for
 standard input.
@@ -89,7 +89,7 @@ TIMING_OPTIONS = ("device", "channels_last", "warmup", "runs", "compile_")  # ap
 @optimizer_option
 @click.option("--fit", "fit_budget", metavar="SIZE",
               help="--train: the largest batch whose peak fits, e.g. 24GiB (with an --input range: the largest size).")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "mps"]),
+@click.option("--device", type=click.Choice(TIME_DEVICES),
               help="--time: device [default: the best]; --train: cuda (default) or cpu.")
 @click.option("--channels-last", is_flag=True, help="--time: channels-last memory format.")
 @click.option("--warmup", type=click.IntRange(0, 100_000), default=10, show_default=True,

@@ -135,9 +135,14 @@ def _prepared(analysis: Analysis, device: str, dtype: str, batch: int, channels_
                            num_threads=torch.get_num_threads())
 
 
+def available_devices() -> dict[str, bool]:
+    """Each of --device's choices (syntax.TIME_DEVICES), and whether this machine has it."""
+    return {"cpu": True, "cuda": torch.cuda.is_available(),
+            "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())}
+
+
 def _check_device(device: str) -> None:
-    available = {"cpu": True, "cuda": torch.cuda.is_available(),
-                 "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())}
+    available = available_devices()
     if not available.get(device, False):
         here = ", ".join(d for d, ok in available.items() if ok)
         raise InputError(f"device {device!r} is not available here (available: {here})", where="--device")
