@@ -103,13 +103,11 @@ class _Scale:
         pass
 
 
-def _output_size(given, pool_input: torch.Size):
-    """torch's output_size for a max unpool: none, its pool's input size (`size: input`), or one per axis."""
-    if given is None or given == "input":
-        return None if given is None else pool_input
-    rank = len(pool_input) - 2
-    values = given if isinstance(given, tuple) else (given,)
-    return values * (rank // len(values))
+def _output_size(row: Row, pool_input: torch.Size):
+    """torch's output_size for a max unpool: none (torch's default), its pool's input size (`size: input`, as that
+    input is at this call), or the size the rule gave for the numbers written (the row's output)."""
+    given = row.settings.size
+    return None if given is None else pool_input if given == "input" else row.output[1:]
 
 
 class SpecModel(nn.Module):
@@ -221,7 +219,7 @@ class SpecModel(nn.Module):
                 x = self._kept[step.source]
             elif isinstance(step, Paired):  # a max unpool: its pool's indices, and the output size it is given
                 indices, size = self._pooled[step.source]
-                x = self._layer(step.row, x, indices, _output_size(self._rows[step.row].settings.size, size))
+                x = self._layer(step.row, x, indices, _output_size(self._rows[step.row], size))
                 if step.row in self._reads:
                     self._kept[step.row] = x
             elif isinstance(step, Aux) and self.training:
