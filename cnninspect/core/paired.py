@@ -30,6 +30,12 @@ class Paired(NamedTuple):
     source: int
 
 
+def yields_indices(row) -> bool:
+    """Whether a layer's row also yields indices (a max pool with indices: true): what memory counts, and what an
+    unpool may read."""
+    return getattr(row.settings, "indices", None) is True
+
+
 def resolve(kind: LayerKind, params: Params, x, outputs, rows, scope: str, head, loc, env) -> tuple:
     """The layer's settings with its reference resolved to a Pooled, the step of the pool it reads, and x as the
     layer reads it (joined). InputError (param: the field) where the path names nothing computed before, or no
@@ -48,7 +54,7 @@ def resolve(kind: LayerKind, params: Params, x, outputs, rows, scope: str, head,
     if row.kind != "maxpool":
         raise InputError(f"{said}: '{row.path}' is a {row.kind} layer ({row.type_name}), not a max pool: a "
                          f"{kind.name} reads the indices of a maxpool with indices: true", param=field)
-    if not row.settings.indices:
+    if not yields_indices(row):
         raise InputError(f"{said}: the max pool '{row.path}' does not return its indices: give it indices: true",
                          param=field)
     return bind(kind, params, pooled(row)), tensor.source, joined(x, tensor)

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Row
 from cnninspect.core.layers.base import numel
+from cnninspect.core.paired import yields_indices
 from cnninspect.syntax import DTYPE_BYTES  # the one table of element types
 
 
@@ -87,7 +88,7 @@ INDEX_BYTES = 8  # a max pool's indices are int64
 def output_bytes(row: Row, batch: int, size: int) -> int:
     """What a layer's forward makes and hands on: its output, and a max pool's indices where it returns them
     (`indices: true`), which torch allocates as int64 tensors of the output's shape."""
-    indices = INDEX_BYTES if getattr(row.settings, "indices", None) is True else 0
+    indices = INDEX_BYTES if yields_indices(row) else 0
     return numel(row.output) * batch * (size + indices)
 
 

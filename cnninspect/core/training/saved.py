@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple
 from cnninspect.core.engine import Row
 from cnninspect.core.layers.base import numel
 
+from cnninspect.core.paired import yields_indices
 from cnninspect.core.summary import INDEX_BYTES  # max pooling's indices: int64
 MASK_BYTES = {"cpu": None, "cuda": 1}  # dropout's mask: the activation's own dtype on CPU, bool on CUDA's fused op
 
@@ -174,7 +175,7 @@ def _max_pool(s: Step, row: Row, x: Sym) -> tuple[list[int], Sym]:
     """max_pool*_with_indices saves its input (3-D, under autocast: its float32 copy) and the int64 indices. With
     `indices: true` (return_indices) the module calls max_pool3d_with_indices itself, which autocast leaves in the
     input's dtype: no copy (measured, torch 2.13)."""
-    if getattr(row.settings, "indices", None) is not True:
+    if not yields_indices(row):
         x = float32(s, row, x, s.batch * numel(row.input))
     return [x.storage, s.new(s.batch * numel(row.output), INDEX_BYTES)], s.output(row, x)
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from cnninspect.core.engine import Analysis, Aux, Merge, Program, Row
 from cnninspect.core.layers.base import numel
-from cnninspect.core.paired import Paired
+from cnninspect.core.paired import Paired, yields_indices
 from cnninspect.core.refs import Read
 from cnninspect.core.training.saved import SAVES, Step, Sym
 
@@ -72,7 +72,7 @@ def _program(program: Program, rows, x: Sym, step: Step, found: list, seen: set,
             row = rows[item]
             if pool is None:
                 saves, out = SAVES[row.kind](step, row, x)
-                if getattr(row.settings, "indices", None) is True:  # a max pool's indices, last of its saves
+                if yields_indices(row):  # a max pool's indices, last of its saves
                     kept["indices", item] = saves[-1]  # what an unpool reads
             else:  # a max unpool saves its pool's indices (max_pool_double_backward needs them)
                 saves, out = [kept["indices", pool]], step.output(row, x)
